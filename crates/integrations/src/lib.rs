@@ -1,0 +1,3 @@
+//! Clients for outside services, each behind a trait the rest of Flux uses.
+
+pub mod mail;

@@ -1,0 +1,127 @@
+//! Pool, migrations and the two kinds of transaction.
+
+use std::{str::FromStr, time::Duration};
+
+use flux_domain::TenantCtx;
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgConnection, PgPool, Postgres, Transaction,
+};
+
+use crate::error::{RepoError, RepoResult};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// The role RLS applies to; created by the first migration.
+const TENANT_ROLE: &str = "flux_app";
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+pub type SystemTx = Transaction<'static, Postgres>;
+
+/// A transaction confined to one organization by PostgreSQL row-level security.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    ctx: TenantCtx,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database user must be a superuser or have BYPASSRLS (it runs pre-tenant work such as login); grant it with ALTER ROLE … BYPASSRLS")]
+    MissingBypassRls,
+    #[error("database check failed: {0}")]
+    Check(#[source] sqlx::Error),
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbSetupError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(DbSetupError::Connect)?
+            .application_name("flux");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(DbSetupError::Connect)?;
+        Ok(Self { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations and checks the privileges the app relies on.
+    pub async fn migrate(&self) -> Result<(), DbSetupError> {
+        MIGRATOR.run(&self.pool).await?;
+        let can_bypass: bool = sqlx::query_scalar(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(DbSetupError::Check)?;
+        if can_bypass {
+            Ok(())
+        } else {
+            Err(DbSetupError::MissingBypassRls)
+        }
+    }
+
+    pub async fn ping(&self) -> RepoResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
+    pub async fn begin_tenant(&self, ctx: &TenantCtx) -> RepoResult<TenantTx> {
+        let mut tx = self.pool.begin().await?;
+        // SET LOCAL ends with the transaction, so a pooled connection never keeps it.
+        sqlx::query(&format!("SET LOCAL ROLE {TENANT_ROLE}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)",
+        )
+        .bind(ctx.org_id().to_string())
+        .bind(ctx.user_id().to_string())
+        .execute(&mut *tx)
+        .await?;
+        Ok(TenantTx {
+            tx,
+            ctx: ctx.clone(),
+        })
+    }
+
+    pub async fn begin_system(&self) -> RepoResult<SystemTx> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+impl TenantTx {
+    pub fn ctx(&self) -> &TenantCtx {
+        &self.ctx
+    }
+
+    pub async fn commit(self) -> RepoResult<()> {
+        self.tx.commit().await.map_err(RepoError::from)
+    }
+
+    /// Raw access for repositories of this crate, and for the RLS tests that prove a
+    /// tenant transaction cannot see other organizations even without a WHERE.
+    #[doc(hidden)]
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}

@@ -1,0 +1,154 @@
+//! Invitations to join an organization. Only token hashes are stored.
+
+use chrono::{DateTime, Utc};
+use flux_domain::MemberRole;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{error::RepoResult, members::parse_enum, RepoError, TenantTx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+impl std::str::FromStr for InvitationStatus {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "accepted" => Ok(Self::Accepted),
+            "revoked" => Ok(Self::Revoked),
+            "expired" => Ok(Self::Expired),
+            _ => Err(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub email: String,
+    pub role: MemberRole,
+    pub status: InvitationStatus,
+    pub invited_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: Uuid,
+    org_id: Uuid,
+    email: String,
+    role: String,
+    status: String,
+    invited_by: Option<Uuid>,
+    expires_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<InvitationRow> for InvitationRecord {
+    type Error = RepoError;
+    fn try_from(r: InvitationRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            org_id: r.org_id,
+            email: r.email,
+            role: parse_enum(&r.role)?,
+            status: parse_enum(&r.status)?,
+            invited_by: r.invited_by,
+            expires_at: r.expires_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+// A pending invitation past its expiry reads as expired.
+const SELECT: &str = "SELECT id, org_id, email, role::text AS role,
+        CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS status,
+        invited_by, expires_at, created_at
+     FROM invitations";
+
+/// Fails with `Conflict { invitations_pending_email_key }` if one is already pending.
+pub async fn create(
+    tx: &mut TenantTx,
+    email: &str,
+    role: MemberRole,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> RepoResult<InvitationRecord> {
+    let org_id = tx.ctx().org_id().uuid();
+    let invited_by = tx.ctx().user_id().uuid();
+    // An expired pending invitation must not block a fresh one.
+    sqlx::query(
+        "UPDATE invitations SET status = 'expired'
+         WHERE email = $1 AND status = 'pending' AND expires_at <= now()",
+    )
+    .bind(email)
+    .execute(tx.conn())
+    .await?;
+    let row: InvitationRow = sqlx::query_as(
+        "INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, $3::member_role, $4, $5, $6)
+         RETURNING id, org_id, email, role::text AS role, status::text AS status,
+                   invited_by, expires_at, created_at",
+    )
+    .bind(org_id)
+    .bind(email)
+    .bind(role.as_str())
+    .bind(token_hash)
+    .bind(invited_by)
+    .bind(expires_at)
+    .fetch_one(tx.conn())
+    .await?;
+    row.try_into()
+}
+
+pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<InvitationRecord>> {
+    let rows: Vec<InvitationRow> = sqlx::query_as(&format!("{SELECT} ORDER BY created_at DESC"))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.into_iter().map(InvitationRecord::try_from).collect()
+}
+
+/// Revokes a pending invitation; `NotFound` if there is none with that id.
+pub async fn revoke(tx: &mut TenantTx, id: Uuid) -> RepoResult<()> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'revoked' WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::NotFound)
+    }
+}
+
+/// Looks an invitation up by its token (system: the invitee has no tenant yet),
+/// locking it so it can be accepted only once.
+pub async fn find_by_token_for_update(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> RepoResult<Option<InvitationRecord>> {
+    let row: Option<InvitationRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE token_hash = $1 FOR UPDATE"))
+            .bind(token_hash)
+            .fetch_optional(conn)
+            .await?;
+    row.map(InvitationRecord::try_from).transpose()
+}
+
+pub async fn mark_accepted(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
+    sqlx::query("UPDATE invitations SET status = 'accepted', accepted_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Data access for Flux. Two doors into the database:
+//! - [`Db::begin_tenant`] opens a [`TenantTx`]: the transaction runs as the non-owner
+//!   role `flux_app` with `app.org_id` set, so row-level security confines every
+//!   statement to one organization. Tenant repositories accept only `&mut TenantTx`.
+//! - [`Db::begin_system`] opens a plain transaction for work that precedes a tenant
+//!   (sign-up, login, token checks). Only the `system` functions of each module take it.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod invitations;
+pub mod members;
+pub mod organizations;
+pub mod outbox;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Db, SystemTx, TenantTx, MIGRATOR};
+pub use error::RepoError;

@@ -1,0 +1,200 @@
+//! Organization memberships.
+
+use chrono::{DateTime, Utc};
+use flux_domain::{MemberRole, MemberStatus};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{error::RepoResult, RepoError, TenantTx};
+
+#[derive(Debug, Clone)]
+pub struct MemberRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: MemberRole,
+    pub status: MemberStatus,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MembershipRecord {
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub org_slug: String,
+    pub role: MemberRole,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: Uuid,
+    user_id: Uuid,
+    name: String,
+    email: String,
+    role: String,
+    status: String,
+    accepted_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for MemberRecord {
+    type Error = RepoError;
+    fn try_from(r: MemberRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            user_id: r.user_id,
+            name: r.name,
+            email: r.email,
+            role: parse_enum(&r.role)?,
+            status: parse_enum(&r.status)?,
+            accepted_at: r.accepted_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub(crate) fn parse_enum<T: std::str::FromStr>(raw: &str) -> Result<T, RepoError> {
+    raw.parse().map_err(|_| {
+        RepoError::Db(sqlx::Error::Decode(
+            format!("unexpected enum value {raw:?}").into(),
+        ))
+    })
+}
+
+const MEMBER_SELECT: &str = "SELECT m.id, m.user_id, u.name, u.email, m.role::text AS role,
+        m.status::text AS status, m.accepted_at, m.created_at
+     FROM organization_members m JOIN users u ON u.id = m.user_id";
+
+/// The member's current role if their membership is active (checked on every request,
+/// so a role change or deactivation takes effect immediately).
+pub async fn active_role(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> RepoResult<Option<MemberRole>> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role::text FROM organization_members
+         WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    role.as_deref().map(parse_enum).transpose()
+}
+
+/// Every organization where the user is an active member, most recently joined first.
+pub async fn active_memberships(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> RepoResult<Vec<MembershipRecord>> {
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, o.slug, m.role::text
+         FROM organization_members m JOIN organizations o ON o.id = m.org_id
+         WHERE m.user_id = $1 AND m.status = 'active'
+         ORDER BY m.accepted_at DESC NULLS LAST, o.created_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(org_id, org_name, org_slug, role)| {
+            Ok(MembershipRecord {
+                org_id,
+                org_name,
+                org_slug,
+                role: parse_enum(&role)?,
+            })
+        })
+        .collect()
+}
+
+/// Joins (or re-joins) a user to the organization as an active member.
+pub async fn activate_membership(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    user_id: Uuid,
+    role: MemberRole,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO organization_members (org_id, user_id, role, status, accepted_at)
+         VALUES ($1, $2, $3::member_role, 'active', now())
+         ON CONFLICT (org_id, user_id)
+         DO UPDATE SET role = EXCLUDED.role, status = 'active', accepted_at = now()",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<MemberRecord>> {
+    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+        "{MEMBER_SELECT} WHERE m.status <> 'removed' ORDER BY u.name, u.email"
+    ))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.into_iter().map(MemberRecord::try_from).collect()
+}
+
+pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord> {
+    let row: MemberRow =
+        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.id = $1 FOR UPDATE OF m"))
+            .bind(member_id)
+            .fetch_one(tx.conn())
+            .await?;
+    row.try_into()
+}
+
+pub async fn update(
+    tx: &mut TenantTx,
+    member_id: Uuid,
+    role: MemberRole,
+    status: MemberStatus,
+) -> RepoResult<MemberRecord> {
+    sqlx::query(
+        "UPDATE organization_members SET role = $2::member_role, status = $3::member_status
+         WHERE id = $1",
+    )
+    .bind(member_id)
+    .bind(role.as_str())
+    .bind(status.as_str())
+    .execute(tx.conn())
+    .await?;
+    get(tx, member_id).await
+}
+
+/// Active managers, locked so two concurrent demotions cannot both pass the
+/// "at least one manager" rule.
+pub async fn count_active_managers(tx: &mut TenantTx) -> RepoResult<i64> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM organization_members WHERE role = 'manager' AND status = 'active' FOR UPDATE",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(ids.len() as i64)
+}
+
+/// Seats in use: active members plus pending, unexpired invitations.
+pub async fn seats_in_use(tx: &mut TenantTx) -> RepoResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM organization_members WHERE status = 'active')
+              + (SELECT count(*) FROM invitations WHERE status = 'pending' AND expires_at > now())",
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn is_active_member_email(tx: &mut TenantTx, email: &str) -> RepoResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id
+                        WHERE u.email = $1 AND m.status = 'active')",
+    )
+    .bind(email)
+    .fetch_one(tx.conn())
+    .await?)
+}

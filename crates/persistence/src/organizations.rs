@@ -1,0 +1,128 @@
+//! Organizations and their subscription.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{error::RepoResult, RepoError, TenantTx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRecord {
+    pub plan_slug: String,
+    pub plan_name: String,
+    pub status: String,
+    pub current_period_end: DateTime<Utc>,
+    pub included_users: i32,
+}
+
+const COLUMNS: &str = "id, name, slug, timezone, created_at";
+
+/// Sign-up (seed 000 §9 `handle_new_user`): the organization, its first manager and a
+/// Starter subscription in trial, inside the caller's transaction.
+pub async fn create_with_owner(
+    conn: &mut PgConnection,
+    name: &str,
+    slug_base: &str,
+    owner_id: Uuid,
+) -> RepoResult<OrganizationRecord> {
+    let org = insert_with_unique_slug(conn, name, slug_base, owner_id).await?;
+    sqlx::query(
+        "INSERT INTO organization_members (org_id, user_id, role, status, accepted_at)
+         VALUES ($1, $2, 'manager', 'active', now())",
+    )
+    .bind(org.id)
+    .bind(owner_id)
+    .execute(&mut *conn)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO subscriptions (org_id, plan_id, status)
+         SELECT $1, id, 'trialing' FROM plans WHERE slug = 'starter' AND active",
+    )
+    .bind(org.id)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        // The plan seed is part of the first migration; its absence is corruption.
+        return Err(RepoError::Db(sqlx::Error::Protocol(
+            "plan 'starter' is missing".into(),
+        )));
+    }
+    Ok(org)
+}
+
+/// Tries `base`, then `base-<8 hex>` until a free slug is found. `ON CONFLICT DO
+/// NOTHING` keeps the surrounding transaction usable on collisions.
+async fn insert_with_unique_slug(
+    conn: &mut PgConnection,
+    name: &str,
+    base: &str,
+    owner_id: Uuid,
+) -> RepoResult<OrganizationRecord> {
+    for attempt in 0..8 {
+        let slug = if attempt == 0 {
+            base.to_owned()
+        } else {
+            format!("{base}-{}", &Uuid::new_v4().simple().to_string()[..8])
+        };
+        let row: Option<OrganizationRecord> = sqlx::query_as(&format!(
+            "INSERT INTO organizations (name, slug, owner_id) VALUES ($1, $2, $3)
+             ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(&slug)
+        .bind(owner_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(org) = row {
+            return Ok(org);
+        }
+    }
+    Err(RepoError::Conflict {
+        constraint: "organizations_slug_key".into(),
+    })
+}
+
+pub async fn find_by_id_system(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> RepoResult<Option<OrganizationRecord>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The tenant's own organization.
+pub async fn current(tx: &mut TenantTx) -> RepoResult<OrganizationRecord> {
+    let org_id = tx.ctx().org_id().uuid();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+    ))
+    .bind(org_id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRecord>> {
+    let org_id = tx.ctx().org_id().uuid();
+    Ok(sqlx::query_as(
+        "SELECT p.slug AS plan_slug, p.name AS plan_name, s.status::text AS status,
+                s.current_period_end, p.included_users
+         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+         WHERE s.org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_optional(tx.conn())
+    .await?)
+}

@@ -1,0 +1,161 @@
+//! Refresh tokens (rotating, grouped in families) and password-reset tokens.
+//! System access only; rows hold SHA-256 hashes, never the tokens themselves.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::RepoResult;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefreshTokenRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub family_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewRefreshToken<'a> {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub family_id: Uuid,
+    pub token_hash: &'a [u8],
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+pub async fn insert_refresh(conn: &mut PgConnection, t: NewRefreshToken<'_>) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (user_id, org_id, family_id, token_hash, expires_at, user_agent, ip_address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::inet)",
+    )
+    .bind(t.user_id)
+    .bind(t.org_id)
+    .bind(t.family_id)
+    .bind(t.token_hash)
+    .bind(t.expires_at)
+    .bind(t.user_agent)
+    .bind(t.ip)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks the row so two concurrent refreshes with one token cannot both rotate it.
+pub async fn find_refresh_for_update(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> RepoResult<Option<RefreshTokenRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, org_id, family_id, expires_at, rotated_at, revoked_at
+         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn mark_rotated(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
+    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke_family(conn: &mut PgConnection, family_id: Uuid) -> RepoResult<u64> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(family_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn revoke_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> RepoResult<u64> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes a member's sessions in one organization (deactivation).
+pub async fn revoke_for_member(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> RepoResult<u64> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now()
+         WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResetTokenRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a new reset token and invalidates the user's older unused ones.
+pub async fn insert_reset(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+    ip: Option<&str>,
+) -> RepoResult<()> {
+    sqlx::query(
+        "UPDATE password_reset_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, requested_ip)
+         VALUES ($1, $2, $3, $4::inet)",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(expires_at)
+    .bind(ip)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_reset_for_update(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> RepoResult<Option<ResetTokenRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, expires_at, used_at FROM password_reset_tokens
+         WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn mark_reset_used(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
+    sqlx::query("UPDATE password_reset_tokens SET used_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

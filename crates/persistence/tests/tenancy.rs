@@ -1,0 +1,166 @@
+//! Row-level security is the second wall between tenants: these tests issue queries
+//! with no `WHERE org_id` inside tenant transactions and expect to see one org only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flux_domain::{MemberRole, OrgId, TenantCtx, UserId};
+use flux_persistence::{organizations, users, Db};
+use flux_testkit::TestDatabase;
+use uuid::Uuid;
+
+async fn db() -> Db {
+    let test_db = TestDatabase::create().await;
+    Db::from_pool(test_db.pool().await)
+}
+
+async fn org_with_manager(db: &Db, email: &str) -> TenantCtx {
+    let mut tx = db.begin_system().await.unwrap();
+    let user = users::insert(&mut tx, "Owner", email, "hash")
+        .await
+        .unwrap();
+    let org = organizations::create_with_owner(&mut tx, email, "org", user.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    TenantCtx::new(
+        OrgId::new(org.id),
+        UserId::new(user.id),
+        MemberRole::Manager,
+    )
+}
+
+#[tokio::test]
+async fn tenant_transaction_sees_only_its_own_rows_without_where_clause() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let b = org_with_manager(&db, "b@b.com.br").await;
+
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let orgs: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM organizations")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(orgs, vec![a.org_id().uuid()]);
+    for table in ["organization_members", "subscriptions"] {
+        let org_ids: Vec<Uuid> = sqlx::query_scalar(&format!("SELECT org_id FROM {table}"))
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        assert!(!org_ids.is_empty(), "{table} should show org A's rows");
+        assert!(
+            org_ids.iter().all(|id| *id == a.org_id().uuid()),
+            "{table} leaked rows of org B ({})",
+            b.org_id()
+        );
+    }
+}
+
+#[tokio::test]
+async fn tenant_transaction_cannot_write_into_another_org() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let b = org_with_manager(&db, "b@b.com.br").await;
+
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let err = sqlx::query(
+        "INSERT INTO invitations (org_id, email, token_hash, expires_at) VALUES ($1, 'x@y.com', 'h', now())",
+    )
+    .bind(b.org_id().uuid())
+    .execute(tx.conn())
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+}
+
+#[tokio::test]
+async fn tenant_updates_and_deletes_cannot_reach_another_org() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let b = org_with_manager(&db, "b@b.com.br").await;
+
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let updated = sqlx::query("UPDATE organizations SET name = 'hacked'")
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected(), 1, "only org A is visible");
+    let deleted = sqlx::query("DELETE FROM organization_members WHERE org_id = $1")
+        .bind(b.org_id().uuid())
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected(), 0);
+    tx.commit().await.unwrap();
+
+    let mut tx = db.begin_tenant(&b).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT name FROM organizations")
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(name, "b@b.com.br");
+}
+
+#[tokio::test]
+async fn tenant_role_cannot_read_auth_secrets() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let err = sqlx::query("SELECT password_hash FROM users")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("permission denied"), "{err}");
+}
+
+#[tokio::test]
+async fn signup_creates_org_slug_manager_and_starter_trial() {
+    let db = db().await;
+    let mut tx = db.begin_system().await.unwrap();
+    let u1 = users::insert(&mut tx, "Ana", "ana@acme.com.br", "h")
+        .await
+        .unwrap();
+    let u2 = users::insert(&mut tx, "Bia", "bia@acme.com.br", "h")
+        .await
+        .unwrap();
+    let o1 = organizations::create_with_owner(&mut tx, "acme.com.br", "acme-com-br", u1.id)
+        .await
+        .unwrap();
+    let o2 = organizations::create_with_owner(&mut tx, "acme.com.br", "acme-com-br", u2.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(o1.slug, "acme-com-br");
+    assert!(o2.slug.starts_with("acme-com-br-") && o2.slug.len() == "acme-com-br-".len() + 8);
+
+    let ctx = TenantCtx::new(OrgId::new(o1.id), UserId::new(u1.id), MemberRole::Manager);
+    let mut tx = db.begin_tenant(&ctx).await.unwrap();
+    let sub = organizations::subscription(&mut tx).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            sub.plan_slug.as_str(),
+            sub.status.as_str(),
+            sub.included_users
+        ),
+        ("starter", "trialing", 4)
+    );
+}
+
+#[tokio::test]
+async fn plans_match_seed_000_section_9() {
+    let db = db().await;
+    let rows: Vec<(String, i32, i32, i32, i32, i32, i32)> = sqlx::query_as(
+        "SELECT slug, price_cents, max_leads, max_ai_per_day, max_whatsapp_per_month, included_users,
+                additional_user_price_cents FROM plans ORDER BY price_cents",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("starter".into(), 14900, 1000, 50, 500, 4, 4900),
+            ("pro".into(), 34900, 5000, 200, 2500, 4, 8900),
+            ("enterprise".into(), 69900, 10000, -1, 10000, 4, 12900),
+        ]
+    );
+}

@@ -1,0 +1,319 @@
+//! A private PostgreSQL cluster started from the installed server binaries
+//! (`initdb`/`pg_ctl`) when no `DATABASE_URL` is configured. It listens only on a
+//! unix socket inside its own directory. PostgreSQL refuses to run as root, so as
+//! root the binaries run as the `postgres` OS user.
+
+use std::{
+    os::unix::process::CommandExt,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+use nix::unistd::{Uid, User};
+
+/// Port number only names the socket file (`.s.PGSQL.<port>`); there is no TCP listener.
+const SOCKET_PORT: u16 = 5432;
+const DEBIAN_PACKAGE_HINT: &str =
+    "install the Debian package `postgresql` (apt-get install -y postgresql) or set DATABASE_URL";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedPgError {
+    #[error("PostgreSQL server binaries (initdb, pg_ctl) were not found: {DEBIAN_PACKAGE_HINT}")]
+    BinariesNotFound,
+    #[error("running as root, but there is no `postgres` OS user to run PostgreSQL as: {DEBIAN_PACKAGE_HINT}")]
+    NoPostgresUser,
+    #[error("the data directory {0} is not reachable by the `postgres` OS user: every parent directory needs o+x (or set FLUX_DATA_DIR elsewhere)")]
+    Unreachable(PathBuf),
+    #[error("{step} failed: {detail}")]
+    Command { step: &'static str, detail: String },
+    #[error("io error at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug)]
+pub struct EmbeddedPostgres {
+    bin_dir: PathBuf,
+    root: PathBuf,
+    run_as: Option<User>,
+    stopped: bool,
+}
+
+impl EmbeddedPostgres {
+    /// Initializes the cluster in `root/data` on first use, starts it and waits
+    /// until it accepts connections. A second start reuses the data.
+    pub fn start(root: &Path, bin_dir: Option<&Path>) -> Result<Self, EmbeddedPgError> {
+        let bin_dir = match bin_dir {
+            Some(dir) => dir.to_path_buf(),
+            None => find_bin_dir().ok_or(EmbeddedPgError::BinariesNotFound)?,
+        };
+        if !bin_dir.join("initdb").exists() || !bin_dir.join("pg_ctl").exists() {
+            return Err(EmbeddedPgError::BinariesNotFound);
+        }
+        std::fs::create_dir_all(root).map_err(|source| io(root, source))?;
+        let root = std::fs::canonicalize(root).map_err(|source| io(root, source))?;
+        let run_as = if Uid::effective().is_root() {
+            let user = User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(EmbeddedPgError::NoPostgresUser)?;
+            chown_tree(&root, &user)?;
+            ensure_reachable(&root)?;
+            Some(user)
+        } else {
+            None
+        };
+        let mut pg = Self {
+            bin_dir,
+            root,
+            run_as,
+            stopped: false,
+        };
+        if !pg.data_dir().join("PG_VERSION").exists() {
+            pg.initdb()?;
+        }
+        if !pg.is_running() {
+            pg.pg_ctl_start()?;
+        }
+        pg.stopped = false;
+        Ok(pg)
+    }
+
+    /// Connection URL for a database in this cluster (over the unix socket).
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://postgres@localhost/{database}?host={}&port={SOCKET_PORT}",
+            self.root.display()
+        )
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    /// Fast shutdown (disconnects clients, checkpoints); idempotent.
+    pub fn stop(&mut self) -> Result<(), EmbeddedPgError> {
+        if self.stopped {
+            return Ok(());
+        }
+        let data = self.data_dir();
+        let out = self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "stop",
+            ],
+        )?;
+        self.stopped = true;
+        check("pg_ctl stop", out)
+    }
+
+    fn initdb(&self) -> Result<(), EmbeddedPgError> {
+        tracing::info!(dir = %self.data_dir().display(), "initializing embedded PostgreSQL cluster");
+        let data = self.data_dir();
+        let out = self.run(
+            "initdb",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-U",
+                "postgres",
+                // Only the owner can reach the socket directory; see ensure_socket_dir.
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        )?;
+        check("initdb", out)
+    }
+
+    fn pg_ctl_start(&self) -> Result<(), EmbeddedPgError> {
+        let data = self.data_dir();
+        let log = self.root.join("postgres.log");
+        let options = format!(
+            "-k {} -p {SOCKET_PORT} -c listen_addresses='' -c unix_socket_permissions=0700",
+            self.root.display()
+        );
+        tracing::info!(dir = %data.display(), "starting embedded PostgreSQL");
+        let out = self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-l",
+                &log.to_string_lossy(),
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )?;
+        check("pg_ctl start", out).map_err(|e| match e {
+            EmbeddedPgError::Command { step, detail } => EmbeddedPgError::Command {
+                step,
+                detail: format!("{detail} (see {})", log.display()),
+            },
+            other => other,
+        })
+    }
+
+    fn is_running(&self) -> bool {
+        let data = self.data_dir();
+        self.run("pg_ctl", &["-D", &data.to_string_lossy(), "status"])
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<Output, EmbeddedPgError> {
+        let path = self.bin_dir.join(program);
+        let mut cmd = Command::new(&path);
+        cmd.args(args)
+            .current_dir(&self.root)
+            .env("LC_ALL", "C.UTF-8");
+        if let Some(user) = &self.run_as {
+            cmd.uid(user.uid.as_raw())
+                .gid(user.gid.as_raw())
+                .env("HOME", &self.root);
+        }
+        cmd.output().map_err(|source| io(&path, source))
+    }
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            tracing::warn!(error = %e, "embedded PostgreSQL did not stop cleanly");
+        }
+    }
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+pub fn find_bin_dir() -> Option<PathBuf> {
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let version: u32 = entry
+                .file_name()
+                .to_str()?
+                .split('.')
+                .next()?
+                .parse()
+                .ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    candidates.pop().map(|(_, bin)| bin)
+}
+
+fn check(step: &'static str, out: Output) -> Result<(), EmbeddedPgError> {
+    if out.status.success() {
+        Ok(())
+    } else {
+        let detail = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        let detail = if detail.is_empty() {
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        } else {
+            detail
+        };
+        Err(EmbeddedPgError::Command { step, detail })
+    }
+}
+
+fn chown_tree(dir: &Path, user: &User) -> Result<(), EmbeddedPgError> {
+    nix::unistd::chown(dir, Some(user.uid), Some(user.gid))
+        .map_err(|e| io(dir, std::io::Error::from(e)))?;
+    for entry in std::fs::read_dir(dir).map_err(|source| io(dir, source))? {
+        let path = entry.map_err(|source| io(dir, source))?.path();
+        let meta = std::fs::symlink_metadata(&path).map_err(|source| io(&path, source))?;
+        if meta.is_dir() {
+            chown_tree(&path, user)?;
+        } else {
+            nix::unistd::chown(&path, Some(user.uid), Some(user.gid))
+                .map_err(|e| io(&path, std::io::Error::from(e)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The `postgres` user must be able to traverse every parent of the cluster dir.
+fn ensure_reachable(root: &Path) -> Result<(), EmbeddedPgError> {
+    use std::os::unix::fs::PermissionsExt;
+    for ancestor in root.ancestors().skip(1) {
+        let mode = std::fs::metadata(ancestor)
+            .map_err(|source| io(ancestor, source))?
+            .permissions()
+            .mode();
+        if mode & 0o001 == 0 {
+            return Err(EmbeddedPgError::Unreachable(root.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+fn io(path: &Path, source: std::io::Error) -> EmbeddedPgError {
+    EmbeddedPgError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_binaries_name_the_debian_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = EmbeddedPostgres::start(dir.path(), Some(&dir.path().join("nope"))).unwrap_err();
+        assert!(matches!(err, EmbeddedPgError::BinariesNotFound));
+        assert!(err.to_string().contains("apt-get install -y postgresql"));
+    }
+
+    #[test]
+    fn url_points_at_the_private_socket() {
+        let pg = EmbeddedPostgres {
+            bin_dir: PathBuf::from("/bin"),
+            root: PathBuf::from("/srv/flux/pg"),
+            run_as: None,
+            stopped: true,
+        };
+        assert_eq!(
+            pg.url("flux"),
+            "postgres://postgres@localhost/flux?host=/srv/flux/pg&port=5432"
+        );
+    }
+
+    /// Starts a real cluster, stops it, and starts it again on the same data.
+    #[test]
+    fn starts_stops_and_restarts_on_existing_data() {
+        if find_bin_dir().is_none() {
+            panic!("PostgreSQL binaries are required for this test: {DEBIAN_PACKAGE_HINT}");
+        }
+        let base = std::env::temp_dir().join(format!("flux-embedded-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let mut pg = EmbeddedPostgres::start(&base, None).unwrap();
+        assert!(pg.is_running());
+        assert!(pg.data_dir().join("PG_VERSION").exists());
+        pg.stop().unwrap();
+        assert!(!pg.is_running());
+        let pg2 = EmbeddedPostgres::start(&base, None).unwrap();
+        assert!(pg2.is_running());
+        drop(pg2);
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}

@@ -1,0 +1,12 @@
+//! Process-level plumbing shared by the server and workers: configuration, logging,
+//! secrets and hashing, and the private PostgreSQL cluster used when no
+//! `DATABASE_URL` is configured.
+
+pub mod crypto;
+pub mod embedded_pg;
+pub mod secret;
+pub mod settings;
+pub mod telemetry;
+
+pub use secret::Secret;
+pub use settings::{LogFormat, Settings, SettingsError};

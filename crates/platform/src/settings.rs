@@ -1,0 +1,252 @@
+//! Configuration from `FLUX_*` environment variables (plus `DATABASE_URL` and
+//! `SMTP_URL`), validated once at startup with messages that name the variable.
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
+
+use url::Url;
+
+use crate::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// External PostgreSQL; `None` starts the embedded cluster in `data_dir/pg`.
+    pub database_url: Option<Secret<String>>,
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    /// Base URL users reach Flux at; used in e-mailed links and cookie security.
+    pub public_url: Url,
+    /// HS256 signing key for access tokens; generated and kept in `data_dir` if unset.
+    pub jwt_secret: Option<Secret<String>>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub log_format: LogFormat,
+    pub cors_origins: Vec<String>,
+    /// Directory with the built SPA (`index.html` + assets).
+    pub static_dir: PathBuf,
+    pub smtp_url: Option<Secret<String>>,
+    pub mail_from: String,
+    pub pg_bin_dir: Option<PathBuf>,
+    pub login_attempts_per_ip_per_minute: u32,
+    pub login_attempts_per_account_per_minute: u32,
+    pub max_json_body_bytes: usize,
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var} {reason}")]
+pub struct SettingsError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// Access tokens must stay short-lived (issue #2: at most 15 minutes).
+pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 900;
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Parses settings from a variable map (tests pass their own).
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let get = |k: &str| {
+            vars.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let addr: SocketAddr = parse_or(
+            &get("FLUX_ADDR"),
+            "FLUX_ADDR",
+            "127.0.0.1:8080".parse().ok(),
+        )?;
+        let public_url = match get("FLUX_PUBLIC_URL") {
+            Some(raw) => Url::parse(&raw)
+                .map_err(|e| err("FLUX_PUBLIC_URL", format!("is not a URL: {e}")))?,
+            None => Url::parse(&format!("http://{addr}"))
+                .map_err(|e| err("FLUX_ADDR", format!("does not form a URL: {e}")))?,
+        };
+        if !matches!(public_url.scheme(), "http" | "https") {
+            return Err(err("FLUX_PUBLIC_URL", "must be http(s)".into()));
+        }
+        let access_secs: u64 = parse_or(
+            &get("FLUX_ACCESS_TOKEN_TTL_SECS"),
+            "FLUX_ACCESS_TOKEN_TTL_SECS",
+            Some(900),
+        )?;
+        if access_secs == 0 || access_secs > MAX_ACCESS_TOKEN_TTL_SECS {
+            return Err(err(
+                "FLUX_ACCESS_TOKEN_TTL_SECS",
+                format!("must be between 1 and {MAX_ACCESS_TOKEN_TTL_SECS}"),
+            ));
+        }
+        let refresh_days: u64 = parse_or(
+            &get("FLUX_REFRESH_TOKEN_TTL_DAYS"),
+            "FLUX_REFRESH_TOKEN_TTL_DAYS",
+            Some(30),
+        )?;
+        if refresh_days == 0 || refresh_days > 365 {
+            return Err(err(
+                "FLUX_REFRESH_TOKEN_TTL_DAYS",
+                "must be between 1 and 365".into(),
+            ));
+        }
+        let log_format = match get("FLUX_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(err(
+                    "FLUX_LOG_FORMAT",
+                    format!("must be pretty or json, not {other:?}"),
+                ))
+            }
+        };
+        let jwt_secret = get("FLUX_JWT_SECRET").map(Secret::new);
+        if let Some(secret) = &jwt_secret {
+            if secret.expose().len() < 32 {
+                return Err(err(
+                    "FLUX_JWT_SECRET",
+                    "must be at least 32 characters".into(),
+                ));
+            }
+        }
+        let cors_origins = get("FLUX_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(smtp) = get("SMTP_URL") {
+            Url::parse(&smtp).map_err(|e| err("SMTP_URL", format!("is not a URL: {e}")))?;
+        }
+
+        Ok(Self {
+            database_url: get("DATABASE_URL").map(Secret::new),
+            data_dir: get("FLUX_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".flux")),
+            addr,
+            public_url,
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(access_secs),
+            refresh_token_ttl: Duration::from_secs(refresh_days * 86_400),
+            log_format,
+            cors_origins,
+            static_dir: get("FLUX_STATIC_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+            smtp_url: get("SMTP_URL").map(Secret::new),
+            mail_from: get("FLUX_MAIL_FROM")
+                .unwrap_or_else(|| "Flux <no-reply@flux.localhost>".into()),
+            pg_bin_dir: get("FLUX_PG_BIN_DIR").map(PathBuf::from),
+            login_attempts_per_ip_per_minute: parse_or(
+                &get("FLUX_LOGIN_RATE_PER_IP"),
+                "FLUX_LOGIN_RATE_PER_IP",
+                Some(30),
+            )?,
+            login_attempts_per_account_per_minute: parse_or(
+                &get("FLUX_LOGIN_RATE_PER_ACCOUNT"),
+                "FLUX_LOGIN_RATE_PER_ACCOUNT",
+                Some(10),
+            )?,
+            max_json_body_bytes: parse_or(
+                &get("FLUX_MAX_JSON_BYTES"),
+                "FLUX_MAX_JSON_BYTES",
+                Some(256 * 1024),
+            )?,
+            db_max_connections: parse_or(
+                &get("FLUX_DB_MAX_CONNECTIONS"),
+                "FLUX_DB_MAX_CONNECTIONS",
+                Some(20),
+            )?,
+        })
+    }
+
+    /// Cookies carry `Secure` whenever Flux is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn err(var: &'static str, reason: String) -> SettingsError {
+    SettingsError { var, reason }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    raw: &Option<String>,
+    var: &'static str,
+    default: Option<T>,
+) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    match raw {
+        Some(v) => v
+            .parse()
+            .map_err(|e| err(var, format!("has invalid value {v:?}: {e}"))),
+        None => default.ok_or_else(|| err(var, "is required".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_describe_a_local_embedded_setup() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert!(s.database_url.is_none());
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.access_token_ttl, Duration::from_secs(900));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn rejects_access_tokens_longer_than_fifteen_minutes() {
+        let e = Settings::from_map(&vars(&[("FLUX_ACCESS_TOKEN_TTL_SECS", "901")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_ACCESS_TOKEN_TTL_SECS");
+    }
+
+    #[test]
+    fn names_the_variable_with_a_bad_value() {
+        let e = Settings::from_map(&vars(&[("FLUX_ADDR", "not-an-addr")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_ADDR");
+        let e = Settings::from_map(&vars(&[("FLUX_JWT_SECRET", "short")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_JWT_SECRET");
+        let e = Settings::from_map(&vars(&[("FLUX_LOG_FORMAT", "xml")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_LOG_FORMAT");
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let s =
+            Settings::from_map(&vars(&[("FLUX_PUBLIC_URL", "https://app.flux.com.br")])).unwrap();
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn parses_cors_origin_list() {
+        let s = Settings::from_map(&vars(&[(
+            "FLUX_CORS_ORIGINS",
+            "https://a.com, https://b.com,",
+        )]))
+        .unwrap();
+        assert_eq!(s.cors_origins, ["https://a.com", "https://b.com"]);
+    }
+}

@@ -1,0 +1,3 @@
+//! Background work that runs in-process with `flux serve` (or in `flux worker`).
+
+pub mod email_outbox;

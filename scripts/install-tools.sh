@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the pinned build/test tools Flux needs, from crates.io, npm and Debian only.
+# Idempotent: each tool is skipped when the pinned version is already present.
+set -euo pipefail
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TOOLS="$ROOT/.tools"
+
+want="${1:-all}"   # all | build | e2e
+
+have_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -q "$2"; }
+
+install_build_tools() {
+  rustup target list --installed | grep -q '^wasm32-unknown-unknown$' \
+    || rustup target add wasm32-unknown-unknown
+  have_version trunk "$TRUNK_VERSION" \
+    || cargo install trunk --version "$TRUNK_VERSION" --locked
+  # Not --locked: the registry mirror lacks one of its locked dependencies.
+  have_version wasm-bindgen "$WASM_BINDGEN_VERSION" \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  # Debian's binaryen (v108) emits wasm that fails in the browser: use npm's.
+  if ! [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] \
+     || ! "$TOOLS/node_modules/.bin/wasm-opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+install_e2e_tools() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --silent)
+}
+
+case "$want" in
+  build) install_build_tools ;;
+  e2e) install_e2e_tools ;;
+  all) install_build_tools; install_e2e_tools ;;
+esac

@@ -1,1 +1,18 @@
-pub fn placeholder() {}
+//! The Flux HTTP application (actix-web): routes under `/api/v1`, the OpenAPI document
+//! at `/api/openapi.json` with docs at `/api/docs/`, operations endpoints and the SPA.
+
+pub mod auth;
+pub mod convert;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod rate_limit;
+pub mod request_id;
+pub mod routes;
+pub mod services;
+pub mod spa;
+pub mod startup;
+pub mod state;
+
+pub use startup::Application;

@@ -1,1 +1,88 @@
-fn main() {}
+//! `flux`: the single Flux binary.
+//!
+//! ```text
+//! flux serve [--demo]   run the API + SPA (embedded PostgreSQL unless DATABASE_URL is set)
+//! flux migrate          apply database migrations and exit
+//! flux openapi          print the OpenAPI document
+//! flux seed-demo        create the demo organization and print its login
+//! ```
+
+mod database;
+mod demo;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use flux_api::Application;
+use flux_integrations::mail::{LogMailer, Mailer, SmtpMailer};
+use flux_platform::{telemetry, Settings};
+use tokio::sync::watch;
+
+const USAGE: &str = "usage: flux <serve [--demo] | migrate | openapi | seed-demo>";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "openapi" {
+        print!("{}", flux_api::openapi::document_json());
+        return Ok(());
+    }
+    if matches!(command, "-h" | "--help" | "help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format, "info,sqlx=warn,actix_server=warn");
+    let result = match command {
+        "serve" => serve(settings, args.iter().any(|a| a == "--demo")).await,
+        "migrate" => database::open(&settings).await.map(|_| ()),
+        "seed-demo" => {
+            let handle = database::open(&settings).await?;
+            let login = demo::seed(&handle.db).await?;
+            println!("{login}");
+            Ok(())
+        }
+        other => Err(anyhow::anyhow!("unknown command {other:?}\n{USAGE}")),
+    };
+    if let Err(e) = &result {
+        tracing::error!(error = format!("{e:#}"), "flux stopped with an error");
+    }
+    result
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let handle = database::open(&settings).await?;
+    let jwt_secret = database::jwt_secret(&settings)?;
+    if demo {
+        let login = demo::seed(&handle.db).await?;
+        println!("\n  Flux demo  →  {}\n  {login}\n", settings.public_url);
+    }
+
+    let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
+        Some(url) => {
+            Arc::new(SmtpMailer::new(url.expose(), &settings.mail_from).context("SMTP_URL")?)
+        }
+        None => {
+            tracing::warn!("SMTP_URL not set: e-mails are written to the log instead of sent");
+            Arc::new(LogMailer)
+        }
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let dispatcher = tokio::spawn(flux_workers::email_outbox::run(
+        handle.db.clone(),
+        mailer,
+        stop_rx,
+    ));
+
+    let app = Application::build(settings.clone(), handle.db.clone(), jwt_secret.as_bytes())?;
+    tracing::info!(addr = %settings.addr, url = %settings.public_url, "Flux is listening");
+    let served = app.run_until_stopped().await;
+
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    let _ = dispatcher.await;
+    handle.close().await;
+    served.context("HTTP server failed")
+}

@@ -1,0 +1,213 @@
+//! The single HTTP error type. Every failure leaves the server as the SPEC §3 envelope
+//! `{"error":{"code","message","details"}}`; 5xx causes are logged, never returned.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use flux_domain::PermissionDenied;
+use flux_dto::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
+use flux_persistence::RepoError;
+use serde_json::json;
+
+use crate::request_id;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed: {message}")]
+    Validation {
+        message: String,
+        fields: Vec<FieldIssue>,
+    },
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {message}")]
+    Conflict {
+        message: String,
+        fields: Vec<FieldIssue>,
+    },
+    #[error("limit exceeded: {message}")]
+    LimitExceeded {
+        message: String,
+        details: serde_json::Value,
+    },
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::Validation {
+            message: "Dados inválidos".into(),
+            fields: vec![FieldIssue {
+                field: field.into(),
+                reason: reason.into(),
+            }],
+        }
+    }
+
+    pub fn conflict_on(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::Conflict {
+            message: reason.clone(),
+            fields: vec![FieldIssue {
+                field: field.into(),
+                reason,
+            }],
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} não encontrado"))
+    }
+
+    fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Validation { .. } | ApiError::PayloadTooLarge { .. } => ErrorCode::Validation,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimit,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let (message, details) = match self {
+            ApiError::Validation { message, fields } => {
+                (message.clone(), Some(json!({ "fields": fields })))
+            }
+            ApiError::PayloadTooLarge { limit } => (
+                format!("O corpo da requisição excede o limite de {limit} bytes"),
+                Some(json!({ "limit_bytes": limit })),
+            ),
+            ApiError::Unauthorized(m) | ApiError::Forbidden(m) | ApiError::NotFound(m) => {
+                (m.clone(), None)
+            }
+            ApiError::Conflict { message, fields } => (
+                message.clone(),
+                (!fields.is_empty()).then(|| json!({ "fields": fields })),
+            ),
+            ApiError::LimitExceeded { message, details } => {
+                (message.clone(), Some(details.clone()))
+            }
+            ApiError::RateLimited { retry_after_secs } => (
+                "Muitas tentativas. Aguarde e tente novamente.".into(),
+                Some(json!({ "retry_after_seconds": retry_after_secs })),
+            ),
+            ApiError::Internal(_) => ("Erro interno. Tente novamente em instantes.".into(), None),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                details,
+                request_id: request_id::current(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::LimitExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(request_id = ?request_id::current(), error = ?cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if let ApiError::Unauthorized(_) = self {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => ApiError::NotFound("Recurso não encontrado".into()),
+            RepoError::Conflict { constraint } => ApiError::Conflict {
+                message: format!("Conflito com um registro existente ({constraint})"),
+                fields: vec![],
+            },
+            RepoError::Db(e) => ApiError::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        RepoError::from(e).into()
+    }
+}
+
+impl From<PermissionDenied> for ApiError {
+    fn from(e: PermissionDenied) -> Self {
+        ApiError::Forbidden(format!(
+            "Seu papel ({}) não tem a permissão {}",
+            e.role.as_str(),
+            e.permission
+        ))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Collects every invalid field of a request, so the client learns all of them at once.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldIssue>);
+
+impl FieldErrors {
+    pub fn check<T>(&mut self, result: ApiResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ApiError::Validation { fields, .. }) => {
+                self.0.extend(fields);
+                None
+            }
+            Err(other) => {
+                self.0.push(FieldIssue {
+                    field: "body".into(),
+                    reason: other.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    pub fn into_error(self) -> ApiError {
+        ApiError::Validation {
+            message: "Dados inválidos".into(),
+            fields: self.0,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Request extractors: authentication, client metadata and validated JSON.
+
+pub mod auth;
+pub mod client;
+pub mod json;
+
+pub use auth::Authenticated;
+pub use client::ClientInfo;
+pub use json::ValidJson;

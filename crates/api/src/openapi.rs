@@ -1,0 +1,70 @@
+//! The OpenAPI 3.1 document: info, security scheme and tags here; paths and schemas
+//! are collected from the handlers by utoipa-actix-web.
+
+use utoipa::{
+    openapi::{
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        OpenApi as OpenApiDoc,
+    },
+    Modify, OpenApi,
+};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Flux API",
+        description = "REST API of Flux, the sales engagement platform for Brazilian B2B teams.\n\n\
+            Errors always use the envelope `{\"error\":{\"code\",\"message\",\"details\"}}` with codes \
+            VALIDATION, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, LIMIT_EXCEEDED, RATE_LIMIT, \
+            EXTERNAL_API and INTERNAL. Every response carries `X-Request-Id`.",
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary"),
+        contact(name = "Flux", email = "dev@flux.localhost")
+    ),
+    servers((url = "/", description = "This server")),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, login, sessions and password reset"),
+        (name = "me", description = "The signed-in user"),
+        (name = "members", description = "The organization's team"),
+        (name = "invitations", description = "Inviting teammates"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_auth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from /api/v1/auth/login (15 minutes)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document the server publishes, built from the same route table it serves.
+pub fn document() -> OpenApiDoc {
+    use utoipa_actix_web::AppExt;
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    doc
+}
+
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

@@ -1,0 +1,436 @@
+//! Sign-up, login, refresh rotation, logout, org switch, password reset and
+//! invitation acceptance: everything that happens before or around a tenant.
+
+use chrono::Utc;
+use flux_domain::{org_name_from_email, slug_base, Email, MemberRole, PersonName};
+use flux_persistence::{
+    audit,
+    invitations::{self, InvitationStatus},
+    members, organizations, outbox, tokens, users, Db,
+};
+use flux_platform::crypto;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    auth::session::{self, IssuedSession},
+    error::{ApiError, ApiResult, FieldErrors},
+    extract::ClientInfo,
+    services::{audit_entry, passwords},
+    state::AppState,
+};
+
+/// Everything a session response carries besides the tokens.
+pub struct SessionOutcome {
+    pub user: users::UserRecord,
+    pub organization: organizations::OrganizationRecord,
+    pub role: MemberRole,
+    pub session: IssuedSession,
+}
+
+pub struct SignupInput<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+fn parse_email(field: &str, raw: &str) -> ApiResult<Email> {
+    Email::parse(raw).map_err(|e| ApiError::field(field, e.to_string()))
+}
+
+fn parse_name(raw: &str) -> ApiResult<PersonName> {
+    PersonName::parse(raw).map_err(|e| ApiError::field("name", e.to_string()))
+}
+
+#[tracing::instrument(skip_all, err)]
+pub async fn signup(
+    state: &AppState,
+    input: SignupInput<'_>,
+    client: &ClientInfo,
+) -> ApiResult<SessionOutcome> {
+    let mut invalid = FieldErrors::default();
+    let (name, email, password) = match (
+        invalid.check(parse_name(input.name)),
+        invalid.check(parse_email("email", input.email)),
+        invalid.check(passwords::parse("password", input.password)),
+    ) {
+        (Some(name), Some(email), Some(password)) => (name, email, password),
+        _ => return Err(invalid.into_error()),
+    };
+
+    let password_hash = passwords::hash(&password).await?;
+    let org_name = org_name_from_email(&email, name.as_str());
+    let mut tx = state.db.begin_system().await?;
+    let user = users::insert(&mut tx, name.as_str(), email.as_str(), &password_hash)
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on("users_email_key") {
+                ApiError::conflict_on("email", "Já existe uma conta com este e-mail")
+            } else {
+                e.into()
+            }
+        })?;
+    let org = organizations::create_with_owner(&mut tx, &org_name, &slug_base(&org_name), user.id)
+        .await?;
+    let mut entry = audit_entry(client, "auth.signup", "user");
+    entry.resource_id = Some(user.id);
+    entry.changes = json!({ "organization": org.slug });
+    audit::record_system(&mut tx, Some(org.id), Some(user.id), entry).await?;
+    let session = session::issue(state, &mut tx, user.id, org.id, None, client).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, org_id = %org.id, "signed up");
+    Ok(SessionOutcome {
+        user,
+        organization: org,
+        role: MemberRole::Manager,
+        session,
+    })
+}
+
+const BAD_CREDENTIALS: &str = "E-mail ou senha incorretos";
+
+#[tracing::instrument(skip_all, err)]
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    org_id: Option<Uuid>,
+    client: &ClientInfo,
+) -> ApiResult<SessionOutcome> {
+    let normalized = email.trim().to_lowercase();
+    state
+        .limits
+        .check_login(client.ip.as_deref(), &normalized)?;
+    if normalized.is_empty() {
+        return Err(ApiError::field("email", "o e-mail é obrigatório"));
+    }
+    if password.is_empty() {
+        return Err(ApiError::field("password", "a senha é obrigatória"));
+    }
+
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(anyhow::Error::new)?;
+    let user = users::find_by_email(&mut conn, &normalized).await?;
+    let verified =
+        passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        let mut entry = audit_entry(client, "auth.login", "user");
+        entry.success = false;
+        entry.failure_reason = Some("bad_credentials".into());
+        entry.changes = json!({ "email": normalized });
+        audit::record_system(&mut conn, None, None, entry).await?;
+        return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+    };
+
+    let memberships = members::active_memberships(&mut conn, user.id).await?;
+    let chosen = match org_id {
+        Some(wanted) => memberships
+            .iter()
+            .find(|m| m.org_id == wanted)
+            .ok_or_else(|| {
+                ApiError::Forbidden("Você não é membro ativo desta organização".into())
+            })?,
+        None => memberships.first().ok_or_else(|| {
+            ApiError::Forbidden("Sua conta não está ativa em nenhuma organização".into())
+        })?,
+    };
+    let (org_id, role) = (chosen.org_id, chosen.role);
+    drop(conn);
+    start_session(state, user, org_id, role, "auth.login", client).await
+}
+
+/// Issues a new session (new token family) for a user already authorized in `org_id`.
+async fn start_session(
+    state: &AppState,
+    user: users::UserRecord,
+    org_id: Uuid,
+    role: MemberRole,
+    action: &'static str,
+    client: &ClientInfo,
+) -> ApiResult<SessionOutcome> {
+    let mut tx = state.db.begin_system().await?;
+    let organization = organizations::find_by_id_system(&mut tx, org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organização"))?;
+    users::touch_last_login(&mut tx, user.id).await?;
+    let mut entry = audit_entry(client, action, "user");
+    entry.resource_id = Some(user.id);
+    audit::record_system(&mut tx, Some(org_id), Some(user.id), entry).await?;
+    let session = session::issue(state, &mut tx, user.id, org_id, None, client).await?;
+    tx.commit().await?;
+    Ok(SessionOutcome {
+        user,
+        organization,
+        role,
+        session,
+    })
+}
+
+/// Switches the caller's session to another organization they are active in.
+pub async fn switch_org(
+    state: &AppState,
+    user_id: Uuid,
+    org_id: Uuid,
+    client: &ClientInfo,
+) -> ApiResult<SessionOutcome> {
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(anyhow::Error::new)?;
+    let user = users::find_by_id(&mut conn, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("Sessão inválida".into()))?;
+    let role = members::active_role(&mut conn, org_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden("Você não é membro ativo desta organização".into()))?;
+    drop(conn);
+    start_session(state, user, org_id, role, "auth.switch_org", client).await
+}
+
+const INVALID_REFRESH: &str = "Sessão expirada. Entre novamente.";
+
+/// Rotates a refresh token. Presenting a token that was already rotated is treated as
+/// theft: the whole family is revoked and the caller must log in again.
+#[tracing::instrument(skip_all, err)]
+pub async fn refresh(
+    state: &AppState,
+    token: &str,
+    client: &ClientInfo,
+) -> ApiResult<IssuedSession> {
+    let mut tx = state.db.begin_system().await?;
+    let record = tokens::find_refresh_for_update(&mut tx, &crypto::token_hash(token))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized(INVALID_REFRESH.into()))?;
+    if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
+        return Err(ApiError::Unauthorized(INVALID_REFRESH.into()));
+    }
+    if record.rotated_at.is_some() {
+        let revoked = tokens::revoke_family(&mut tx, record.family_id).await?;
+        let mut entry = audit_entry(client, "auth.refresh_reuse_detected", "session");
+        entry.resource_id = Some(record.family_id);
+        entry.success = false;
+        entry.changes = json!({ "revoked_tokens": revoked });
+        audit::record_system(&mut tx, Some(record.org_id), Some(record.user_id), entry).await?;
+        tx.commit().await?;
+        tracing::warn!(user_id = %record.user_id, family = %record.family_id, "refresh token reuse: family revoked");
+        return Err(ApiError::Unauthorized(INVALID_REFRESH.into()));
+    }
+    if members::active_role(&mut tx, record.org_id, record.user_id)
+        .await?
+        .is_none()
+    {
+        tokens::revoke_family(&mut tx, record.family_id).await?;
+        tx.commit().await?;
+        return Err(ApiError::Unauthorized(
+            "Sua conta não está ativa nesta organização".into(),
+        ));
+    }
+    tokens::mark_rotated(&mut tx, record.id).await?;
+    let session = session::issue(
+        state,
+        &mut tx,
+        record.user_id,
+        record.org_id,
+        Some(record.family_id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Revokes the token's family. Unknown tokens are ignored (logout is idempotent).
+pub async fn logout(state: &AppState, token: &str, client: &ClientInfo) -> ApiResult<()> {
+    let mut tx = state.db.begin_system().await?;
+    if let Some(record) =
+        tokens::find_refresh_for_update(&mut tx, &crypto::token_hash(token)).await?
+    {
+        tokens::revoke_family(&mut tx, record.family_id).await?;
+        let entry = audit_entry(client, "auth.logout", "session");
+        audit::record_system(&mut tx, Some(record.org_id), Some(record.user_id), entry).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+const RESET_TTL_MINUTES: i64 = 60;
+
+/// Sends a one-time reset link if the account exists; the caller always gets the same
+/// answer so the endpoint reveals nothing about which e-mails have accounts.
+#[tracing::instrument(skip_all, err)]
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &str,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    let email = parse_email("email", email)?;
+    state
+        .limits
+        .check_reset(client.ip.as_deref(), email.as_str())?;
+    let mut tx = state.db.begin_system().await?;
+    let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? else {
+        return Ok(());
+    };
+    let token = crypto::new_token();
+    let expires_at = Utc::now() + chrono::Duration::minutes(RESET_TTL_MINUTES);
+    tokens::insert_reset(
+        &mut tx,
+        user.id,
+        &crypto::token_hash(&token),
+        expires_at,
+        client.ip.as_deref(),
+    )
+    .await?;
+    let link = link(state, "redefinir-senha", &token);
+    outbox::enqueue_system(
+        &mut tx,
+        None,
+        outbox::OutgoingEmail {
+            kind: "password_reset",
+            to: user.email.clone(),
+            subject: "Redefina sua senha do Flux".into(),
+            body_text: format!(
+                "Olá, {}!\n\nRecebemos um pedido para redefinir a senha da sua conta Flux.\n\
+                 Abra o link abaixo em até {RESET_TTL_MINUTES} minutos:\n\n{link}\n\n\
+                 Se você não pediu, ignore este e-mail: sua senha continua a mesma.\n",
+                user.name
+            ),
+        },
+    )
+    .await?;
+    let mut entry = audit_entry(client, "auth.password_reset_requested", "user");
+    entry.resource_id = Some(user.id);
+    audit::record_system(&mut tx, None, Some(user.id), entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the new password, burns the token and signs the user out everywhere.
+#[tracing::instrument(skip_all, err)]
+pub async fn confirm_password_reset(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    let password = passwords::parse("password", password)?;
+    let password_hash = passwords::hash(&password).await?;
+    let mut tx = state.db.begin_system().await?;
+    let record = tokens::find_reset_for_update(&mut tx, &crypto::token_hash(token))
+        .await?
+        .filter(|r| r.used_at.is_none() && r.expires_at > Utc::now())
+        .ok_or_else(|| ApiError::field("token", "link de redefinição inválido ou expirado"))?;
+    users::set_password(&mut tx, record.user_id, &password_hash).await?;
+    tokens::mark_reset_used(&mut tx, record.id).await?;
+    let revoked = tokens::revoke_all_for_user(&mut tx, record.user_id).await?;
+    let mut entry = audit_entry(client, "auth.password_reset", "user");
+    entry.resource_id = Some(record.user_id);
+    entry.changes = json!({ "revoked_sessions": revoked });
+    audit::record_system(&mut tx, None, Some(record.user_id), entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub fn link(state: &AppState, page: &str, token: &str) -> String {
+    let base = state.settings.public_url.as_str().trim_end_matches('/');
+    format!("{base}/{page}?token={token}")
+}
+
+pub struct InvitationView {
+    pub organization_name: String,
+    pub invitation: invitations::InvitationRecord,
+    pub account_exists: bool,
+}
+
+const INVALID_INVITATION: &str = "convite inválido, expirado ou já utilizado";
+
+async fn pending_invitation(
+    conn: &mut sqlx::PgConnection,
+    token: &str,
+) -> ApiResult<invitations::InvitationRecord> {
+    invitations::find_by_token_for_update(conn, &crypto::token_hash(token))
+        .await?
+        .filter(|i| i.status == InvitationStatus::Pending)
+        .ok_or_else(|| ApiError::field("token", INVALID_INVITATION))
+}
+
+pub async fn preview_invitation(db: &Db, token: &str) -> ApiResult<InvitationView> {
+    let mut tx = db.begin_system().await?;
+    let invitation = pending_invitation(&mut tx, token).await?;
+    let org = organizations::find_by_id_system(&mut tx, invitation.org_id)
+        .await?
+        .ok_or_else(|| ApiError::field("token", INVALID_INVITATION))?;
+    let account_exists = users::find_by_email(&mut tx, &invitation.email)
+        .await?
+        .is_some();
+    tx.rollback().await.map_err(anyhow::Error::new)?;
+    Ok(InvitationView {
+        organization_name: org.name,
+        invitation,
+        account_exists,
+    })
+}
+
+/// Accepts an invitation: creates the account (name + new password) or confirms an
+/// existing one (its password), joins the organization and signs in to it.
+#[tracing::instrument(skip_all, err)]
+pub async fn accept_invitation(
+    state: &AppState,
+    token: &str,
+    name: Option<&str>,
+    password: &str,
+    client: &ClientInfo,
+) -> ApiResult<SessionOutcome> {
+    let mut tx = state.db.begin_system().await?;
+    let invitation = pending_invitation(&mut tx, token).await?;
+    let user = match users::find_by_email(&mut tx, &invitation.email).await? {
+        Some(existing) => {
+            state
+                .limits
+                .check_login(client.ip.as_deref(), &existing.email)?;
+            if !passwords::verify(password, Some(&existing.password_hash)).await? {
+                return Err(ApiError::field(
+                    "password",
+                    "senha incorreta para a conta existente",
+                ));
+            }
+            existing
+        }
+        None => {
+            let mut invalid = FieldErrors::default();
+            let (name, password) = match (
+                invalid.check(parse_name(name.unwrap_or_default())),
+                invalid.check(passwords::parse("password", password)),
+            ) {
+                (Some(name), Some(password)) => (name, password),
+                _ => return Err(invalid.into_error()),
+            };
+            let hash = passwords::hash(&password).await?;
+            users::insert(&mut tx, name.as_str(), &invitation.email, &hash).await?
+        }
+    };
+    members::activate_membership(&mut tx, invitation.org_id, user.id, invitation.role).await?;
+    invitations::mark_accepted(&mut tx, invitation.id).await?;
+    let organization = organizations::find_by_id_system(&mut tx, invitation.org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organização"))?;
+    let mut entry = audit_entry(client, "invitation.accepted", "invitation");
+    entry.resource_id = Some(invitation.id);
+    entry.changes = json!({ "role": invitation.role.as_str() });
+    audit::record_system(&mut tx, Some(invitation.org_id), Some(user.id), entry).await?;
+    users::touch_last_login(&mut tx, user.id).await?;
+    let session = session::issue(state, &mut tx, user.id, invitation.org_id, None, client).await?;
+    tx.commit().await?;
+    Ok(SessionOutcome {
+        user,
+        organization,
+        role: invitation.role,
+        session,
+    })
+}

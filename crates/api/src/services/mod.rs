@@ -1,0 +1,27 @@
+//! Use cases behind the handlers: validation into domain types, transactions,
+//! audit entries and outbox e-mails. Handlers stay thin HTTP adapters.
+
+pub mod accounts;
+pub mod passwords;
+pub mod team;
+
+use flux_persistence::audit::AuditEntry;
+
+use crate::extract::ClientInfo;
+
+/// An audit entry pre-filled with the caller's IP, user agent and request id.
+pub(crate) fn audit_entry(
+    client: &ClientInfo,
+    action: &'static str,
+    resource_type: &'static str,
+) -> AuditEntry {
+    AuditEntry {
+        action,
+        resource_type,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        request_id: client.request_id.clone(),
+        success: true,
+        ..AuditEntry::default()
+    }
+}

@@ -1,0 +1,149 @@
+//! `Application::build`, shared by `flux serve` and the test harness: binds the
+//! listener, wires middleware, routes, docs and the SPA.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_cors::Cors;
+use actix_web::{
+    dev::Server,
+    http::header,
+    middleware::{from_fn, Compress, Condition, DefaultHeaders},
+    web, App, HttpServer,
+};
+use flux_persistence::Db;
+use flux_platform::Settings;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    auth::jwt::JwtKeys,
+    error::ApiError,
+    metrics::{self, Metrics},
+    openapi::ApiDoc,
+    rate_limit::RateLimits,
+    request_id, routes, spa,
+    state::AppState,
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+// The SPA is WebAssembly (needs 'wasm-unsafe-eval') started by Trunk's inline module
+// script; Swagger UI injects inline styles.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+impl Application {
+    pub fn build(settings: Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            jwt: JwtKeys::new(jwt_secret, settings.access_token_ttl),
+            limits: RateLimits::new(
+                settings.login_attempts_per_ip_per_minute,
+                settings.login_attempts_per_account_per_minute,
+            ),
+            metrics: Arc::new(Metrics::new()?),
+            db,
+            settings,
+        });
+        spawn_limiter_housekeeping(state.clone());
+
+        let static_dir = state.settings.static_dir.clone();
+        let serve_spa = static_dir.join("index.html").exists();
+        if !serve_spa {
+            tracing::warn!(dir = %static_dir.display(), "SPA not built: serving the API only");
+        }
+        let cors_origins = state.settings.cors_origins.clone();
+        let hsts = state.settings.secure_cookies();
+
+        let server = HttpServer::new(move || {
+            let cors = cors_origins.iter().fold(
+                Cors::default()
+                    .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+                    .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+                    .allowed_header("x-flux-session")
+                    .allowed_header("idempotency-key")
+                    .expose_headers(["x-request-id", "retry-after"])
+                    .supports_credentials()
+                    .max_age(3600),
+                |cors, origin| cors.allowed_origin(origin),
+            );
+            let mut security_headers = DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+                .add((
+                    "Permissions-Policy",
+                    "camera=(), microphone=(), geolocation=()",
+                ))
+                .add(("Content-Security-Policy", CSP));
+            if hsts {
+                security_headers = security_headers.add((
+                    "Strict-Transport-Security",
+                    "max-age=31536000; includeSubDomains",
+                ));
+            }
+            let (app, openapi) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(web::JsonConfig::default().error_handler(|err, _| {
+                    ApiError::field("body", format!("JSON inválido: {err}")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    ApiError::field("path", format!("parâmetro inválido: {err}")).into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    ApiError::field("query", format!("parâmetro inválido: {err}")).into()
+                }))
+                .configure(routes::configure)
+                .split_for_parts();
+            let app = app
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+                .wrap(from_fn(metrics::track))
+                .wrap(Compress::default())
+                .wrap(security_headers)
+                .wrap(Condition::new(!cors_origins.is_empty(), cors))
+                .wrap(from_fn(request_id::propagate))
+                .wrap(TracingLogger::default());
+            if serve_spa {
+                app.service(spa::service(&static_dir))
+            } else {
+                app.default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
+                        "Rota não encontrada".into(),
+                    ))
+                }))
+            }
+        })
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM; in-flight requests get up to 20 s to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn spawn_limiter_housekeeping(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            state.limits.retain_recent();
+        }
+    });
+}

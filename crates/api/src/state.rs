@@ -1,0 +1,16 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+
+use flux_persistence::Db;
+use flux_platform::Settings;
+
+use crate::{auth::jwt::JwtKeys, metrics::Metrics, rate_limit::RateLimits};
+
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub jwt: JwtKeys,
+    pub limits: RateLimits,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,104 @@
+//! Opens the database: `DATABASE_URL` when set, otherwise the embedded cluster in
+//! `$FLUX_DATA_DIR/pg`. Always migrates before returning.
+
+use std::path::Path;
+
+use anyhow::Context;
+use flux_persistence::Db;
+use flux_platform::{crypto, embedded_pg::EmbeddedPostgres, Settings};
+
+pub(crate) struct DbHandle {
+    pub(crate) db: Db,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl DbHandle {
+    /// Closes the pool, then stops the embedded cluster (if any) cleanly.
+    pub(crate) async fn close(mut self) {
+        self.db.pool().close().await;
+        if let Some(mut pg) = self.embedded.take() {
+            match tokio::task::spawn_blocking(move || pg.stop()).await {
+                Ok(Ok(())) => tracing::info!("embedded PostgreSQL stopped"),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "embedded PostgreSQL did not stop cleanly")
+                }
+                Err(e) => tracing::warn!(error = %e, "embedded PostgreSQL stop task failed"),
+            }
+        }
+    }
+}
+
+const EMBEDDED_DATABASE: &str = "flux";
+
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<DbHandle> {
+    let (url, embedded) = match &settings.database_url {
+        Some(url) => (url.expose().clone(), None),
+        None => {
+            let root = settings.data_dir.join("pg");
+            let bin = settings.pg_bin_dir.clone();
+            let pg = tokio::task::spawn_blocking(move || {
+                EmbeddedPostgres::start(&root, bin.as_deref())
+            })
+            .await?
+            .context(
+                "cannot start the embedded PostgreSQL (set DATABASE_URL to use another server)",
+            )?;
+            create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
+            (pg.url(EMBEDDED_DATABASE), Some(pg))
+        }
+    };
+    let db = Db::connect(&url, settings.db_max_connections).await?;
+    db.migrate().await?;
+    tracing::info!(embedded = embedded.is_some(), "database ready and migrated");
+    Ok(DbHandle { db, embedded })
+}
+
+async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    use sqlx::{Connection, PgConnection};
+    let mut conn = PgConnection::connect(admin_url)
+        .await
+        .context("connect to embedded PostgreSQL")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `FLUX_JWT_SECRET`, or a key generated once and kept in `$FLUX_DATA_DIR/jwt-secret`
+/// so sessions survive restarts of a local install.
+pub(crate) fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.expose().clone());
+    }
+    let path = settings.data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            return Ok(existing.trim().to_owned());
+        }
+    }
+    let key = crypto::random_key();
+    write_private(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "FLUX_JWT_SECRET not set: generated a signing key");
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}

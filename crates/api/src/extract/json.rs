@@ -63,31 +63,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
-        let field = named_field(&message)
-            .map(|name| {
-                if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                }
-            })
-            .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
-        let reason = if inner.is_syntax() || inner.is_eof() {
-            format!("JSON malformado: {message}")
-        } else {
-            message
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::field("body", format!("JSON malformado: {message}"));
+        }
+        let field = match missing_field(&message) {
+            // serde reports a missing field at its parent object's path.
+            Some(name) if path == "." => name.to_owned(),
+            Some(name) => format!("{path}.{name}"),
+            None if path == "." => "body".to_owned(),
+            None => path,
         };
-        ApiError::field(&field, reason)
+        ApiError::field(&field, message)
     })
 }
 
-/// serde names the field in "missing field `x`" / "unknown field `x`" messages
-/// rather than in the path, which still points at the parent object.
-fn named_field(message: &str) -> Option<&str> {
-    let rest = message
-        .strip_prefix("missing field `")
-        .or_else(|| message.strip_prefix("unknown field `"))?;
-    rest.split('`').next()
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Minimal media-type check (`application/json`, `application/*+json`, with params).

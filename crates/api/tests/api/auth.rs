@@ -1,0 +1,540 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, fields, spawn_app, spawn_app_with, PASSWORD};
+
+#[tokio::test]
+async fn signup_creates_user_org_from_domain_manager_and_starter_trial() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana Souza", "Ana@Acme.com.br").await;
+    assert_eq!(s.auth.user.email, "ana@acme.com.br");
+    assert_eq!(s.auth.organization.name, "acme.com.br");
+    assert_eq!(s.auth.organization.slug, "acme-com-br");
+    assert_eq!(s.auth.role, flux_dto::members::Role::Manager);
+    assert!(s.auth.tokens.refresh_token.is_some());
+
+    let me: Value = app
+        .get("/api/v1/me", Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "manager");
+    assert_eq!(me["subscription"]["plan_slug"], "starter");
+    assert_eq!(me["subscription"]["status"], "trialing");
+    assert_eq!(me["permissions"].as_array().unwrap().len(), 15);
+    assert_eq!(me["memberships"].as_array().unwrap().len(), 1);
+
+    // A second company on the same domain gets its own organization and a unique slug.
+    let other = app.signup("Bia", "bia@acme.com.br").await;
+    assert_ne!(other.org_id(), s.org_id());
+    assert!(other.auth.organization.slug.starts_with("acme-com-br-"));
+}
+
+#[tokio::test]
+async fn signup_with_taken_email_is_a_conflict_on_email_case_insensitively() {
+    let app = spawn_app().await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    let res = app
+        .post(
+            "/api/v1/auth/signup",
+            &json!({"name": "Ana", "email": "ANA@acme.com.br", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    let error = assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    assert_eq!(fields(&error), ["email"]);
+}
+
+#[tokio::test]
+async fn signup_reports_every_invalid_field_at_once() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/auth/signup",
+            &json!({"name": "  ", "email": "not-an-email", "password": "short"}),
+            None,
+        )
+        .await;
+    let error = assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+    assert_eq!(fields(&error), ["name", "email", "password"]);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "nothing is written on invalid input");
+}
+
+#[tokio::test]
+async fn login_succeeds_with_the_right_password_only() {
+    let app = spawn_app().await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    let s = app.login_ok(" ANA@acme.com.br ").await;
+    assert!(s.auth.tokens.expires_in <= 900);
+    let me = app.get("/api/v1/me", Some(s.token())).await;
+    assert_eq!(me.status(), StatusCode::OK);
+
+    let wrong = assert_error(
+        app.login("ana@acme.com.br", "wrong-password").await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+    let unknown = assert_error(
+        app.login("nobody@acme.com.br", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+    assert_eq!(
+        wrong["message"], unknown["message"],
+        "no account enumeration"
+    );
+
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_logs WHERE action = 'auth.login' AND NOT success",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(failed, 2, "failed logins are audited");
+}
+
+#[tokio::test]
+async fn access_token_lives_at_most_fifteen_minutes() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let payload = s.token().split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert!(lifetime > 0 && lifetime <= 900, "lifetime {lifetime}");
+    assert_eq!(claims["org"], json!(s.org_id()));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reusing_a_rotated_token_revokes_the_session() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let first = s.refresh_token();
+
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": first}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let tokens: Value = res.json().await.unwrap();
+    let second = tokens["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    assert_eq!(
+        app.get("/api/v1/me", Some(tokens["access_token"].as_str().unwrap()))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // Replaying the rotated token looks like theft: the whole family dies.
+    let replay = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": first}),
+            None,
+        )
+        .await;
+    assert_error(replay, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": second}),
+            None,
+        )
+        .await;
+    assert_error(after, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+
+    // Other sessions of the same user are untouched.
+    let other = app.login_ok("ana@acme.com.br").await;
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": other.refresh_token()}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refresh_without_a_token_or_with_garbage_is_unauthorized() {
+    let app = spawn_app().await;
+    assert_error(
+        app.post("/api/v1/auth/refresh", &json!({}), None).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+    assert_error(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": "garbage"}),
+            None,
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cookie_sessions_keep_the_refresh_token_in_an_httponly_strict_cookie() {
+    let app = spawn_app().await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Flux-Session", "cookie")
+        .json(&json!({"email": "ana@acme.com.br", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("flux_refresh="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["tokens"].get("refresh_token").is_none(),
+        "refresh token must not be in the body"
+    );
+
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("X-Flux-Session", "cookie")
+        .header("Cookie", &pair)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rotated = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(rotated.split(';').next().unwrap(), pair);
+
+    // Logout clears the cookie and revokes the session.
+    let new_pair = rotated.split(';').next().unwrap().to_owned();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("Cookie", &new_pair)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let cleared = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("Cookie", &new_pair)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token_and_is_idempotent() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let token = s.refresh_token();
+    for _ in 0..2 {
+        let res = app
+            .post(
+                "/api/v1/auth/logout",
+                &json!({"refresh_token": token}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": token}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+}
+
+#[tokio::test]
+async fn login_attempts_are_limited_per_account() {
+    let app = spawn_app_with(&[("FLUX_LOGIN_RATE_PER_ACCOUNT", "3")]).await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ana@acme.com.br", "wrong-password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let res = app.login("ana@acme.com.br", PASSWORD).await;
+    let retry_after: u64 = res
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let error = assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
+    assert!(error["details"]["retry_after_seconds"].as_u64().unwrap() >= 1);
+    // Another account from the same IP still gets through.
+    app.signup("Bia", "bia@beta.com.br").await;
+    assert_eq!(
+        app.login("bia@beta.com.br", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_are_limited_per_ip() {
+    let app = spawn_app_with(&[("FLUX_LOGIN_RATE_PER_IP", "2")]).await;
+    assert_eq!(
+        app.login("a@x.com.br", "whatever-pass").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("b@x.com.br", "whatever-pass").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_error(
+        app.login("c@x.com.br", "whatever-pass").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMIT",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn password_reset_sets_a_new_password_once_and_ends_sessions() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"email": "ana@acme.com.br"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let body = app.last_email_to("ana@acme.com.br").await.unwrap();
+    assert!(
+        body.contains("http://flux.test/redefinir-senha?token="),
+        "{body}"
+    );
+    let token = app.token_from_email("ana@acme.com.br").await;
+
+    let weak = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "123"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(weak, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
+        ["password"]
+    );
+
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "nova-senha-456"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        app.login("ana@acme.com.br", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("ana@acme.com.br", "nova-senha-456")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s.refresh_token()}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        refresh.status(),
+        StatusCode::UNAUTHORIZED,
+        "old sessions are revoked"
+    );
+
+    let again = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "outra-senha-789"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(again, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
+        ["token"]
+    );
+}
+
+#[tokio::test]
+async fn password_reset_for_an_unknown_email_looks_the_same_and_sends_nothing() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"email": "ghost@acme.com.br"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert!(app.last_email_to("ghost@acme.com.br").await.is_none());
+}
+
+#[tokio::test]
+async fn expired_reset_token_is_rejected() {
+    let app = spawn_app().await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    app.post(
+        "/api/v1/auth/password-reset",
+        &json!({"email": "ana@acme.com.br"}),
+        None,
+    )
+    .await;
+    let token = app.token_from_email("ana@acme.com.br").await;
+    sqlx::query("UPDATE password_reset_tokens SET expires_at = now() - interval '1 minute'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "nova-senha-456"}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+}
+
+#[tokio::test]
+async fn a_user_in_two_orgs_can_switch_between_them() {
+    let app = spawn_app().await;
+    let acme = app.signup("Ana", "ana@acme.com.br").await;
+    let beta = app.signup("Bia", "bia@beta.com.br").await;
+    let token = app.invite(&beta, "ana@acme.com.br", "sdr").await;
+    // Ana already has an account: she accepts with her own password.
+    let res = app
+        .post(
+            "/api/v1/invitations/accept",
+            &json!({"token": token, "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let me: Value = app
+        .get("/api/v1/me", Some(acme.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["memberships"].as_array().unwrap().len(), 2);
+
+    let res = app
+        .post(
+            "/api/v1/auth/switch-org",
+            &json!({"org_id": beta.org_id()}),
+            Some(acme.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let switched: Value = res.json().await.unwrap();
+    assert_eq!(switched["organization"]["id"], json!(beta.org_id()));
+    assert_eq!(switched["role"], "sdr");
+    let me: Value = app
+        .get(
+            "/api/v1/me",
+            Some(switched["tokens"]["access_token"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["organization"]["id"], json!(beta.org_id()));
+
+    // Login can pick the organization too.
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": "ana@acme.com.br", "password": PASSWORD, "org_id": beta.org_id()}),
+            None,
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["organization"]["id"], json!(beta.org_id()));
+}
+
+#[tokio::test]
+async fn switching_to_an_org_you_are_not_in_is_forbidden() {
+    let app = spawn_app().await;
+    let acme = app.signup("Ana", "ana@acme.com.br").await;
+    let beta = app.signup("Bia", "bia@beta.com.br").await;
+    let res = app
+        .post(
+            "/api/v1/auth/switch-org",
+            &json!({"org_id": beta.org_id()}),
+            Some(acme.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": "ana@acme.com.br", "password": PASSWORD, "org_id": beta.org_id()}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+}

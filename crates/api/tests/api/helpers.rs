@@ -1,0 +1,273 @@
+//! `spawn_app()`: the production `Application::build` on port 0 over a fresh database.
+
+use std::collections::HashMap;
+
+use flux_api::Application;
+use flux_dto::auth::AuthResponse;
+use flux_persistence::Db;
+use flux_platform::Settings;
+use flux_testkit::TestDatabase;
+use reqwest::{header::HeaderMap, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "senha-forte-123";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let test_db = TestDatabase::create().await;
+    let mut vars: HashMap<String, String> = [
+        ("FLUX_ADDR", "127.0.0.1:0"),
+        ("FLUX_STATIC_DIR", "/nonexistent-spa"),
+        ("FLUX_PUBLIC_URL", "http://flux.test"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = Settings::from_map(&vars).expect("test settings");
+    let db = Db::from_pool(test_db.pool().await);
+    let app = Application::build(
+        settings,
+        db.clone(),
+        b"test-secret-test-secret-test-secret!",
+    )
+    .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        db,
+        client,
+    }
+}
+
+/// A signed-in user: the signup/login response plus convenient accessors.
+pub struct Session {
+    pub auth: AuthResponse,
+}
+
+impl Session {
+    pub fn token(&self) -> &str {
+        &self.auth.tokens.access_token
+    }
+    pub fn refresh_token(&self) -> String {
+        self.auth
+            .tokens
+            .refresh_token
+            .clone()
+            .expect("refresh token in body")
+    }
+    pub fn org_id(&self) -> uuid::Uuid {
+        self.auth.organization.id
+    }
+    pub fn user_id(&self) -> uuid::Uuid {
+        self.auth.user.id
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut req = self.client.patch(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn signup(&self, name: &str, email: &str) -> Session {
+        let res = self
+            .post(
+                "/api/v1/auth/signup",
+                &json!({"name": name, "email": email, "password": PASSWORD}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "signup failed: {}",
+            res.text().await.unwrap()
+        );
+        Session {
+            auth: res.json().await.unwrap(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    pub async fn login_ok(&self, email: &str) -> Session {
+        let res = self.login(email, PASSWORD).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "login failed: {}",
+            res.text().await.unwrap()
+        );
+        Session {
+            auth: res.json().await.unwrap(),
+        }
+    }
+
+    /// The body of the newest e-mail queued for `to` (read from the real outbox table).
+    pub async fn last_email_to(&self, to: &str) -> Option<String> {
+        sqlx::query_scalar("SELECT body_text FROM email_outbox WHERE to_email = $1 ORDER BY created_at DESC LIMIT 1")
+            .bind(to)
+            .fetch_optional(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// The one-time token in the link of the newest e-mail to `to`.
+    pub async fn token_from_email(&self, to: &str) -> String {
+        let body = self.last_email_to(to).await.expect("an e-mail was queued");
+        let start = body.find("token=").expect("link with token") + "token=".len();
+        body[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Invites `email` as `role` and returns the token from the invitation e-mail.
+    pub async fn invite(&self, manager: &Session, email: &str, role: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/invitations",
+                &json!({"email": email, "role": role}),
+                Some(manager.token()),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "invite failed: {}",
+            res.text().await.unwrap()
+        );
+        // Addresses are stored normalized.
+        self.token_from_email(&email.trim().to_lowercase()).await
+    }
+
+    /// Invites and accepts as a brand-new account; returns the invitee's session.
+    pub async fn add_member(
+        &self,
+        manager: &Session,
+        name: &str,
+        email: &str,
+        role: &str,
+    ) -> Session {
+        let token = self.invite(manager, email, role).await;
+        let res = self
+            .post(
+                "/api/v1/invitations/accept",
+                &json!({"token": token, "name": name, "password": PASSWORD}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "accept failed: {}",
+            res.text().await.unwrap()
+        );
+        Session {
+            auth: res.json().await.unwrap(),
+        }
+    }
+
+    pub async fn member_id(&self, session: &Session, user_id: uuid::Uuid) -> uuid::Uuid {
+        let members: Value = self
+            .get("/api/v1/members", Some(session.token()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == json!(user_id))
+            .expect("member listed")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        id.parse().unwrap()
+    }
+}
+
+/// Asserts the SPEC §3 envelope and returns `error`.
+pub async fn assert_error(res: Response, status: StatusCode, code: &str) -> Value {
+    let actual = res.status();
+    let headers: HeaderMap = res.headers().clone();
+    let text = res.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status, body: {text}");
+    assert!(
+        headers
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("application/json")),
+        "error must be JSON, got {headers:?}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    body["error"].clone()
+}
+
+/// The `field` of the first field issue in a VALIDATION/CONFLICT error.
+pub fn fields(error: &Value) -> Vec<String> {
+    error["details"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,11 @@
+//! HTTP integration tests: a real server on a random port, a fresh database per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod auth;
+mod errors;
+mod helpers;
+mod invitations;
+mod members;
+mod ops;
+mod tenancy;

@@ -1,0 +1,231 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, fields, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&manager, "Caio", "caio@acme.com.br", "sdr")
+        .await;
+    let member_id = app.member_id(&manager, sdr.user_id()).await;
+
+    // As an SDR, Caio cannot invite.
+    let res = app
+        .post(
+            "/api/v1/invitations",
+            &json!({"email": "x@acme.com.br", "role": "sdr"}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{member_id}"),
+            &json!({"role": "manager"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(updated["role"], "manager");
+
+    // The same access token now carries manager rights (role is read per request).
+    let res = app
+        .post(
+            "/api/v1/invitations",
+            &json!({"email": "x@acme.com.br", "role": "sdr"}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_logs WHERE action = 'member.updated' AND changes->'after'->>'role' = 'manager'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test]
+async fn deactivated_member_loses_access_and_sessions_and_can_be_reactivated() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&manager, "Caio", "caio@acme.com.br", "sdr")
+        .await;
+    let member_id = app.member_id(&manager, sdr.user_id()).await;
+
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{member_id}"),
+            &json!({"status": "suspended"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    assert_error(
+        app.get("/api/v1/me", Some(sdr.token())).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": sdr.refresh_token()}),
+            None,
+        )
+        .await;
+    assert_error(refresh, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    assert_error(
+        app.login("caio@acme.com.br", PASSWORD).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{member_id}"),
+            &json!({"status": "active"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("caio@acme.com.br", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_last_active_manager_cannot_be_demoted_or_deactivated() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let own_id = app.member_id(&manager, manager.user_id()).await;
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{own_id}"),
+            &json!({"role": "sdr"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
+        ["role"]
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{own_id}"),
+            &json!({"status": "suspended"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
+        ["status"]
+    );
+
+    // With a second manager, the first may step down.
+    let second = app
+        .add_member(&manager, "Bia", "bia@acme.com.br", "manager")
+        .await;
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{own_id}"),
+            &json!({"role": "sdr"}),
+            Some(second.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn member_update_rejects_empty_and_invalid_bodies() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let id = app.member_id(&manager, manager.user_id()).await;
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{id}"),
+            &json!({}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{id}"),
+            &json!({"role": "admin"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
+        ["role"]
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{id}"),
+            &json!({"status": "removed"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_eq!(
+        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
+        ["status"]
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{}", uuid::Uuid::new_v4()),
+            &json!({"role": "sdr"}),
+            Some(manager.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn permission_matrix_is_enforced_for_sdrs_on_every_management_route() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&manager, "Caio", "caio@acme.com.br", "sdr")
+        .await;
+    let id = app.member_id(&manager, manager.user_id()).await;
+    let invitation = uuid::Uuid::new_v4();
+    let t = Some(sdr.token());
+    for res in [
+        app.post(
+            "/api/v1/invitations",
+            &json!({"email": "x@acme.com.br", "role": "sdr"}),
+            t,
+        )
+        .await,
+        app.get("/api/v1/invitations", t).await,
+        app.delete(&format!("/api/v1/invitations/{invitation}"), t)
+            .await,
+        app.patch(&format!("/api/v1/members/{id}"), &json!({"role": "sdr"}), t)
+            .await,
+    ] {
+        let error = assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+        assert!(error["message"].as_str().unwrap().contains("users:manage"));
+    }
+    // What SDRs may do: see themselves and the team.
+    assert_eq!(app.get("/api/v1/me", t).await.status(), StatusCode::OK);
+    let members: Value = app.get("/api/v1/members", t).await.json().await.unwrap();
+    assert_eq!(members["total"], 2);
+    let me: Value = app.get("/api/v1/me", t).await.json().await.unwrap();
+    let perms: Vec<&str> = me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(!perms.contains(&"users:manage") && perms.contains(&"leads:read"));
+}

@@ -1,1 +1,77 @@
+//! Flux SPA (Leptos CSR, pt-BR). Routes in Portuguese; everything authenticated sits
+//! inside `AuthenticatedLayout`, which restores the session from the refresh cookie.
 
+#![allow(unreachable_pub)] // a binary crate: `pub` marks module APIs
+
+mod api;
+mod components;
+mod pages;
+mod session;
+mod texts;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::layout::AuthenticatedLayout,
+    pages::{
+        accept_invite::AcceptInvitePage, dashboard::DashboardPage,
+        forgot_password::ForgotPasswordPage, login::LoginPage, not_built::NotBuiltPage,
+        reset_password::ResetPasswordPage, signup::SignupPage, users::UsersPage,
+    },
+    session::Session,
+};
+
+fn main() {
+    console_error_panic_hook_lite();
+    leptos::mount::mount_to_body(App);
+}
+
+/// Panics go to the browser console instead of vanishing.
+fn console_error_panic_hook_lite() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let session = Session::new();
+    provide_context(session);
+    spawn_local(async move {
+        let me = api::restore_session().await;
+        session.me.set(me);
+        session.ready.set(true);
+    });
+
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <main class="content"><h1>"Página não encontrada"</h1></main> }>
+                <Route path=path!("/entrar") view=LoginPage/>
+                <Route path=path!("/cadastro") view=SignupPage/>
+                <Route path=path!("/esqueci-senha") view=ForgotPasswordPage/>
+                <Route path=path!("/redefinir-senha") view=ResetPasswordPage/>
+                <Route path=path!("/convite") view=AcceptInvitePage/>
+                <ParentRoute path=path!("") view=AuthenticatedLayout>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("/leads") view=|| view! {
+                        <NotBuiltPage title=texts::NAV_LEADS description="Importe empresas por CNPJ, enriqueça e trabalhe seus leads."/>
+                    }/>
+                    <Route path=path!("/cadencias") view=|| view! {
+                        <NotBuiltPage title=texts::NAV_CADENCES description="Sequências de e-mail e WhatsApp com envio automático."/>
+                    }/>
+                    <Route path=path!("/templates") view=|| view! {
+                        <NotBuiltPage title=texts::NAV_TEMPLATES description="Modelos de mensagem com variáveis do lead."/>
+                    }/>
+                    <Route path=path!("/relatorios") view=|| view! {
+                        <NotBuiltPage title=texts::NAV_REPORTS description="Funil por cadência, desempenho de templates e ranking de SDRs."/>
+                    }/>
+                    <Route path=path!("/configuracoes/usuarios") view=UsersPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

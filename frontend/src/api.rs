@@ -1,0 +1,188 @@
+//! The only module that speaks HTTP. Every call goes through `request`, which attaches
+//! the in-memory access token, decodes the shared `ErrorBody`, and on a 401 refreshes
+//! the session once (refresh token in the httpOnly cookie) and retries.
+
+use std::cell::RefCell;
+
+use flux_dto::{
+    auth::{AuthResponse, AuthTokens, MeResponse},
+    ErrorBody, ErrorCode, ErrorDetail, FieldIssue, SESSION_MODE_COOKIE, SESSION_MODE_HEADER,
+};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use gloo_net::http::{Method, RequestBuilder};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// A failed call: the server's error envelope, or a network problem shaped like one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError(pub ErrorBody);
+
+impl ApiError {
+    fn network(message: impl Into<String>) -> Self {
+        ApiError(ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::Internal,
+                message: message.into(),
+                details: None,
+                request_id: None,
+            },
+        })
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.error.message
+    }
+
+    /// The reason given for `field`, if the server rejected it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        self.0
+            .field_issues()
+            .into_iter()
+            .find(|f: &FieldIssue| f.field == field)
+            .map(|f| f.reason)
+    }
+}
+
+thread_local! {
+    static ACCESS_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    static REFRESHING: RefCell<Option<Shared<LocalBoxFuture<'static, bool>>>> = const { RefCell::new(None) };
+}
+
+pub fn set_access_token(token: Option<String>) {
+    ACCESS_TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
+fn access_token() -> Option<String> {
+    ACCESS_TOKEN.with(|t| t.borrow().clone())
+}
+
+async fn send<B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<gloo_net::http::Response, ApiError> {
+    let mut builder = RequestBuilder::new(path)
+        .method(method)
+        .header(SESSION_MODE_HEADER, SESSION_MODE_COOKIE)
+        .header("Accept", "application/json");
+    if let Some(token) = access_token() {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => builder
+            .json(body)
+            .map_err(|e| ApiError::network(e.to_string()))?,
+        None => builder
+            .build()
+            .map_err(|e| ApiError::network(e.to_string()))?,
+    };
+    request.send().await.map_err(|_| {
+        ApiError::network("Não foi possível falar com o servidor. Verifique sua conexão.")
+    })
+}
+
+async fn decode<T: DeserializeOwned>(res: gloo_net::http::Response) -> Result<T, ApiError> {
+    if res.ok() {
+        if res.status() == 204 {
+            // Unit-like responses: decode from JSON null.
+            return serde_json::from_str("null").map_err(|e| ApiError::network(e.to_string()));
+        }
+        res.json::<T>()
+            .await
+            .map_err(|e| ApiError::network(format!("Resposta inesperada do servidor: {e}")))
+    } else {
+        match res.json::<ErrorBody>().await {
+            Ok(body) => Err(ApiError(body)),
+            Err(_) => Err(ApiError::network(format!(
+                "Erro {} do servidor",
+                res.status()
+            ))),
+        }
+    }
+}
+
+/// One refresh at a time: concurrent 401s share the same in-flight refresh, because a
+/// refresh token works once and a second use would end the session.
+async fn refresh_once() -> bool {
+    let shared = REFRESHING.with(|r| {
+        r.borrow_mut()
+            .get_or_insert_with(|| {
+                async {
+                    let ok = match send(
+                        Method::POST,
+                        "/api/v1/auth/refresh",
+                        Some(&serde_json::json!({})),
+                    )
+                    .await
+                    {
+                        Ok(res) => match decode::<AuthTokens>(res).await {
+                            Ok(tokens) => {
+                                set_access_token(Some(tokens.access_token));
+                                true
+                            }
+                            Err(_) => false,
+                        },
+                        Err(_) => false,
+                    };
+                    REFRESHING.with(|r| *r.borrow_mut() = None);
+                    ok
+                }
+                .boxed_local()
+                .shared()
+            })
+            .clone()
+    });
+    shared.await
+}
+
+/// Calls the API; refreshes the access token transparently once on 401.
+pub async fn request<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let res = send(method.clone(), path, body).await?;
+    if res.status() == 401 && access_token().is_some() && refresh_once().await {
+        return decode(send(method, path, body).await?).await;
+    }
+    decode(res).await
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    request::<T, ()>(Method::GET, path, None).await
+}
+
+pub async fn post<T: DeserializeOwned, B: Serialize>(path: &str, body: &B) -> Result<T, ApiError> {
+    request(Method::POST, path, Some(body)).await
+}
+
+pub async fn patch<T: DeserializeOwned, B: Serialize>(path: &str, body: &B) -> Result<T, ApiError> {
+    request(Method::PATCH, path, Some(body)).await
+}
+
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    request::<(), ()>(Method::DELETE, path, None).await
+}
+
+/// Restores a session from the refresh cookie (page reload) and loads `/me`.
+pub async fn restore_session() -> Option<MeResponse> {
+    if !refresh_once().await {
+        return None;
+    }
+    get::<MeResponse>("/api/v1/me").await.ok()
+}
+
+/// Stores the access token of a fresh sign-in and loads `/me`.
+pub async fn start_session(auth: AuthResponse) -> Result<MeResponse, ApiError> {
+    set_access_token(Some(auth.tokens.access_token));
+    get::<MeResponse>("/api/v1/me").await
+}
+
+pub async fn logout() {
+    let _ = request::<(), _>(
+        Method::POST,
+        "/api/v1/auth/logout",
+        Some(&serde_json::json!({})),
+    )
+    .await;
+    set_access_token(None);
+}

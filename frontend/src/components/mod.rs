@@ -1,0 +1,5 @@
+//! Reusable view pieces.
+
+pub mod feedback;
+pub mod field;
+pub mod layout;

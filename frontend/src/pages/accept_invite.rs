@@ -1,0 +1,103 @@
+use flux_dto::{
+    auth::AuthResponse,
+    members::{AcceptInvitationRequest, InvitationPreview},
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        feedback::{ErrorBox, Loading},
+        field::TextField,
+    },
+    pages::{field_error, general_error, AuthCard},
+    session::use_session,
+    texts,
+};
+
+#[component]
+pub fn AcceptInvitePage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("token").unwrap_or_default());
+    let preview = LocalResource::new(move || {
+        let token = token();
+        async move {
+            api::post::<InvitationPreview, _>(
+                "/api/v1/invitations/preview",
+                &serde_json::json!({ "token": token }),
+            )
+            .await
+        }
+    });
+
+    view! {
+        <AuthCard title="Convite para o Flux">
+            {move || match preview.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+                Some(Ok(p)) => view! { <AcceptForm preview=p token=token()/> }.into_any(),
+            }}
+        </AuthCard>
+    }
+}
+
+#[component]
+fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let account_exists = preview.account_exists;
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let navigate = navigate.clone();
+        pending.set(true);
+        let body = AcceptInvitationRequest {
+            token: token.clone(),
+            name: (!account_exists).then(|| name.get_untracked()),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            let result =
+                match api::post::<AuthResponse, _>("/api/v1/invitations/accept", &body).await {
+                    Ok(auth) => api::start_session(auth).await,
+                    Err(e) => Err(e),
+                };
+            pending.set(false);
+            match result {
+                Ok(me) => {
+                    session.me.set(Some(me));
+                    navigate("/", Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+
+    view! {
+        <p>
+            "Você foi convidado(a) para a equipe " <strong>{preview.organization_name.clone()}</strong>
+            " como " <strong>{texts::role_label(preview.role)}</strong> "."
+        </p>
+        <p class="muted">{format!("E-mail: {}", preview.email)}</p>
+        <form on:submit=submit novalidate>
+            <p class="form-error" role="alert">{move || general_error(error, &["name", "password"]).get()}</p>
+            {(!account_exists).then(|| view! {
+                <TextField id="name" label=texts::NAME value=name autocomplete="name" error=field_error(error, "name") autofocus=true/>
+            })}
+            <TextField
+                id="password"
+                label=if account_exists { "Senha da sua conta Flux" } else { "Crie uma senha (mínimo 8 caracteres)" }
+                value=password
+                kind="password"
+                autocomplete=if account_exists { "current-password" } else { "new-password" }
+                error=field_error(error, "password")
+            />
+            <button type="submit" class="button primary" disabled=move || pending.get()>"Aceitar convite"</button>
+        </form>
+    }
+}

@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+
+use crate::{session::use_session, texts};
+
+/// Home: who you are, where, and the plan. Metrics arrive with the dashboard issue.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        {move || session.me.get().map(|me| {
+            let sub = me.subscription.clone();
+            view! {
+                <h1>{format!("Olá, {}!", me.user.name.split(' ').next().unwrap_or_default())}</h1>
+                <p class="muted">{format!("Organização {} · {}", me.organization.name, texts::role_label(me.role))}</p>
+                <section class="cards">
+                    <article class="card">
+                        <h2>"Plano"</h2>
+                        {sub.map(|s| view! {
+                            <p class="card-value">{s.plan_name.clone()}</p>
+                            <p class="muted">{format!("{} usuários incluídos · período até {}", s.included_users, s.current_period_end.format("%d/%m/%Y"))}</p>
+                        })}
+                    </article>
+                    <article class="card">
+                        <h2>"Próximos passos"</h2>
+                        <ol>
+                            <li>"Convide sua equipe em Configurações › Usuários"</li>
+                            <li>"Importe leads por CNPJ (em breve)"</li>
+                            <li>"Monte sua primeira cadência (em breve)"</li>
+                        </ol>
+                    </article>
+                </section>
+            }
+        })}
+    }
+}

@@ -1,0 +1,52 @@
+//! One module per page.
+
+pub mod accept_invite;
+pub mod dashboard;
+pub mod forgot_password;
+pub mod login;
+pub mod not_built;
+pub mod reset_password;
+pub mod signup;
+pub mod users;
+
+use leptos::prelude::*;
+
+/// Page frame for the signed-out pages (login, signup, password, invitation).
+#[component]
+pub fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <p class="brand">{crate::texts::APP_NAME}</p>
+                <h1>{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}
+
+/// The server's reason for `field`, when the last submit failed on it.
+pub fn field_error(
+    error: RwSignal<Option<crate::api::ApiError>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field(field))))
+}
+
+/// A message for errors that are not about one field.
+pub fn general_error(
+    error: RwSignal<Option<crate::api::ApiError>>,
+    fields: &'static [&'static str],
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error.with(|e| {
+            let e = e.as_ref()?;
+            let issues = e.0.field_issues();
+            if !issues.is_empty() && issues.iter().all(|f| fields.contains(&f.field.as_str())) {
+                None
+            } else {
+                Some(e.message().to_owned())
+            }
+        })
+    })
+}

@@ -1,0 +1,47 @@
+//! pt-BR interface texts kept together (for a later i18n pass).
+
+pub const APP_NAME: &str = "Flux";
+pub const LOADING: &str = "Carregando…";
+pub const RETRY: &str = "Tentar novamente";
+
+pub const NAV_DASHBOARD: &str = "Dashboard";
+pub const NAV_LEADS: &str = "Leads";
+pub const NAV_CADENCES: &str = "Cadências";
+pub const NAV_TEMPLATES: &str = "Templates";
+pub const NAV_REPORTS: &str = "Relatórios";
+pub const NAV_SETTINGS: &str = "Configurações";
+pub const NAV_USERS: &str = "Usuários";
+pub const LOGOUT: &str = "Sair";
+
+pub const EMAIL: &str = "E-mail";
+pub const PASSWORD: &str = "Senha";
+pub const NAME: &str = "Nome";
+pub const ROLE: &str = "Papel";
+pub const STATUS: &str = "Status";
+
+pub fn role_label(role: flux_dto::members::Role) -> &'static str {
+    match role {
+        flux_dto::members::Role::Manager => "Gestor(a)",
+        flux_dto::members::Role::Sdr => "SDR",
+    }
+}
+
+pub fn member_status_label(status: flux_dto::members::MemberStatus) -> &'static str {
+    use flux_dto::members::MemberStatus::*;
+    match status {
+        Invited => "Convidado",
+        Active => "Ativo",
+        Suspended => "Desativado",
+        Removed => "Removido",
+    }
+}
+
+pub fn invitation_status_label(status: flux_dto::members::InvitationStatus) -> &'static str {
+    use flux_dto::members::InvitationStatus::*;
+    match status {
+        Pending => "Pendente",
+        Accepted => "Aceito",
+        Revoked => "Revogado",
+        Expired => "Expirado",
+    }
+}

@@ -1,0 +1,66 @@
+# Flux — the two commands: `make run` and `make test`. Everything they need is
+# installed from crates.io, npm and Debian by scripts/install-tools.sh.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR := never
+
+WASM := wasm32-unknown-unknown
+
+.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e openapi db-start db-stop clean
+
+help:
+	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
+	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e"
+	@echo "make openapi  regenerate openapi/openapi.json"
+
+tools:
+	@scripts/install-tools.sh build
+
+tools-e2e:
+	@scripts/install-tools.sh e2e
+
+spa: tools
+	cargo fetch --target $(WASM) --quiet
+	trunk build --release
+
+build: spa
+	cargo build --release -p flux-server
+
+run: build
+	./target/release/flux serve --demo
+
+openapi:
+	cargo run --quiet -p flux-server -- openapi > openapi/openapi.json
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy -p flux-frontend --target $(WASM) --quiet -- -D warnings
+
+# The shared crates must build for the browser without server dependencies.
+wasm-check: tools
+	cargo check -p flux-domain -p flux-dto --target $(WASM) --quiet
+	@! cargo tree -p flux-dto --target $(WASM) -e normal | grep -E '^\S*(tokio|sqlx|actix|utoipa) ' \
+	  || (echo "flux-dto pulls server dependencies into wasm32" && false)
+
+db-start:
+	@scripts/test-db.sh start >/dev/null
+
+db-stop:
+	@scripts/test-db.sh stop
+
+test-rust: db-start
+	DATABASE_URL=$$(scripts/test-db.sh start) cargo test --workspace --exclude flux-frontend
+
+e2e: spa tools-e2e db-start
+	cargo build -p flux-server --quiet
+	scripts/e2e.sh
+
+test: tools lint wasm-check test-rust e2e
+	@scripts/test-db.sh stop
+	@echo "make test: all checks passed"
+
+clean:
+	cargo clean
+	rm -rf frontend/dist .tools

@@ -41,8 +41,9 @@ lint:
 # The shared crates must build for the browser without server dependencies.
 wasm-check: tools
 	cargo check -p flux-domain -p flux-dto --target $(WASM) --quiet
-	@! cargo tree -p flux-dto --target $(WASM) -e normal | grep -E '^\S*(tokio|sqlx|actix|utoipa) ' \
-	  || (echo "flux-dto pulls server dependencies into wasm32" && false)
+	@for crate in flux-dto flux-domain; do \
+	  if cargo tree -p $$crate --target $(WASM) -e normal --prefix none | grep -E '^(tokio|sqlx|actix-web|utoipa|mio) '; then \
+	    echo "$$crate pulls server dependencies into its wasm32 build"; exit 1; fi; done
 
 db-start:
 	@scripts/test-db.sh start >/dev/null

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod convert;
+pub mod csp;
 pub mod error;
 pub mod extract;
 pub mod metrics;

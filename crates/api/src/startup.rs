@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     auth::jwt::JwtKeys,
+    csp,
     error::ApiError,
     metrics::{self, Metrics},
     openapi::ApiDoc,
@@ -31,12 +32,6 @@ pub struct Application {
     port: u16,
     server: Server,
 }
-
-// The SPA is WebAssembly (needs 'wasm-unsafe-eval') started by Trunk's inline module
-// script; Swagger UI injects inline styles.
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 impl Application {
     pub fn build(settings: Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
@@ -55,10 +50,17 @@ impl Application {
         spawn_limiter_housekeeping(state.clone());
 
         let static_dir = state.settings.static_dir.clone();
-        let serve_spa = static_dir.join("index.html").exists();
+        let index_html = std::fs::read_to_string(static_dir.join("index.html")).ok();
+        let serve_spa = index_html.is_some();
         if !serve_spa {
             tracing::warn!(dir = %static_dir.display(), "SPA not built: serving the API only");
         }
+        let csp = csp::policy(
+            &index_html
+                .as_deref()
+                .map(csp::inline_script_hashes)
+                .unwrap_or_default(),
+        );
         let cors_origins = state.settings.cors_origins.clone();
         let hsts = state.settings.secure_cookies();
 
@@ -82,7 +84,7 @@ impl Application {
                     "Permissions-Policy",
                     "camera=(), microphone=(), geolocation=()",
                 ))
-                .add(("Content-Security-Policy", CSP));
+                .add(("Content-Security-Policy", csp.clone()));
             if hsts {
                 security_headers = security_headers.add((
                     "Strict-Transport-Security",
@@ -112,14 +114,14 @@ impl Application {
                 .wrap(Condition::new(!cors_origins.is_empty(), cors))
                 .wrap(from_fn(request_id::propagate))
                 .wrap(TracingLogger::default());
+            // Unmatched paths inside the /api/v1 scope end here, SPA or not.
+            let app = app.default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound("Rota não encontrada".into()))
+            }));
             if serve_spa {
                 app.service(spa::service(&static_dir))
             } else {
-                app.default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
-                        "Rota não encontrada".into(),
-                    ))
-                }))
+                app
             }
         })
         .listen(listener)?

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! flux serve [--demo]   run the API + SPA (embedded PostgreSQL unless DATABASE_URL is set)
+//! flux worker           run background work only (scale-out; `serve` also runs it)
 //! flux migrate          apply database migrations and exit
 //! flux openapi          print the OpenAPI document
 //! flux seed-demo        create the demo organization and print its login
@@ -18,7 +19,7 @@ use flux_integrations::mail::{LogMailer, Mailer, SmtpMailer};
 use flux_platform::{telemetry, Settings};
 use tokio::sync::watch;
 
-const USAGE: &str = "usage: flux <serve [--demo] | migrate | openapi | seed-demo>";
+const USAGE: &str = "usage: flux <serve [--demo] | worker | migrate | openapi | seed-demo>";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -37,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(settings.log_format, "info,sqlx=warn,actix_server=warn");
     let result = match command {
         "serve" => serve(settings, args.iter().any(|a| a == "--demo")).await,
+        "worker" => worker(settings).await,
         "migrate" => database::open(&settings).await.map(|_| ()),
         "seed-demo" => {
             let handle = database::open(&settings).await?;
@@ -85,4 +87,38 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let _ = dispatcher.await;
     handle.close().await;
     served.context("HTTP server failed")
+}
+
+fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
+    Ok(match &settings.smtp_url {
+        Some(url) => {
+            Arc::new(SmtpMailer::new(url.expose(), &settings.mail_from).context("SMTP_URL")?)
+        }
+        None => {
+            tracing::warn!("SMTP_URL not set: e-mails are written to the log instead of sent");
+            Arc::new(LogMailer)
+        }
+    })
+}
+
+/// Background work without the HTTP server, until SIGINT/SIGTERM.
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let handle = database::open(&settings).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let dispatcher = tokio::spawn(flux_workers::email_outbox::run(
+        handle.db.clone(),
+        mailer(&settings)?,
+        stop_rx,
+    ));
+    tracing::info!("worker running");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("worker shutting down");
+    let _ = stop_tx.send(true);
+    let _ = dispatcher.await;
+    handle.close().await;
+    Ok(())
 }

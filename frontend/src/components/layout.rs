@@ -75,21 +75,26 @@ fn TopBar() -> impl IntoView {
     let navigate = use_navigate();
     let switch_error = RwSignal::new(None::<String>);
 
+    let after_switch = navigate.clone();
     let on_switch = move |ev: leptos::ev::Event| {
         let Ok(org_id) = event_target_value(&ev).parse::<Uuid>() else {
             return;
         };
+        let navigate = after_switch.clone();
         spawn_local(async move {
-            match api::post::<AuthResponse, _>(
-                "/api/v1/auth/switch-org",
-                &SwitchOrgRequest { org_id },
-            )
-            .await
+            let body = SwitchOrgRequest { org_id };
+            let result = match api::post::<AuthResponse, _>("/api/v1/auth/switch-org", &body).await
             {
-                Ok(auth) => match api::start_session(auth).await {
-                    Ok(me) => session.me.set(Some(me)),
-                    Err(e) => switch_error.set(Some(e.message().to_owned())),
-                },
+                Ok(auth) => api::start_session(auth).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(me) => {
+                    switch_error.set(None);
+                    session.me.set(Some(me));
+                    // Start over on the dashboard: no page keeps the other org's data.
+                    navigate("/", Default::default());
+                }
                 Err(e) => switch_error.set(Some(e.message().to_owned())),
             }
         });

@@ -132,3 +132,29 @@ async fn unknown_routes_get_a_json_404_with_request_id() {
     let error = assert_error(res, StatusCode::NOT_FOUND, "NOT_FOUND").await;
     assert_eq!(error["request_id"], header.as_str());
 }
+
+#[tokio::test]
+async fn server_failures_answer_a_generic_500_and_keep_the_cause_out_of_the_body() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    app.db.pool().close().await;
+    let res = app.get("/api/v1/me", Some(s.token())).await;
+    let header = res
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let error = assert_error(res, StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL").await;
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        !message.to_lowercase().contains("pool") && !message.contains("sqlx"),
+        "{message}"
+    );
+    assert_eq!(
+        error["request_id"],
+        header.as_str(),
+        "the request id ties the body to the logs"
+    );
+}

@@ -111,3 +111,47 @@ async fn cors_allows_configured_origins_only() {
         .unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn spa_routes_get_index_html_with_a_hashed_script_policy_and_api_stays_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = "<!DOCTYPE html><html><head><script type=\"module\">\nimport init from '/app.js';\nawait init();\n</script></head><body></body></html>";
+    std::fs::write(dir.path().join("index.html"), index).unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        "export default async function init() {}",
+    )
+    .unwrap();
+    let app =
+        crate::helpers::spawn_app_with(&[("FLUX_STATIC_DIR", dir.path().to_str().unwrap())]).await;
+
+    // Client-side routes (deep links) are served the SPA.
+    let res = app.get("/configuracoes/usuarios", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(res.text().await.unwrap().contains("import init"));
+    let expected = flux_api::csp::inline_script_hashes(index);
+    assert!(csp.contains(&expected[0]), "{csp}");
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap();
+    assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+
+    // Static assets are served as files.
+    let js = app.get("/app.js", None).await;
+    assert_eq!(js.status(), StatusCode::OK);
+    // Unknown API paths never fall through to the SPA.
+    crate::helpers::assert_error(
+        app.get("/api/v1/nope", None).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+}

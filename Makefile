@@ -7,11 +7,11 @@ export CARGO_TERM_COLOR := never
 
 WASM := wasm32-unknown-unknown
 
-.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e openapi db-start db-stop clean
+.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e contract openapi db-start db-stop clean
 
 help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
-	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e"
+	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract"
 	@echo "make openapi  regenerate openapi/openapi.json"
 
 tools:
@@ -52,15 +52,21 @@ db-stop:
 	@scripts/test-db.sh stop
 
 test-rust: db-start
-	DATABASE_URL=$$(scripts/test-db.sh start) cargo test --workspace --exclude flux-frontend
+	set -o pipefail; DATABASE_URL=$$(scripts/test-db.sh start) \
+	  cargo test --workspace --exclude flux-frontend 2>&1 | tee target/test-rust.log
 
 e2e: spa tools-e2e db-start
 	cargo build -p flux-server --quiet
-	scripts/e2e.sh
+	set -o pipefail; scripts/e2e.sh 2>&1 | tee target/e2e.log
 
-test: tools lint wasm-check test-rust e2e
+# Schemathesis against the running server: the OpenAPI document must match behaviour.
+contract: db-start
+	cargo build -p flux-server --quiet
+	set -o pipefail; scripts/contract.sh 2>&1 | tee target/contract.log
+
+test: tools lint wasm-check test-rust e2e contract
 	@scripts/test-db.sh stop
-	@echo "make test: all checks passed"
+	@scripts/summarize-tests.sh
 
 clean:
 	cargo clean

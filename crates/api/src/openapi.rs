@@ -52,14 +52,34 @@ impl Modify for BearerAuth {
     }
 }
 
+/// `minProperties: 1` on partial-update bodies. Set here because utoipa-gen 5.5's
+/// `min_properties` attribute emits `maxProperties` instead.
+struct AtLeastOneProperty;
+
+impl Modify for AtLeastOneProperty {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        use utoipa::openapi::{schema::Schema, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in ["UpdateMemberRequest"] {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+                object.min_properties = Some(1);
+            }
+        }
+    }
+}
+
 /// The document the server publishes, built from the same route table it serves.
 pub fn document() -> OpenApiDoc {
     use utoipa_actix_web::AppExt;
-    let (_, doc) = actix_web::App::new()
+    let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    // Runs after the handlers' schemas have been collected into the document.
+    AtLeastOneProperty.modify(&mut doc);
     doc
 }
 

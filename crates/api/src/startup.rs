@@ -21,8 +21,9 @@ use crate::{
     auth::jwt::JwtKeys,
     csp,
     error::ApiError,
+    method_not_allowed::{self, AllowedMethods},
     metrics::{self, Metrics},
-    openapi::ApiDoc,
+    openapi::{self, ApiDoc},
     rate_limit::RateLimits,
     request_id, routes, spa,
     state::AppState,
@@ -62,6 +63,8 @@ impl Application {
                 .unwrap_or_default(),
         );
         let cors_origins = state.settings.cors_origins.clone();
+        let api_doc = openapi::document();
+        let allowed_methods = web::Data::new(AllowedMethods::from_openapi(&api_doc));
         let hsts = state.settings.secure_cookies();
 
         let server = HttpServer::new(move || {
@@ -91,10 +94,11 @@ impl Application {
                     "max-age=31536000; includeSubDomains",
                 ));
             }
-            let (app, openapi) = App::new()
+            let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
+                .app_data(allowed_methods.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     ApiError::field("body", format!("JSON inválido: {err}")).into()
                 }))
@@ -107,7 +111,10 @@ impl Application {
                 .configure(routes::configure)
                 .split_for_parts();
             let app = app
-                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api_doc.clone()),
+                )
+                .wrap(from_fn(method_not_allowed::envelope))
                 .wrap(from_fn(metrics::track))
                 .wrap(Compress::default())
                 .wrap(security_headers)

@@ -10,9 +10,12 @@ use crate::members::Role;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "Ana Souza"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Ana Souza", min_length = 1, max_length = 120)
+    )]
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(example = "ana@acme.com.br"))]
+    #[cfg_attr(feature = "openapi", schema(example = "ana@acme.com.br", format = Email, max_length = 254))]
     pub email: String,
     /// At least 8 characters.
     #[cfg_attr(
@@ -26,9 +29,12 @@ pub struct SignupRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "ana@acme.com.br"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "ana@acme.com.br", min_length = 1)
+    )]
     pub email: String,
-    #[cfg_attr(feature = "openapi", schema(example = "s3nha-forte"))]
+    #[cfg_attr(feature = "openapi", schema(example = "s3nha-forte", min_length = 1))]
     pub password: String,
     /// Organization to sign in to; defaults to the most recently joined one.
     #[serde(default)]
@@ -146,7 +152,7 @@ pub struct MeResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "ana@acme.com.br"))]
+    #[cfg_attr(feature = "openapi", schema(example = "ana@acme.com.br", format = Email, max_length = 254))]
     pub email: String,
 }
 
@@ -155,6 +161,7 @@ pub struct PasswordResetRequest {
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
     /// The one-time token from the e-mailed link.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub token: String,
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,

@@ -52,13 +52,16 @@ pub enum MemberStatusChange {
     Suspended,
 }
 
+/// At least one of `role` and `status`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMemberRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub role: Option<Role>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub status: Option<MemberStatusChange>,
 }
 
@@ -66,7 +69,7 @@ pub struct UpdateMemberRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "bruno@acme.com.br"))]
+    #[cfg_attr(feature = "openapi", schema(example = "bruno@acme.com.br", format = Email, max_length = 254))]
     pub email: String,
     pub role: Role,
 }
@@ -117,10 +120,13 @@ pub struct InvitationPreview {
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     /// The one-time token from the invitation e-mail.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub token: String,
     /// Required when the invitee has no account yet.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     pub name: Option<String>,
-    /// New password (no account yet) or the existing account's password.
+    /// New password (no account yet, 8–128 characters) or the existing account's password.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub password: String,
 }

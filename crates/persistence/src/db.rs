@@ -5,6 +5,7 @@ use std::{str::FromStr, time::Duration};
 use flux_domain::TenantCtx;
 use sqlx::{
     migrate::Migrator,
+    pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
     PgConnection, PgPool, Postgres, Transaction,
 };
@@ -102,6 +103,11 @@ impl Db {
             tx,
             ctx: ctx.clone(),
         })
+    }
+
+    /// A pooled connection for single system statements (no transaction needed).
+    pub async fn acquire(&self) -> RepoResult<PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub async fn begin_system(&self) -> RepoResult<SystemTx> {

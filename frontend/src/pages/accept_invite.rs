@@ -1,8 +1,5 @@
-use flux_dto::{
-    auth::AuthResponse,
-    members::{AcceptInvitationRequest, InvitationPreview},
-};
-use leptos::{prelude::*, task::spawn_local};
+use flux_dto::members::{AcceptInvitationRequest, InvitationPreview};
+use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::{
@@ -11,7 +8,7 @@ use crate::{
         feedback::{ErrorBox, Loading},
         field::TextField,
     },
-    pages::{field_error, general_error, AuthCard},
+    pages::{field_error, general_error, sign_in, AuthCard},
     session::use_session,
     texts,
 };
@@ -55,27 +52,19 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let navigate = navigate.clone();
-        pending.set(true);
         let body = AcceptInvitationRequest {
             token: token.clone(),
             name: (!account_exists).then(|| name.get_untracked()),
             password: password.get_untracked(),
         };
-        spawn_local(async move {
-            let result =
-                match api::post::<AuthResponse, _>("/api/v1/invitations/accept", &body).await {
-                    Ok(auth) => api::start_session(auth).await,
-                    Err(e) => Err(e),
-                };
-            pending.set(false);
-            match result {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    navigate("/", Default::default());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        sign_in(
+            "/api/v1/invitations/accept",
+            body,
+            session,
+            navigate,
+            error,
+            pending,
+        );
     };
 
     view! {

@@ -1,11 +1,11 @@
-use flux_dto::auth::{AuthResponse, LoginRequest};
-use leptos::{prelude::*, task::spawn_local};
+use flux_dto::auth::LoginRequest;
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
-    api::{self, ApiError},
+    api::ApiError,
     components::field::TextField,
-    pages::{field_error, general_error, AuthCard},
+    pages::{field_error, general_error, sign_in, AuthCard},
     session::use_session,
     texts,
 };
@@ -22,26 +22,19 @@ pub fn LoginPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let navigate = navigate.clone();
-        pending.set(true);
         let body = LoginRequest {
             email: email.get_untracked(),
             password: password.get_untracked(),
             org_id: None,
         };
-        spawn_local(async move {
-            let result = match api::post::<AuthResponse, _>("/api/v1/auth/login", &body).await {
-                Ok(auth) => api::start_session(auth).await,
-                Err(e) => Err(e),
-            };
-            pending.set(false);
-            match result {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    navigate("/", Default::default());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        sign_in(
+            "/api/v1/auth/login",
+            body,
+            session,
+            navigate,
+            error,
+            pending,
+        );
     };
 
     view! {

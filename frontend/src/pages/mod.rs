@@ -9,7 +9,46 @@ pub mod reset_password;
 pub mod signup;
 pub mod users;
 
-use leptos::prelude::*;
+use flux_dto::auth::AuthResponse;
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::NavigateOptions;
+use serde::Serialize;
+
+use crate::{
+    api::{self, ApiError},
+    session::Session,
+};
+
+/// Submits credentials to an endpoint answering `AuthResponse` (login, sign-up,
+/// invitation acceptance), starts the session and opens the dashboard.
+pub fn sign_in<B, N>(
+    path: &'static str,
+    body: B,
+    session: Session,
+    navigate: N,
+    error: RwSignal<Option<ApiError>>,
+    pending: RwSignal<bool>,
+) where
+    B: Serialize + 'static,
+    N: Fn(&str, NavigateOptions) + 'static,
+{
+    pending.set(true);
+    spawn_local(async move {
+        let result = match api::post::<AuthResponse, _>(path, &body).await {
+            Ok(auth) => api::start_session(auth).await,
+            Err(e) => Err(e),
+        };
+        pending.set(false);
+        match result {
+            Ok(me) => {
+                error.set(None);
+                session.me.set(Some(me));
+                navigate("/", NavigateOptions::default());
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
 
 /// Page frame for the signed-out pages (login, signup, password, invitation).
 #[component]

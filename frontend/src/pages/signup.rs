@@ -1,12 +1,12 @@
 use flux_domain::{Email, Password, PersonName};
-use flux_dto::auth::{AuthResponse, SignupRequest};
-use leptos::{prelude::*, task::spawn_local};
+use flux_dto::auth::SignupRequest;
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
-    api::{self, ApiError},
+    api::ApiError,
     components::field::TextField,
-    pages::{field_error, general_error, AuthCard},
+    pages::{field_error, general_error, sign_in, AuthCard},
     session::use_session,
     texts,
 };
@@ -43,26 +43,19 @@ pub fn SignupPage() -> impl IntoView {
             return;
         }
         let navigate = navigate.clone();
-        pending.set(true);
         let body = SignupRequest {
             name: name.get_untracked(),
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        spawn_local(async move {
-            let result = match api::post::<AuthResponse, _>("/api/v1/auth/signup", &body).await {
-                Ok(auth) => api::start_session(auth).await,
-                Err(e) => Err(e),
-            };
-            pending.set(false);
-            match result {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    navigate("/", Default::default());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        sign_in(
+            "/api/v1/auth/signup",
+            body,
+            session,
+            navigate,
+            error,
+            pending,
+        );
     };
     let err = move |i: usize, field: &'static str| {
         let server = field_error(error, field);

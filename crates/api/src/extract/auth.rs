@@ -48,12 +48,7 @@ impl FromRequest for Authenticated {
                 .jwt
                 .verify(&token)
                 .map_err(|_| ApiError::Unauthorized("Sessão inválida ou expirada".into()))?;
-            let mut conn = state
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(anyhow::Error::new)?;
+            let mut conn = state.db.acquire().await?;
             let role = members::active_role(&mut conn, claims.org, claims.sub)
                 .await?
                 .ok_or_else(|| {

@@ -55,8 +55,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 
 /// Deserializes `bytes`, reporting the failing field's dotted path.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::field("body", "o corpo JSON é obrigatório"));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ApiError::field("body", "o corpo JSON é obrigatório")),
+        // Every request body is an object; serde would also read a struct from an array.
+        Some(b'{') => {}
+        Some(_) => return Err(ApiError::field("body", "o corpo deve ser um objeto JSON")),
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
@@ -154,5 +157,12 @@ mod tests {
         assert!(r.starts_with("JSON malformado"));
         let (f, _) = field_of(parse::<SignupRequest>(b"  ").err().unwrap());
         assert_eq!(f, "body");
+        let (f, r) = field_of(
+            parse::<SignupRequest>(br#"["a","b@c.com","12345678"]"#)
+                .err()
+                .unwrap(),
+        );
+        assert_eq!(f, "body");
+        assert!(r.contains("objeto"), "{r}");
     }
 }

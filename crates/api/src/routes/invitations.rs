@@ -128,6 +128,7 @@ async fn revoke_invitation(
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationTokenRequest {
+    #[schema(min_length = 1)]
     pub token: String,
 }
 

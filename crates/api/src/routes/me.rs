@@ -33,12 +33,7 @@ async fn me(state: web::Data<AppState>, auth: Authenticated) -> ApiResult<web::J
     let subscription = organizations::subscription(&mut tx).await?;
     tx.commit().await?;
 
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(anyhow::Error::new)?;
+    let mut conn = state.db.acquire().await?;
     let user = users::find_by_id(&mut conn, ctx.user_id().uuid())
         .await?
         .ok_or_else(|| ApiError::Unauthorized("Sessão inválida".into()))?;

@@ -42,7 +42,7 @@ fn parse_name(raw: &str) -> ApiResult<PersonName> {
     PersonName::parse(raw).map_err(|e| ApiError::field("name", e.to_string()))
 }
 
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn signup(
     state: &AppState,
     input: SignupInput<'_>,
@@ -89,7 +89,7 @@ pub async fn signup(
 
 const BAD_CREDENTIALS: &str = "E-mail ou senha incorretos";
 
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -108,12 +108,7 @@ pub async fn login(
         return Err(ApiError::field("password", "a senha é obrigatória"));
     }
 
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(anyhow::Error::new)?;
+    let mut conn = state.db.acquire().await?;
     let user = users::find_by_email(&mut conn, &normalized).await?;
     let verified =
         passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
@@ -177,12 +172,7 @@ pub async fn switch_org(
     org_id: Uuid,
     client: &ClientInfo,
 ) -> ApiResult<SessionOutcome> {
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(anyhow::Error::new)?;
+    let mut conn = state.db.acquire().await?;
     let user = users::find_by_id(&mut conn, user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("Sessão inválida".into()))?;
@@ -197,7 +187,7 @@ const INVALID_REFRESH: &str = "Sessão expirada. Entre novamente.";
 
 /// Rotates a refresh token. Presenting a token that was already rotated is treated as
 /// theft: the whole family is revoked and the caller must log in again.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn refresh(
     state: &AppState,
     token: &str,
@@ -263,7 +253,7 @@ const RESET_TTL_MINUTES: i64 = 60;
 
 /// Sends a one-time reset link if the account exists; the caller always gets the same
 /// answer so the endpoint reveals nothing about which e-mails have accounts.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn request_password_reset(
     state: &AppState,
     email: &str,
@@ -312,7 +302,7 @@ pub async fn request_password_reset(
 }
 
 /// Sets the new password, burns the token and signs the user out everywhere.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn confirm_password_reset(
     state: &AppState,
     token: &str,
@@ -379,7 +369,7 @@ pub async fn preview_invitation(db: &Db, token: &str) -> ApiResult<InvitationVie
 
 /// Accepts an invitation: creates the account (name + new password) or confirms an
 /// existing one (its password), joins the organization and signs in to it.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn accept_invitation(
     state: &AppState,
     token: &str,

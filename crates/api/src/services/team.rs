@@ -46,7 +46,7 @@ pub struct NewInvitation<'a> {
     pub role: MemberRole,
 }
 
-#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()), err)]
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
 pub async fn invite(
     state: &AppState,
     ctx: &TenantCtx,
@@ -151,7 +151,7 @@ pub struct MemberChange {
 
 /// Changes a member's role and/or status. The organization always keeps at least one
 /// active manager; reactivation needs a free seat; deactivation ends their sessions.
-#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()), err)]
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
 pub async fn update_member(
     db: &Db,
     ctx: &TenantCtx,
@@ -209,7 +209,7 @@ pub async fn update_member(
     if after.status != MemberStatus::Active {
         // Access already stops on the next request (membership is checked each time);
         // this also stops the refresh tokens from minting new access tokens.
-        let mut conn = db.pool().acquire().await.map_err(anyhow::Error::new)?;
+        let mut conn = db.acquire().await?;
         tokens::revoke_for_member(&mut conn, ctx.org_id().uuid(), after.user_id).await?;
     }
     Ok(after)

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, fields, spawn_app};
+use crate::helpers::{assert_error, fields, invalid_fields, spawn_app};
 
 #[tokio::test]
 async fn malformed_json_is_a_validation_error_on_body() {
@@ -53,10 +53,7 @@ async fn non_json_content_type_is_rejected() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["Content-Type"]
-    );
+    assert_eq!(invalid_fields(res).await, ["Content-Type"]);
 }
 
 #[tokio::test]
@@ -85,15 +82,9 @@ async fn bad_uuid_in_path_names_the_parameter() {
             Some(s.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["id"]
-    );
+    assert_eq!(invalid_fields(res).await, ["id"]);
     let res = app.delete("/api/v1/invitations/123", Some(s.token())).await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["id"]
-    );
+    assert_eq!(invalid_fields(res).await, ["id"]);
 }
 
 #[tokio::test]
@@ -157,4 +148,41 @@ async fn server_failures_answer_a_generic_500_and_keep_the_cause_out_of_the_body
         header.as_str(),
         "the request id ties the body to the logs"
     );
+}
+
+#[tokio::test]
+async fn wrong_method_on_a_known_route_is_405_with_allow_and_the_envelope() {
+    let app = spawn_app().await;
+    let res = app.delete("/api/v1/me", None).await;
+    assert_eq!(res.headers().get("allow").unwrap(), "GET");
+    let error = assert_error(res, StatusCode::METHOD_NOT_ALLOWED, "NOT_FOUND").await;
+    assert_eq!(error["details"]["allowed_methods"], json!(["GET"]));
+    let res = app.get("/api/v1/auth/login", None).await;
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    assert_error(res, StatusCode::METHOD_NOT_ALLOWED, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn a_handlers_own_not_found_is_not_mistaken_for_a_wrong_method() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let res = app
+        .delete(
+            &format!("/api/v1/invitations/{}", uuid::Uuid::new_v4()),
+            Some(s.token()),
+        )
+        .await;
+    assert!(res.headers().get("allow").is_none());
+    assert_error(res, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn a_literal_route_is_not_routed_to_its_parameter_sibling() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let res = app
+        .delete("/api/v1/invitations/preview", Some(s.token()))
+        .await;
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    assert_error(res, StatusCode::METHOD_NOT_ALLOWED, "NOT_FOUND").await;
 }

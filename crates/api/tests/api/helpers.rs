@@ -271,3 +271,13 @@ pub fn fields(error: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Asserts a 422 VALIDATION envelope and returns the fields it names.
+pub async fn invalid_fields(res: Response) -> Vec<String> {
+    fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await)
+}
+
+/// Asserts a 409 CONFLICT envelope and returns the fields it names.
+pub async fn conflict_fields(res: Response) -> Vec<String> {
+    fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await)
+}

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, fields, spawn_app, PASSWORD};
+use crate::helpers::{assert_error, conflict_fields, invalid_fields, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn invited_person_previews_accepts_and_joins_the_team() {
@@ -33,10 +33,7 @@ async fn invited_person_previews_accepts_and_joins_the_team() {
             None,
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(missing_name, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["name"]
-    );
+    assert_eq!(invalid_fields(missing_name).await, ["name"]);
 
     let res = app
         .post(
@@ -80,10 +77,7 @@ async fn invited_person_previews_accepts_and_joins_the_team() {
             None,
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(again, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["token"]
-    );
+    assert_eq!(invalid_fields(again).await, ["token"]);
 }
 
 #[tokio::test]
@@ -111,10 +105,7 @@ async fn existing_account_must_confirm_its_password_to_accept() {
             None,
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["password"]
-    );
+    assert_eq!(invalid_fields(wrong).await, ["password"]);
     let ok = app
         .post(
             "/api/v1/invitations/accept",
@@ -138,10 +129,7 @@ async fn inviting_a_member_or_a_pending_email_again_is_a_conflict() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
-        ["email"]
-    );
+    assert_eq!(conflict_fields(res).await, ["email"]);
     app.invite(&manager, "caio@acme.com.br", "sdr").await;
     let res = app
         .post(
@@ -150,10 +138,7 @@ async fn inviting_a_member_or_a_pending_email_again_is_a_conflict() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
-        ["email"]
-    );
+    assert_eq!(conflict_fields(res).await, ["email"]);
 }
 
 #[tokio::test]
@@ -268,10 +253,7 @@ async fn invitation_input_is_validated() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["email"]
-    );
+    assert_eq!(invalid_fields(res).await, ["email"]);
     let res = app
         .post(
             "/api/v1/invitations",
@@ -279,10 +261,7 @@ async fn invitation_input_is_validated() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["role"]
-    );
+    assert_eq!(invalid_fields(res).await, ["role"]);
     let res = app
         .post(
             "/api/v1/invitations",
@@ -290,8 +269,5 @@ async fn invitation_input_is_validated() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["role"]
-    );
+    assert_eq!(invalid_fields(res).await, ["role"]);
 }

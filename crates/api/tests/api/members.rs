@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, fields, spawn_app, PASSWORD};
+use crate::helpers::{assert_error, conflict_fields, invalid_fields, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
@@ -115,10 +115,7 @@ async fn the_last_active_manager_cannot_be_demoted_or_deactivated() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
-        ["role"]
-    );
+    assert_eq!(conflict_fields(res).await, ["role"]);
     let res = app
         .patch(
             &format!("/api/v1/members/{own_id}"),
@@ -126,10 +123,7 @@ async fn the_last_active_manager_cannot_be_demoted_or_deactivated() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::CONFLICT, "CONFLICT").await),
-        ["status"]
-    );
+    assert_eq!(conflict_fields(res).await, ["status"]);
 
     // With a second manager, the first may step down.
     let second = app
@@ -165,10 +159,7 @@ async fn member_update_rejects_empty_and_invalid_bodies() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["role"]
-    );
+    assert_eq!(invalid_fields(res).await, ["role"]);
     let res = app
         .patch(
             &format!("/api/v1/members/{id}"),
@@ -176,10 +167,7 @@ async fn member_update_rejects_empty_and_invalid_bodies() {
             Some(manager.token()),
         )
         .await;
-    assert_eq!(
-        fields(&assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await),
-        ["status"]
-    );
+    assert_eq!(invalid_fields(res).await, ["status"]);
     let res = app
         .patch(
             &format!("/api/v1/members/{}", uuid::Uuid::new_v4()),

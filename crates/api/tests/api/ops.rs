@@ -67,6 +67,12 @@ async fn openapi_document_and_docs_page_are_served() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/api/v1/auth/signup"]["post"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer_auth"].is_object());
+    let generated: Value = serde_json::from_str(&flux_api::openapi::document_json()).unwrap();
+    assert_eq!(doc, generated, "the served document is the committed one");
+    assert_eq!(
+        doc["components"]["schemas"]["UpdateMemberRequest"]["minProperties"],
+        1
+    );
     let docs = app.get("/api/docs/", None).await;
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Prints one closing line for `make test`, summed over the runners' logs:
+#   total: N passed, M failed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+passed=0; failed=0
+if [ -f target/test-rust.log ]; then
+  read -r p f < <(grep -E '^test result: ' target/test-rust.log \
+    | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+fi
+if [ -f target/e2e.log ]; then
+  p=$(grep -oE '^ +[0-9]+ passed' target/e2e.log | tail -1 | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -oE '^ +[0-9]+ failed' target/e2e.log | tail -1 | grep -oE '[0-9]+' || echo 0)
+  passed=$((passed + p)); failed=$((failed + f))
+fi
+if [ -f target/contract.log ]; then
+  p=$(grep -oE '[0-9]+ generated, [0-9]+ passed' target/contract.log | tail -1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+  passed=$((passed + p))
+fi
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -7,11 +7,11 @@ export CARGO_TERM_COLOR := never
 
 WASM := wasm32-unknown-unknown
 
-.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e contract openapi db-start db-stop clean
+.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e contract sdk openapi db-start db-stop clean
 
 help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
-	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract"
+	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract, generated SDK"
 	@echo "make openapi  regenerate openapi/openapi.json"
 
 tools:
@@ -64,7 +64,12 @@ contract: db-start
 	cargo build -p flux-server --quiet
 	set -o pipefail; scripts/contract.sh 2>&1 | tee target/contract.log
 
-test: tools lint wasm-check test-rust e2e contract
+# A Python client generated from openapi/openapi.json, unedited, drives a real server.
+sdk: db-start
+	cargo build -p flux-server --quiet
+	set -o pipefail; scripts/sdk-smoke.sh 2>&1 | tee target/sdk.log
+
+test: tools lint wasm-check test-rust e2e contract sdk
 	@scripts/test-db.sh stop
 	@scripts/summarize-tests.sh
 

@@ -18,5 +18,9 @@ if [ -f target/contract.log ]; then
   p=$(grep -oE '[0-9]+ generated, [0-9]+ passed' target/contract.log | tail -1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
   passed=$((passed + p))
 fi
+if [ -f target/sdk.log ]; then
+  read -r p f < <(grep -E '^SDK smoke' target/sdk.log | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+fi
 echo "total: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,7 +10,7 @@ FLUX_BIN=${FLUX_BIN:-target/debug/flux}
 PORT=${FLUX_SERVER_PORT:-18080}
 ADMIN_URL=$(scripts/test-db.sh start)
 DB="flux_$NAME"
-psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+psql -q -v ON_ERROR_STOP=1 "$ADMIN_URL" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 DATA_DIR=$(mktemp -d)
 mkdir -p target
 LOG="target/$NAME-server.log"

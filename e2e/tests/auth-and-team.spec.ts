@@ -55,8 +55,11 @@ test('keyboard users can sign in without a mouse', async ({ page, request }) => 
   expect(res.status()).toBe(201);
 
   await page.goto('/entrar');
-  await page.keyboard.type(email); // the e-mail field has focus on load
+  // The e-mail field takes focus when the page has loaded.
+  await expect(page.getByLabel('E-mail')).toBeFocused();
+  await page.keyboard.type(email);
   await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Senha')).toBeFocused();
   await page.keyboard.type('senha-teclado-1');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Olá, Teclado!' })).toBeVisible();

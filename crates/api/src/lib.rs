@@ -6,6 +6,7 @@ pub mod convert;
 pub mod csp;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod method_not_allowed;
 pub mod metrics;
 pub mod openapi;

@@ -21,6 +21,7 @@ use crate::{
     auth::jwt::JwtKeys,
     csp,
     error::ApiError,
+    idempotency,
     method_not_allowed::{self, AllowedMethods},
     metrics::{self, Metrics},
     openapi::{self, ApiDoc},
@@ -114,6 +115,7 @@ impl Application {
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api_doc.clone()),
                 )
+                .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(method_not_allowed::envelope))
                 .wrap(from_fn(metrics::track))
                 .wrap(Compress::default())

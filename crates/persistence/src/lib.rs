@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod invitations;
 pub mod members;
 pub mod organizations;

@@ -62,21 +62,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         println!("\n  Flux demo  →  {}\n  {login}\n", settings.public_url);
     }
 
-    let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
-        Some(url) => {
-            Arc::new(SmtpMailer::new(url.expose(), &settings.mail_from).context("SMTP_URL")?)
-        }
-        None => {
-            tracing::warn!("SMTP_URL not set: e-mails are written to the log instead of sent");
-            Arc::new(LogMailer)
-        }
-    };
     let (stop_tx, stop_rx) = watch::channel(false);
-    let dispatcher = tokio::spawn(flux_workers::email_outbox::run(
-        handle.db.clone(),
-        mailer,
-        stop_rx,
-    ));
+    let background = spawn_background(&handle, &settings, stop_rx)?;
 
     let app = Application::build(settings.clone(), handle.db.clone(), jwt_secret.as_bytes())?;
     tracing::info!(addr = %settings.addr, url = %settings.public_url, "Flux is listening");
@@ -84,9 +71,27 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
 
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    let _ = dispatcher.await;
+    for task in background {
+        let _ = task.await;
+    }
     handle.close().await;
     served.context("HTTP server failed")
+}
+
+/// The in-process background work: e-mail outbox dispatcher and housekeeping.
+fn spawn_background(
+    handle: &database::DbHandle,
+    settings: &Settings,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    Ok(vec![
+        tokio::spawn(flux_workers::email_outbox::run(
+            handle.db.clone(),
+            mailer(settings)?,
+            stop.clone(),
+        )),
+        tokio::spawn(flux_workers::housekeeping::run(handle.db.clone(), stop)),
+    ])
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -105,11 +110,7 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
 async fn worker(settings: Settings) -> anyhow::Result<()> {
     let handle = database::open(&settings).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let dispatcher = tokio::spawn(flux_workers::email_outbox::run(
-        handle.db.clone(),
-        mailer(&settings)?,
-        stop_rx,
-    ));
+    let background = spawn_background(&handle, &settings, stop_rx)?;
     tracing::info!("worker running");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
@@ -118,7 +119,9 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     }
     tracing::info!("worker shutting down");
     let _ = stop_tx.send(true);
-    let _ = dispatcher.await;
+    for task in background {
+        let _ = task.await;
+    }
     handle.close().await;
     Ok(())
 }

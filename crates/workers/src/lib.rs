@@ -1,3 +1,4 @@
 //! Background work that runs in-process with `flux serve` (or in `flux worker`).
 
 pub mod email_outbox;
+pub mod housekeeping;

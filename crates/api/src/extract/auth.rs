@@ -24,42 +24,51 @@ impl Authenticated {
     }
 }
 
+/// The bearer token of a request, if any.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
+}
+
+/// Verifies the access token and the member's active membership.
+pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<TenantCtx, ApiError> {
+    let token = token.ok_or_else(|| ApiError::Unauthorized("Autenticação necessária".into()))?;
+    let claims = state
+        .jwt
+        .verify(token)
+        .map_err(|_| ApiError::Unauthorized("Sessão inválida ou expirada".into()))?;
+    let mut conn = state.db.acquire().await?;
+    let role = members::active_role(&mut conn, claims.org, claims.sub)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
+        })?;
+    Ok(TenantCtx::new(
+        OrgId::new(claims.org),
+        UserId::new(claims.sub),
+        role,
+    ))
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_owned());
+        let token = bearer_token(req);
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?;
-            let token =
-                bearer.ok_or_else(|| ApiError::Unauthorized("Autenticação necessária".into()))?;
-            let claims = state
-                .jwt
-                .verify(&token)
-                .map_err(|_| ApiError::Unauthorized("Sessão inválida ou expirada".into()))?;
-            let mut conn = state.db.acquire().await?;
-            let role = members::active_role(&mut conn, claims.org, claims.sub)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
-                })?;
-            tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
-            Ok(Authenticated(TenantCtx::new(
-                OrgId::new(claims.org),
-                UserId::new(claims.sub),
-                role,
-            )))
+            let ctx = authenticate(&state, token.as_deref()).await?;
+            tracing::Span::current().record("user_id", tracing::field::display(ctx.user_id()));
+            Ok(Authenticated(ctx))
         })
     }
 }

@@ -39,18 +39,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             if declared_len.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::field("body", format!("falha ao ler o corpo: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(&mut payload, limit).await?;
             parse(&body).map(ValidJson)
         })
     }
+}
+
+/// Reads the whole body, failing with 413 once it exceeds `limit` bytes.
+pub(crate) async fn read_limited(
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::field("body", format!("falha ao ler o corpo: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Deserializes `bytes`, reporting the failing field's dotted path.

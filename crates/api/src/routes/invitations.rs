@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tag = "invitations",
     security(("bearer_auth" = [])),
     request_body = CreateInvitationRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 visible ASCII characters (e.g. a UUID). Retries with the same key within 24 h replay the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with a different request is a 422.")),
     responses(
         (status = 201, description = "Invitation created and e-mailed", body = InvitationDto),
         (status = 401, description = "Not authenticated", body = ErrorBody),

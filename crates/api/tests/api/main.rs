@@ -5,6 +5,7 @@
 mod auth;
 mod errors;
 mod helpers;
+mod idempotency;
 mod invitations;
 mod members;
 mod ops;

@@ -1,0 +1,184 @@
+//! `Idempotency-Key` on creating POSTs (SPEC §3). The first answer to a key is stored
+//! for 24 h per organization member and replayed to retries (`Idempotent-Replayed:
+//! true`); the same key with a different request is rejected; a server error frees the
+//! key. Auth routes are excluded: their answers hold tokens, which are never stored.
+
+use actix_web::{
+    body::{self, BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{
+        header::{self, HeaderName, HeaderValue},
+        StatusCode,
+    },
+    middleware::Next,
+    web, Error, HttpResponse, ResponseError,
+};
+use flux_persistence::idempotency::{self, Claim};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::ApiError,
+    extract::{
+        auth::{authenticate, bearer_token},
+        json::read_limited,
+    },
+    state::AppState,
+};
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+const EXCLUDED_PREFIX: &str = "/api/v1/auth/";
+
+fn applies(req: &ServiceRequest) -> bool {
+    req.method() == actix_web::http::Method::POST
+        && req.path().starts_with("/api/v1/")
+        && !req.path().starts_with(EXCLUDED_PREFIX)
+        && req.headers().contains_key(HEADER)
+}
+
+fn parse_key(req: &ServiceRequest) -> Result<String, ApiError> {
+    let raw = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim();
+    let valid = (1..=255).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_graphic());
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::field(
+            "Idempotency-Key",
+            "use de 1 a 255 caracteres ASCII visíveis (ex.: um UUID)",
+        ))
+    }
+}
+
+fn error_response(req: ServiceRequest, error: &ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(error.error_response())
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !applies(&req) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let key = match parse_key(&req) {
+        Ok(key) => key,
+        Err(e) => return Ok(error_response(req, &e)),
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Unauthenticated requests go on to their handler, which answers 401.
+    let Ok(ctx) = authenticate(&state, bearer_token(req.request()).as_deref()).await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+
+    let (http_req, mut payload) = req.into_parts();
+    let body = match read_limited(&mut payload, state.settings.max_json_body_bytes).await {
+        Ok(body) => body,
+        Err(e) => return Ok(ServiceResponse::new(http_req, e.error_response())),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(http_req.method().as_str());
+    hasher.update(b" ");
+    hasher.update(http_req.uri().to_string());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let request_hash = hasher.finalize().to_vec();
+
+    let claim = async {
+        let mut tx = state.db.begin_tenant(&ctx).await?;
+        let claim = idempotency::claim(&mut tx, &key, &request_hash).await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(claim)
+    }
+    .await;
+    match claim {
+        Err(e) => Ok(ServiceResponse::new(http_req, e.error_response())),
+        Ok(Claim::Existing(stored)) => Ok(ServiceResponse::new(
+            http_req,
+            replay(stored, &request_hash),
+        )),
+        Ok(Claim::Claimed) => {
+            let req = ServiceRequest::from_parts(http_req, Payload::from(body));
+            let res = next.call(req).await?;
+            record(&state, &ctx, &key, res).await
+        }
+    }
+}
+
+/// Stores the answer (or frees the key on a server error) and passes it on.
+async fn record(
+    state: &AppState,
+    ctx: &flux_domain::TenantCtx,
+    key: &str,
+    res: ServiceResponse<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let (http_req, response) = res.into_parts();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (head, body) = response.into_parts();
+    let bytes = body::to_bytes(body).await.map_err(|_| {
+        actix_web::error::ErrorInternalServerError("cannot buffer the response for Idempotency-Key")
+    })?;
+    let saved = async {
+        let mut tx = state.db.begin_tenant(ctx).await?;
+        if status.is_server_error() {
+            idempotency::release(&mut tx, key).await?;
+        } else {
+            idempotency::complete(
+                &mut tx,
+                key,
+                status.as_u16(),
+                content_type.as_deref(),
+                &bytes,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(e) = saved {
+        tracing::error!(error = %e, "could not store the Idempotency-Key answer");
+    }
+    let response = head.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(http_req, response))
+}
+
+fn replay(stored: idempotency::StoredKey, request_hash: &[u8]) -> HttpResponse {
+    if stored.request_hash != request_hash {
+        return ApiError::field(
+            "Idempotency-Key",
+            "esta chave já foi usada com outra requisição",
+        )
+        .error_response();
+    }
+    let Some(status) = stored
+        .status_code
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+    else {
+        return ApiError::conflict_on(
+            "Idempotency-Key",
+            "uma requisição com esta chave ainda está em andamento",
+        )
+        .error_response();
+    };
+    let mut response = HttpResponse::build(status);
+    response.insert_header((
+        HeaderName::from_static(REPLAYED_HEADER),
+        HeaderValue::from_static("true"),
+    ));
+    if let Some(content_type) = stored.content_type {
+        response.insert_header((header::CONTENT_TYPE, content_type));
+    }
+    response.body(stored.response_body.unwrap_or_default())
+}

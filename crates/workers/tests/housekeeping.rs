@@ -1,0 +1,42 @@
+#![allow(clippy::unwrap_used)]
+
+use flux_persistence::Db;
+use flux_testkit::TestDatabase;
+use flux_workers::housekeeping::run_once;
+
+#[tokio::test]
+async fn purges_only_idempotency_keys_past_retention() {
+    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let pool = db.pool();
+    let user: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let org: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    for (key, age) in [("old", "25 hours"), ("fresh", "1 hour")] {
+        sqlx::query(&format!(
+            "INSERT INTO idempotency_keys (org_id, user_id, key, request_hash, status_code, created_at)
+             VALUES ($1, $2, $3, 'h', 201, now() - interval '{age}')"
+        ))
+        .bind(org)
+        .bind(user)
+        .bind(key)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(run_once(&db).await.unwrap(), 1);
+    let left: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["fresh"]);
+}

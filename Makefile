@@ -4,15 +4,18 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
+# SQL is checked at compile time against the committed .sqlx/ cache (see sqlx-prepare).
+export SQLX_OFFLINE := true
 
 WASM := wasm32-unknown-unknown
 
-.PHONY: help run build spa tools tools-e2e test lint wasm-check test-rust e2e contract sdk openapi db-start db-stop clean
+.PHONY: help run build spa tools tools-e2e test lint wasm-check sqlx-db sqlx-prepare sqlx-check test-rust e2e contract sdk openapi db-start db-stop clean
 
 help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
 	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract, generated SDK"
 	@echo "make openapi  regenerate openapi/openapi.json"
+	@echo "make sqlx-prepare  regenerate .sqlx/ after changing a query or a migration"
 
 tools:
 	@scripts/install-tools.sh build
@@ -51,8 +54,24 @@ db-start:
 db-stop:
 	@scripts/test-db.sh stop
 
+SQLX_DB = $$(scripts/test-db.sh start | sed 's|/postgres$$|/flux_sqlx|')
+
+# A freshly migrated database for the sqlx macros.
+sqlx-db: db-start
+	@DATABASE_URL=$(SQLX_DB) sqlx database drop -y >/dev/null 2>&1 || true
+	@DATABASE_URL=$(SQLX_DB) sqlx database create
+	@DATABASE_URL=$(SQLX_DB) sqlx migrate run --source migrations >/dev/null
+
+sqlx-prepare: tools sqlx-db
+	SQLX_OFFLINE=false DATABASE_URL=$(SQLX_DB) cargo sqlx prepare --workspace -- --workspace --all-targets --exclude flux-frontend
+
+# Fails when .sqlx/ does not match the queries and the migrated schema.
+sqlx-check: tools sqlx-db
+	SQLX_OFFLINE=false DATABASE_URL=$(SQLX_DB) cargo sqlx prepare --workspace --check -- --workspace --all-targets --exclude flux-frontend
+
 test-rust: db-start
-	set -o pipefail; DATABASE_URL=$$(scripts/test-db.sh start) \
+	@mkdir -p target
+	set -o pipefail; FLUX_TEST_DATABASE_URL=$$(scripts/test-db.sh start) \
 	  cargo test --workspace --exclude flux-frontend 2>&1 | tee target/test-rust.log
 
 e2e: spa tools-e2e db-start
@@ -69,7 +88,7 @@ sdk: db-start
 	cargo build -p flux-server --quiet
 	set -o pipefail; scripts/sdk-smoke.sh 2>&1 | tee target/sdk.log
 
-test: tools lint wasm-check test-rust e2e contract sdk
+test: tools lint sqlx-check wasm-check test-rust e2e contract sdk
 	@scripts/test-db.sh stop
 	@scripts/summarize-tests.sh
 

@@ -6,6 +6,7 @@ set -euo pipefail
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
+SQLX_CLI_VERSION=0.8.6
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS="$ROOT/.tools"
 
@@ -27,6 +28,8 @@ install_build_tools() {
     || rustup target add wasm32-unknown-unknown
   have_version trunk "$TRUNK_VERSION" \
     || cargo install trunk --version "$TRUNK_VERSION" --locked
+  have_version sqlx "$SQLX_CLI_VERSION" \
+    || cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
   # Not --locked: the registry mirror lacks one of its locked dependencies.
   have_version wasm-bindgen "$WASM_BINDGEN_VERSION" \
     || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"

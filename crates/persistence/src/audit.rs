@@ -18,10 +18,6 @@ pub struct AuditEntry {
     pub failure_reason: Option<String>,
 }
 
-const INSERT: &str = "INSERT INTO audit_logs
-    (org_id, user_id, action, resource_type, resource_id, ip_address, user_agent, request_id, changes, success, failure_reason)
-    VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10, $11)";
-
 /// Records an action of the tenant's current user, in the tenant's transaction.
 pub async fn record(tx: &mut TenantTx, entry: AuditEntry) -> RepoResult<()> {
     let org_id = Some(tx.ctx().org_id().uuid());
@@ -50,19 +46,24 @@ async fn insert(
     } else {
         e.changes
     };
-    sqlx::query(INSERT)
-        .bind(org_id)
-        .bind(user_id)
-        .bind(e.action)
-        .bind(e.resource_type)
-        .bind(e.resource_id)
-        .bind(e.ip)
-        .bind(e.user_agent)
-        .bind(e.request_id)
-        .bind(changes)
-        .bind(e.success)
-        .bind(e.failure_reason)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO audit_logs
+           (org_id, user_id, action, resource_type, resource_id, ip_address, user_agent, request_id,
+            changes, success, failure_reason)
+         VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7, $8, $9, $10, $11)",
+        org_id,
+        user_id,
+        e.action,
+        e.resource_type,
+        e.resource_id,
+        e.ip,
+        e.user_agent,
+        e.request_id,
+        changes,
+        e.success,
+        e.failure_reason
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -40,7 +40,6 @@ pub struct InvitationRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
 struct InvitationRow {
     id: Uuid,
     org_id: Uuid,
@@ -68,12 +67,6 @@ impl TryFrom<InvitationRow> for InvitationRecord {
     }
 }
 
-// A pending invitation past its expiry reads as expired.
-const SELECT: &str = "SELECT id, org_id, email, role::text AS role,
-        CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS status,
-        invited_by, expires_at, created_at
-     FROM invitations";
-
 /// Fails with `Conflict { invitations_pending_email_key }` if one is already pending.
 pub async fn create(
     tx: &mut TenantTx,
@@ -85,43 +78,52 @@ pub async fn create(
     let org_id = tx.ctx().org_id().uuid();
     let invited_by = tx.ctx().user_id().uuid();
     // An expired pending invitation must not block a fresh one.
-    sqlx::query(
+    sqlx::query!(
         "UPDATE invitations SET status = 'expired'
          WHERE email = $1 AND status = 'pending' AND expires_at <= now()",
+        email
     )
-    .bind(email)
     .execute(tx.conn())
     .await?;
-    let row: InvitationRow = sqlx::query_as(
-        "INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
-         VALUES ($1, $2, $3::member_role, $4, $5, $6)
-         RETURNING id, org_id, email, role::text AS role, status::text AS status,
-                   invited_by, expires_at, created_at",
+    let row = sqlx::query_as!(
+        InvitationRow,
+        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
+           VALUES ($1, $2, $3::text::member_role, $4, $5, $6)
+           RETURNING id, org_id, email, role::text AS "role!", status::text AS "status!",
+                     invited_by, expires_at, created_at"#,
+        org_id,
+        email,
+        role.as_str(),
+        token_hash,
+        invited_by,
+        expires_at
     )
-    .bind(org_id)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(token_hash)
-    .bind(invited_by)
-    .bind(expires_at)
     .fetch_one(tx.conn())
     .await?;
     row.try_into()
 }
 
+// In the two reads below a pending invitation past its expiry reads as expired.
+
 pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<InvitationRecord>> {
-    let rows: Vec<InvitationRow> = sqlx::query_as(&format!("{SELECT} ORDER BY created_at DESC"))
-        .fetch_all(tx.conn())
-        .await?;
+    let rows = sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id, org_id, email, role::text AS "role!",
+                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS "status!",
+                  invited_by, expires_at, created_at
+           FROM invitations ORDER BY created_at DESC"#
+    )
+    .fetch_all(tx.conn())
+    .await?;
     rows.into_iter().map(InvitationRecord::try_from).collect()
 }
 
 /// Revokes a pending invitation; `NotFound` if there is none with that id.
 pub async fn revoke(tx: &mut TenantTx, id: Uuid) -> RepoResult<()> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE invitations SET status = 'revoked' WHERE id = $1 AND status = 'pending'",
+        id
     )
-    .bind(id)
     .execute(tx.conn())
     .await?;
     if done.rows_affected() == 1 {
@@ -137,18 +139,25 @@ pub async fn find_by_token_for_update(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> RepoResult<Option<InvitationRecord>> {
-    let row: Option<InvitationRow> =
-        sqlx::query_as(&format!("{SELECT} WHERE token_hash = $1 FOR UPDATE"))
-            .bind(token_hash)
-            .fetch_optional(conn)
-            .await?;
+    let row = sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id, org_id, email, role::text AS "role!",
+                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS "status!",
+                  invited_by, expires_at, created_at
+           FROM invitations WHERE token_hash = $1 FOR UPDATE"#,
+        token_hash
+    )
+    .fetch_optional(conn)
+    .await?;
     row.map(InvitationRecord::try_from).transpose()
 }
 
 pub async fn mark_accepted(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
-    sqlx::query("UPDATE invitations SET status = 'accepted', accepted_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE invitations SET status = 'accepted', accepted_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

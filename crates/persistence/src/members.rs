@@ -27,7 +27,6 @@ pub struct MembershipRecord {
     pub role: MemberRole,
 }
 
-#[derive(sqlx::FromRow)]
 struct MemberRow {
     id: Uuid,
     user_id: Uuid,
@@ -63,10 +62,6 @@ pub(crate) fn parse_enum<T: std::str::FromStr>(raw: &str) -> Result<T, RepoError
     })
 }
 
-const MEMBER_SELECT: &str = "SELECT m.id, m.user_id, u.name, u.email, m.role::text AS role,
-        m.status::text AS status, m.accepted_at, m.created_at
-     FROM organization_members m JOIN users u ON u.id = m.user_id";
-
 /// The member's current role if their membership is active (checked on every request,
 /// so a role change or deactivation takes effect immediately).
 pub async fn active_role(
@@ -74,12 +69,12 @@ pub async fn active_role(
     org_id: Uuid,
     user_id: Uuid,
 ) -> RepoResult<Option<MemberRole>> {
-    let role: Option<String> = sqlx::query_scalar(
-        "SELECT role::text FROM organization_members
-         WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
+    let role = sqlx::query_scalar!(
+        r#"SELECT role::text AS "role!" FROM organization_members
+           WHERE org_id = $1 AND user_id = $2 AND status = 'active'"#,
+        org_id,
+        user_id
     )
-    .bind(org_id)
-    .bind(user_id)
     .fetch_optional(conn)
     .await?;
     role.as_deref().map(parse_enum).transpose()
@@ -90,22 +85,22 @@ pub async fn active_memberships(
     conn: &mut PgConnection,
     user_id: Uuid,
 ) -> RepoResult<Vec<MembershipRecord>> {
-    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name, o.slug, m.role::text
-         FROM organization_members m JOIN organizations o ON o.id = m.org_id
-         WHERE m.user_id = $1 AND m.status = 'active'
-         ORDER BY m.accepted_at DESC NULLS LAST, o.created_at DESC",
+    let rows = sqlx::query!(
+        r#"SELECT o.id, o.name, o.slug, m.role::text AS "role!"
+           FROM organization_members m JOIN organizations o ON o.id = m.org_id
+           WHERE m.user_id = $1 AND m.status = 'active'
+           ORDER BY m.accepted_at DESC NULLS LAST, o.created_at DESC"#,
+        user_id
     )
-    .bind(user_id)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(org_id, org_name, org_slug, role)| {
+        .map(|r| {
             Ok(MembershipRecord {
-                org_id,
-                org_name,
-                org_slug,
-                role: parse_enum(&role)?,
+                org_id: r.id,
+                org_name: r.name,
+                org_slug: r.slug,
+                role: parse_enum(&r.role)?,
             })
         })
         .collect()
@@ -118,35 +113,45 @@ pub async fn activate_membership(
     user_id: Uuid,
     role: MemberRole,
 ) -> RepoResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO organization_members (org_id, user_id, role, status, accepted_at)
-         VALUES ($1, $2, $3::member_role, 'active', now())
+         VALUES ($1, $2, $3::text::member_role, 'active', now())
          ON CONFLICT (org_id, user_id)
          DO UPDATE SET role = EXCLUDED.role, status = 'active', accepted_at = now()",
+        org_id,
+        user_id,
+        role.as_str()
     )
-    .bind(org_id)
-    .bind(user_id)
-    .bind(role.as_str())
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<MemberRecord>> {
-    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-        "{MEMBER_SELECT} WHERE m.status <> 'removed' ORDER BY u.name, u.email"
-    ))
+    let rows = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT m.id, m.user_id, u.name, u.email, m.role::text AS "role!",
+                  m.status::text AS "status!", m.accepted_at, m.created_at
+           FROM organization_members m JOIN users u ON u.id = m.user_id
+           WHERE m.status <> 'removed' ORDER BY u.name, u.email"#
+    )
     .fetch_all(tx.conn())
     .await?;
     rows.into_iter().map(MemberRecord::try_from).collect()
 }
 
+/// One member, locked for update.
 pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord> {
-    let row: MemberRow =
-        sqlx::query_as(&format!("{MEMBER_SELECT} WHERE m.id = $1 FOR UPDATE OF m"))
-            .bind(member_id)
-            .fetch_one(tx.conn())
-            .await?;
+    let row = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT m.id, m.user_id, u.name, u.email, m.role::text AS "role!",
+                  m.status::text AS "status!", m.accepted_at, m.created_at
+           FROM organization_members m JOIN users u ON u.id = m.user_id
+           WHERE m.id = $1 FOR UPDATE OF m"#,
+        member_id
+    )
+    .fetch_one(tx.conn())
+    .await?;
     row.try_into()
 }
 
@@ -156,13 +161,13 @@ pub async fn update(
     role: MemberRole,
     status: MemberStatus,
 ) -> RepoResult<MemberRecord> {
-    sqlx::query(
-        "UPDATE organization_members SET role = $2::member_role, status = $3::member_status
+    sqlx::query!(
+        "UPDATE organization_members SET role = $2::text::member_role, status = $3::text::member_status
          WHERE id = $1",
+        member_id,
+        role.as_str(),
+        status.as_str()
     )
-    .bind(member_id)
-    .bind(role.as_str())
-    .bind(status.as_str())
     .execute(tx.conn())
     .await?;
     get(tx, member_id).await
@@ -171,8 +176,8 @@ pub async fn update(
 /// Active managers, locked so two concurrent demotions cannot both pass the
 /// "at least one manager" rule.
 pub async fn count_active_managers(tx: &mut TenantTx) -> RepoResult<i64> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM organization_members WHERE role = 'manager' AND status = 'active' FOR UPDATE",
+    let ids = sqlx::query_scalar!(
+        "SELECT id FROM organization_members WHERE role = 'manager' AND status = 'active' FOR UPDATE"
     )
     .fetch_all(tx.conn())
     .await?;
@@ -181,20 +186,21 @@ pub async fn count_active_managers(tx: &mut TenantTx) -> RepoResult<i64> {
 
 /// Seats in use: active members plus pending, unexpired invitations.
 pub async fn seats_in_use(tx: &mut TenantTx) -> RepoResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM organization_members WHERE status = 'active')
-              + (SELECT count(*) FROM invitations WHERE status = 'pending' AND expires_at > now())",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT (SELECT count(*) FROM organization_members WHERE status = 'active')
+                + (SELECT count(*) FROM invitations WHERE status = 'pending' AND expires_at > now())
+                AS "seats!""#
     )
     .fetch_one(tx.conn())
     .await?)
 }
 
 pub async fn is_active_member_email(tx: &mut TenantTx, email: &str) -> RepoResult<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id
-                        WHERE u.email = $1 AND m.status = 'active')",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id
+                          WHERE u.email = $1 AND m.status = 'active') AS "exists!""#,
+        email
     )
-    .bind(email)
     .fetch_one(tx.conn())
     .await?)
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::{error::RepoResult, RepoError, TenantTx};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OrganizationRecord {
     pub id: Uuid,
     pub name: String,
@@ -15,7 +15,7 @@ pub struct OrganizationRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SubscriptionRecord {
     pub plan_slug: String,
     pub plan_name: String,
@@ -23,8 +23,6 @@ pub struct SubscriptionRecord {
     pub current_period_end: DateTime<Utc>,
     pub included_users: i32,
 }
-
-const COLUMNS: &str = "id, name, slug, timezone, created_at";
 
 /// Sign-up (seed 000 §9 `handle_new_user`): the organization, its first manager and a
 /// Starter subscription in trial, inside the caller's transaction.
@@ -35,19 +33,19 @@ pub async fn create_with_owner(
     owner_id: Uuid,
 ) -> RepoResult<OrganizationRecord> {
     let org = insert_with_unique_slug(conn, name, slug_base, owner_id).await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO organization_members (org_id, user_id, role, status, accepted_at)
          VALUES ($1, $2, 'manager', 'active', now())",
+        org.id,
+        owner_id
     )
-    .bind(org.id)
-    .bind(owner_id)
     .execute(&mut *conn)
     .await?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO subscriptions (org_id, plan_id, status)
          SELECT $1, id, 'trialing' FROM plans WHERE slug = 'starter' AND active",
+        org.id
     )
-    .bind(org.id)
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() != 1 {
@@ -73,13 +71,14 @@ async fn insert_with_unique_slug(
         } else {
             format!("{base}-{}", &Uuid::new_v4().simple().to_string()[..8])
         };
-        let row: Option<OrganizationRecord> = sqlx::query_as(&format!(
+        let row = sqlx::query_as!(
+            OrganizationRecord,
             "INSERT INTO organizations (name, slug, owner_id) VALUES ($1, $2, $3)
-             ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
-        ))
-        .bind(name)
-        .bind(&slug)
-        .bind(owner_id)
+             ON CONFLICT (slug) DO NOTHING RETURNING id, name, slug, timezone, created_at",
+            name,
+            slug,
+            owner_id
+        )
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(org) = row {
@@ -95,10 +94,11 @@ pub async fn find_by_id_system(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> RepoResult<Option<OrganizationRecord>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
-    ))
-    .bind(id)
+    Ok(sqlx::query_as!(
+        OrganizationRecord,
+        "SELECT id, name, slug, timezone, created_at FROM organizations WHERE id = $1",
+        id
+    )
     .fetch_optional(conn)
     .await?)
 }
@@ -106,23 +106,25 @@ pub async fn find_by_id_system(
 /// The tenant's own organization.
 pub async fn current(tx: &mut TenantTx) -> RepoResult<OrganizationRecord> {
     let org_id = tx.ctx().org_id().uuid();
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
-    ))
-    .bind(org_id)
+    Ok(sqlx::query_as!(
+        OrganizationRecord,
+        "SELECT id, name, slug, timezone, created_at FROM organizations WHERE id = $1",
+        org_id
+    )
     .fetch_one(tx.conn())
     .await?)
 }
 
 pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRecord>> {
     let org_id = tx.ctx().org_id().uuid();
-    Ok(sqlx::query_as(
-        "SELECT p.slug AS plan_slug, p.name AS plan_name, s.status::text AS status,
-                s.current_period_end, p.included_users
-         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-         WHERE s.org_id = $1",
+    Ok(sqlx::query_as!(
+        SubscriptionRecord,
+        r#"SELECT p.slug AS plan_slug, p.name AS plan_name, s.status::text AS "status!",
+                  s.current_period_end, p.included_users
+           FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+           WHERE s.org_id = $1"#,
+        org_id
     )
-    .bind(org_id)
     .fetch_optional(tx.conn())
     .await?)
 }

@@ -14,7 +14,7 @@ pub struct OutgoingEmail {
     pub body_text: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueuedEmail {
     pub id: Uuid,
     pub kind: String,
@@ -23,9 +23,6 @@ pub struct QueuedEmail {
     pub body_text: String,
     pub attempts: i32,
 }
-
-const INSERT: &str = "INSERT INTO email_outbox (org_id, kind, to_email, subject, body_text)
-                      VALUES ($1, $2, $3, $4, $5)";
 
 pub async fn enqueue(tx: &mut TenantTx, email: OutgoingEmail) -> RepoResult<()> {
     let org_id = Some(tx.ctx().org_id().uuid());
@@ -41,12 +38,14 @@ pub async fn enqueue_system(
 }
 
 async fn insert(conn: &mut PgConnection, org_id: Option<Uuid>, e: OutgoingEmail) -> RepoResult<()> {
-    sqlx::query(INSERT)
-        .bind(org_id)
-        .bind(e.kind)
-        .bind(e.to)
-        .bind(e.subject)
-        .bind(e.body_text)
+    sqlx::query!(
+        "INSERT INTO email_outbox (org_id, kind, to_email, subject, body_text) VALUES ($1, $2, $3, $4, $5)",
+        org_id,
+        e.kind,
+        e.to,
+        e.subject,
+        e.body_text
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -55,23 +54,24 @@ async fn insert(conn: &mut PgConnection, org_id: Option<Uuid>, e: OutgoingEmail)
 /// Claims up to `limit` due e-mails: they are pushed 5 minutes into the future, so a
 /// crashed dispatcher's claim expires and another one retries (at-least-once).
 pub async fn claim_due(pool: &PgPool, limit: i64) -> RepoResult<Vec<QueuedEmail>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        QueuedEmail,
         "UPDATE email_outbox SET next_attempt_at = now() + interval '5 minutes', attempts = attempts + 1
          WHERE id IN (SELECT id FROM email_outbox
                       WHERE status = 'pending' AND next_attempt_at <= now()
                       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING id, kind, to_email, subject, body_text, attempts",
+        limit
     )
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
 
 pub async fn mark_sent(pool: &PgPool, id: Uuid) -> RepoResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1",
+        id
     )
-    .bind(id)
     .execute(pool)
     .await?;
     Ok(())
@@ -84,15 +84,15 @@ pub async fn mark_failed(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> RepoResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE email_outbox
          SET status = CASE WHEN $3::timestamptz IS NULL THEN 'failed'::outbox_status ELSE 'pending' END,
              next_attempt_at = coalesce($3, next_attempt_at), last_error = $2
          WHERE id = $1",
+        id,
+        error,
+        retry_at
     )
-    .bind(id)
-    .bind(error)
-    .bind(retry_at)
     .execute(pool)
     .await?;
     Ok(())

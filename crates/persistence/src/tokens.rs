@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::error::RepoResult;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RefreshTokenRecord {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -29,17 +29,17 @@ pub struct NewRefreshToken<'a> {
 }
 
 pub async fn insert_refresh(conn: &mut PgConnection, t: NewRefreshToken<'_>) -> RepoResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_tokens (user_id, org_id, family_id, token_hash, expires_at, user_agent, ip_address)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::inet)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7::text::inet)",
+        t.user_id,
+        t.org_id,
+        t.family_id,
+        t.token_hash,
+        t.expires_at,
+        t.user_agent,
+        t.ip
     )
-    .bind(t.user_id)
-    .bind(t.org_id)
-    .bind(t.family_id)
-    .bind(t.token_hash)
-    .bind(t.expires_at)
-    .bind(t.user_agent)
-    .bind(t.ip)
     .execute(conn)
     .await?;
     Ok(())
@@ -50,38 +50,41 @@ pub async fn find_refresh_for_update(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> RepoResult<Option<RefreshTokenRecord>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        RefreshTokenRecord,
         "SELECT id, user_id, org_id, family_id, expires_at, rotated_at, revoked_at
          FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+        token_hash
     )
-    .bind(token_hash)
     .fetch_optional(conn)
     .await?)
 }
 
 pub async fn mark_rotated(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
-    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn revoke_family(conn: &mut PgConnection, family_id: Uuid) -> RepoResult<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        family_id
     )
-    .bind(family_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
 }
 
 pub async fn revoke_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> RepoResult<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id
     )
-    .bind(user_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -93,18 +96,18 @@ pub async fn revoke_for_member(
     org_id: Uuid,
     user_id: Uuid,
 ) -> RepoResult<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE refresh_tokens SET revoked_at = now()
          WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        org_id,
+        user_id
     )
-    .bind(org_id)
-    .bind(user_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ResetTokenRecord {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -120,20 +123,20 @@ pub async fn insert_reset(
     expires_at: DateTime<Utc>,
     ip: Option<&str>,
 ) -> RepoResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE password_reset_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        user_id
     )
-    .bind(user_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, requested_ip)
-         VALUES ($1, $2, $3, $4::inet)",
+         VALUES ($1, $2, $3, $4::text::inet)",
+        user_id,
+        token_hash,
+        expires_at,
+        ip
     )
-    .bind(user_id)
-    .bind(token_hash)
-    .bind(expires_at)
-    .bind(ip)
     .execute(conn)
     .await?;
     Ok(())
@@ -143,19 +146,22 @@ pub async fn find_reset_for_update(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> RepoResult<Option<ResetTokenRecord>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        ResetTokenRecord,
         "SELECT id, user_id, expires_at, used_at FROM password_reset_tokens
          WHERE token_hash = $1 FOR UPDATE",
+        token_hash
     )
-    .bind(token_hash)
     .fetch_optional(conn)
     .await?)
 }
 
 pub async fn mark_reset_used(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {
-    sqlx::query("UPDATE password_reset_tokens SET used_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE password_reset_tokens SET used_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! A fresh database per test, fast: migrations run once per test run into a template
 //! database (named after the migrations' checksums), and each test clones it with
-//! `CREATE DATABASE … TEMPLATE`. `DATABASE_URL` points at the throwaway cluster that
-//! `make test` starts; it must be a superuser (it creates databases and the app role).
+//! `CREATE DATABASE … TEMPLATE`. `FLUX_TEST_DATABASE_URL` points at the throwaway cluster
+//! that `make test` starts; it must be a superuser (it creates databases and the app role).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: fail loudly
 
@@ -20,11 +20,15 @@ pub struct TestDatabase {
     pub name: String,
 }
 
+/// `FLUX_TEST_DATABASE_URL`, else `DATABASE_URL` (which the sqlx macros may use for a
+/// migrated development database at compile time).
 fn admin_options() -> PgConnectOptions {
-    let url = std::env::var("DATABASE_URL").expect(
-        "DATABASE_URL must point at a PostgreSQL superuser for tests: run `make test` \
-         (it starts a throwaway cluster) or export DATABASE_URL",
-    );
+    let url = std::env::var("FLUX_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .expect(
+            "FLUX_TEST_DATABASE_URL (or DATABASE_URL) must point at a PostgreSQL superuser for \
+             tests: run `make test` (it starts a throwaway cluster) or export it",
+        );
     PgConnectOptions::from_str(&url).expect("DATABASE_URL is not a valid PostgreSQL URL")
 }
 

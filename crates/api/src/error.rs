@@ -149,10 +149,14 @@ impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
         match e {
             RepoError::NotFound => ApiError::NotFound("Recurso não encontrado".into()),
-            RepoError::Conflict { constraint } => ApiError::Conflict {
-                message: format!("Conflito com um registro existente ({constraint})"),
-                fields: vec![],
-            },
+            RepoError::Conflict { constraint } => {
+                // Constraint names are internal: log them, answer generically.
+                tracing::info!(constraint, "unmapped unique violation");
+                ApiError::Conflict {
+                    message: "Conflito com um registro existente".into(),
+                    fields: vec![],
+                }
+            }
             RepoError::Db(e) => ApiError::Internal(anyhow::Error::new(e)),
         }
     }
@@ -209,5 +213,19 @@ impl FieldErrors {
             message: "Dados inválidos".into(),
             fields: self.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmapped_conflicts_do_not_reveal_constraint_names() {
+        let e: ApiError = RepoError::Conflict {
+            constraint: "users_email_key".into(),
+        }
+        .into();
+        assert!(!e.body().error.message.contains("users_email_key"));
     }
 }

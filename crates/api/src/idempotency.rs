@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on creating POSTs (SPEC §3). The first answer to a key is stored
 //! for 24 h per organization member and replayed to retries (`Idempotent-Replayed:
 //! true`); the same key with a different request is rejected; a server error frees the
-//! key. Auth routes are excluded: their answers hold tokens, which are never stored.
+//! key. Only the creating routes listed in `ROUTES` take part: answers that hold tokens
+//! (sign-in, invitation acceptance) must never be stored.
 
 use actix_web::{
     body::{self, BoxBody, MessageBody},
@@ -27,12 +28,12 @@ use crate::{
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-const EXCLUDED_PREFIX: &str = "/api/v1/auth/";
+/// POST routes that create things and honour `Idempotency-Key` (exact paths).
+pub const ROUTES: &[&str] = &["/api/v1/invitations"];
 
 fn applies(req: &ServiceRequest) -> bool {
     req.method() == actix_web::http::Method::POST
-        && req.path().starts_with("/api/v1/")
-        && !req.path().starts_with(EXCLUDED_PREFIX)
+        && ROUTES.contains(&req.path().trim_end_matches('/'))
         && req.headers().contains_key(HEADER)
 }
 

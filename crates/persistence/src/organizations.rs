@@ -115,6 +115,19 @@ pub async fn current(tx: &mut TenantTx) -> RepoResult<OrganizationRecord> {
     .await?)
 }
 
+/// Serializes changes to the team (seats, roles, statuses) within one organization:
+/// the subscription row is the organization's lock. Take it first in the transaction.
+pub async fn lock_team(tx: &mut TenantTx) -> RepoResult<()> {
+    let org_id = tx.ctx().org_id().uuid();
+    sqlx::query!(
+        "SELECT 1 AS locked FROM subscriptions WHERE org_id = $1 FOR UPDATE",
+        org_id
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(())
+}
+
 pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRecord>> {
     let org_id = tx.ctx().org_id().uuid();
     Ok(sqlx::query_as!(

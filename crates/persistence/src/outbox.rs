@@ -67,9 +67,12 @@ pub async fn claim_due(pool: &PgPool, limit: i64) -> RepoResult<Vec<QueuedEmail>
     .await?)
 }
 
+/// Marks a message delivered and blanks its body: bodies carry one-time links
+/// (password reset, invitations) that must not outlive delivery in the database.
 pub async fn mark_sent(pool: &PgPool, id: Uuid) -> RepoResult<()> {
     sqlx::query!(
-        "UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1",
+        "UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL, body_text = ''
+         WHERE id = $1",
         id
     )
     .execute(pool)

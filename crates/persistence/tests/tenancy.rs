@@ -164,3 +164,16 @@ async fn plans_match_seed_000_section_9() {
         ]
     );
 }
+
+#[tokio::test]
+async fn tenant_transaction_sees_only_its_own_members_accounts() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let _b = org_with_manager(&db, "b@b.com.br").await;
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(emails, ["a@a.com.br"]);
+}

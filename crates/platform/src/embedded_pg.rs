@@ -13,6 +13,8 @@ use nix::unistd::{Uid, User};
 
 /// Port number only names the socket file (`.s.PGSQL.<port>`); there is no TCP listener.
 const SOCKET_PORT: u16 = 5432;
+/// Unix socket paths are limited to 107 bytes; `/.s.PGSQL.5432` takes 14 of them.
+const MAX_SOCKET_DIR_BYTES: usize = 92;
 const DEBIAN_PACKAGE_HINT: &str =
     "install the Debian package `postgresql` (apt-get install -y postgresql) or set DATABASE_URL";
 
@@ -24,6 +26,8 @@ pub enum EmbeddedPgError {
     NoPostgresUser,
     #[error("the data directory {0} is not reachable by the `postgres` OS user: every parent directory needs o+x (or set FLUX_DATA_DIR elsewhere)")]
     Unreachable(PathBuf),
+    #[error("the data directory path {0} is too long for a unix socket (max {MAX_SOCKET_DIR_BYTES} bytes): set FLUX_DATA_DIR to a shorter path")]
+    PathTooLong(PathBuf),
     #[error("{step} failed: {detail}")]
     Command { step: &'static str, detail: String },
     #[error("io error at {path}: {source}")]
@@ -38,6 +42,9 @@ pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     root: PathBuf,
     run_as: Option<User>,
+    /// Only a cluster this process started is stopped by it: a `flux migrate` next to a
+    /// running `flux serve` must not shut the server's database down.
+    started_here: bool,
     stopped: bool,
 }
 
@@ -54,6 +61,9 @@ impl EmbeddedPostgres {
         }
         std::fs::create_dir_all(root).map_err(|source| io(root, source))?;
         let root = std::fs::canonicalize(root).map_err(|source| io(root, source))?;
+        if root.as_os_str().len() > MAX_SOCKET_DIR_BYTES {
+            return Err(EmbeddedPgError::PathTooLong(root));
+        }
         let run_as = if Uid::effective().is_root() {
             let user = User::from_name("postgres")
                 .ok()
@@ -69,33 +79,36 @@ impl EmbeddedPostgres {
             bin_dir,
             root,
             run_as,
+            started_here: false,
             stopped: false,
         };
         if !pg.data_dir().join("PG_VERSION").exists() {
             pg.initdb()?;
         }
-        if !pg.is_running() {
+        if pg.is_running() {
+            tracing::info!("embedded PostgreSQL already running: reusing it");
+        } else {
             pg.pg_ctl_start()?;
+            pg.started_here = true;
         }
-        pg.stopped = false;
         Ok(pg)
     }
 
     /// Connection URL for a database in this cluster (over the unix socket).
     pub fn url(&self, database: &str) -> String {
-        format!(
-            "postgres://postgres@localhost/{database}?host={}&port={SOCKET_PORT}",
-            self.root.display()
-        )
+        let host: String =
+            url::form_urlencoded::byte_serialize(self.root.to_string_lossy().as_bytes()).collect();
+        format!("postgres://postgres@localhost/{database}?host={host}&port={SOCKET_PORT}")
     }
 
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
     }
 
-    /// Fast shutdown (disconnects clients, checkpoints); idempotent.
+    /// Fast shutdown (disconnects clients, checkpoints) of a cluster this process
+    /// started; idempotent.
     pub fn stop(&mut self) -> Result<(), EmbeddedPgError> {
-        if self.stopped {
+        if self.stopped || !self.started_here {
             return Ok(());
         }
         let data = self.data_dir();
@@ -140,9 +153,10 @@ impl EmbeddedPostgres {
     fn pg_ctl_start(&self) -> Result<(), EmbeddedPgError> {
         let data = self.data_dir();
         let log = self.root.join("postgres.log");
+        // pg_ctl hands -o to /bin/sh: quote the directory (paths may contain spaces).
+        let dir = self.root.to_string_lossy().replace('\'', "'\\''");
         let options = format!(
-            "-k {} -p {SOCKET_PORT} -c listen_addresses='' -c unix_socket_permissions=0700",
-            self.root.display()
+            "-k '{dir}' -p {SOCKET_PORT} -c listen_addresses='' -c unix_socket_permissions=0700"
         );
         tracing::info!(dir = %data.display(), "starting embedded PostgreSQL");
         let out = self.run(
@@ -288,32 +302,50 @@ mod tests {
     fn url_points_at_the_private_socket() {
         let pg = EmbeddedPostgres {
             bin_dir: PathBuf::from("/bin"),
-            root: PathBuf::from("/srv/flux/pg"),
+            root: PathBuf::from("/srv/my flux&co/pg"),
             run_as: None,
+            started_here: false,
             stopped: true,
         };
         assert_eq!(
             pg.url("flux"),
-            "postgres://postgres@localhost/flux?host=/srv/flux/pg&port=5432"
+            "postgres://postgres@localhost/flux?host=%2Fsrv%2Fmy+flux%26co%2Fpg&port=5432"
         );
     }
 
-    /// Starts a real cluster, stops it, and starts it again on the same data.
+    #[test]
+    fn too_long_data_paths_are_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("d".repeat(100));
+        let err = EmbeddedPostgres::start(&deep, find_bin_dir().as_deref()).unwrap_err();
+        assert!(matches!(err, EmbeddedPgError::PathTooLong(_)), "{err}");
+        assert!(err.to_string().contains("FLUX_DATA_DIR"));
+    }
+
+    /// Starts a real cluster (in a path with a space), stops it, starts it again on the
+    /// same data, and leaves a cluster it found running alone.
     #[test]
     fn starts_stops_and_restarts_on_existing_data() {
         if find_bin_dir().is_none() {
             panic!("PostgreSQL binaries are required for this test: {DEBIAN_PACKAGE_HINT}");
         }
-        let base = std::env::temp_dir().join(format!("flux-embedded-test-{}", std::process::id()));
+        let base = std::env::temp_dir().join(format!("flux embedded {}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let mut pg = EmbeddedPostgres::start(&base, None).unwrap();
         assert!(pg.is_running());
         assert!(pg.data_dir().join("PG_VERSION").exists());
         pg.stop().unwrap();
         assert!(!pg.is_running());
-        let pg2 = EmbeddedPostgres::start(&base, None).unwrap();
+        let mut pg2 = EmbeddedPostgres::start(&base, None).unwrap();
         assert!(pg2.is_running());
-        drop(pg2);
+        // A second handle on the running cluster (like `flux migrate` beside `flux serve`)
+        // must not stop it.
+        let mut visitor = EmbeddedPostgres::start(&base, None).unwrap();
+        visitor.stop().unwrap();
+        drop(visitor);
+        assert!(pg2.is_running(), "the visitor left the cluster running");
+        pg2.stop().unwrap();
+        assert!(!pg2.is_running());
         let _ = std::fs::remove_dir_all(&base);
     }
 }

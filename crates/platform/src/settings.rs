@@ -69,6 +69,11 @@ impl Settings {
         let public_url = match get("FLUX_PUBLIC_URL") {
             Some(raw) => Url::parse(&raw)
                 .map_err(|e| err("FLUX_PUBLIC_URL", format!("is not a URL: {e}")))?,
+            // Binding every interface (0.0.0.0) says nothing about how people reach it.
+            None if addr.ip().is_unspecified() => {
+                Url::parse(&format!("http://localhost:{}", addr.port()))
+                    .map_err(|e| err("FLUX_ADDR", format!("does not form a URL: {e}")))?
+            }
             None => Url::parse(&format!("http://{addr}"))
                 .map_err(|e| err("FLUX_ADDR", format!("does not form a URL: {e}")))?,
         };
@@ -231,6 +236,12 @@ mod tests {
         assert_eq!(e.var, "FLUX_JWT_SECRET");
         let e = Settings::from_map(&vars(&[("FLUX_LOG_FORMAT", "xml")])).unwrap_err();
         assert_eq!(e.var, "FLUX_LOG_FORMAT");
+    }
+
+    #[test]
+    fn binding_all_interfaces_links_to_localhost_unless_configured() {
+        let s = Settings::from_map(&vars(&[("FLUX_ADDR", "0.0.0.0:9000")])).unwrap();
+        assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
     }
 
     #[test]

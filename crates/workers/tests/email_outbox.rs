@@ -59,6 +59,12 @@ async fn delivers_each_message_once() {
         "nothing is sent twice"
     );
     assert_eq!(mailer.sent.lock().unwrap().len(), 2);
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body_text FROM email_outbox WHERE status = 'sent'")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(bodies, ["", ""], "one-time links do not outlive delivery");
 }
 
 #[tokio::test]

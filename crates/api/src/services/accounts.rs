@@ -184,6 +184,10 @@ pub async fn switch_org(
 }
 
 const INVALID_REFRESH: &str = "Sessão expirada. Entre novamente.";
+/// Two browser tabs may refresh with the same cookie at the same moment; within this
+/// window the second gets its own token of the same family instead of being treated as
+/// theft. Reuse after it revokes the family.
+pub const REFRESH_REUSE_GRACE_SECS: i64 = 30;
 
 /// Rotates a refresh token. Presenting a token that was already rotated is treated as
 /// theft: the whole family is revoked and the caller must log in again.
@@ -200,17 +204,22 @@ pub async fn refresh(
     if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
         return Err(ApiError::Unauthorized(INVALID_REFRESH.into()));
     }
-    if record.rotated_at.is_some() {
-        let revoked = tokens::revoke_family(&mut tx, record.family_id).await?;
-        let mut entry = audit_entry(client, "auth.refresh_reuse_detected", "session");
-        entry.resource_id = Some(record.family_id);
-        entry.success = false;
-        entry.changes = json!({ "revoked_tokens": revoked });
-        audit::record_system(&mut tx, Some(record.org_id), Some(record.user_id), entry).await?;
-        tx.commit().await?;
-        tracing::warn!(user_id = %record.user_id, family = %record.family_id, "refresh token reuse: family revoked");
-        return Err(ApiError::Unauthorized(INVALID_REFRESH.into()));
-    }
+    let grace = chrono::Duration::seconds(REFRESH_REUSE_GRACE_SECS);
+    let reused_within_grace = match record.rotated_at {
+        None => false,
+        Some(rotated) if Utc::now() - rotated <= grace => true,
+        Some(_) => {
+            let revoked = tokens::revoke_family(&mut tx, record.family_id).await?;
+            let mut entry = audit_entry(client, "auth.refresh_reuse_detected", "session");
+            entry.resource_id = Some(record.family_id);
+            entry.success = false;
+            entry.changes = json!({ "revoked_tokens": revoked });
+            audit::record_system(&mut tx, Some(record.org_id), Some(record.user_id), entry).await?;
+            tx.commit().await?;
+            tracing::warn!(user_id = %record.user_id, family = %record.family_id, "refresh token reuse: family revoked");
+            return Err(ApiError::Unauthorized(INVALID_REFRESH.into()));
+        }
+    };
     if members::active_role(&mut tx, record.org_id, record.user_id)
         .await?
         .is_none()
@@ -221,7 +230,9 @@ pub async fn refresh(
             "Sua conta não está ativa nesta organização".into(),
         ));
     }
-    tokens::mark_rotated(&mut tx, record.id).await?;
+    if !reused_within_grace {
+        tokens::mark_rotated(&mut tx, record.id).await?;
+    }
     let session = session::issue(
         state,
         &mut tx,
@@ -402,9 +413,31 @@ pub async fn accept_invitation(
                 _ => return Err(invalid.into_error()),
             };
             let hash = passwords::hash(&password).await?;
-            users::insert(&mut tx, name.as_str(), &invitation.email, &hash).await?
+            // Two invitations to one new address accepted at once: the loser signs in instead.
+            users::insert(&mut tx, name.as_str(), &invitation.email, &hash)
+                .await
+                .map_err(|e| {
+                    if e.is_conflict_on("users_email_key") {
+                        ApiError::conflict_on(
+                            "token",
+                            "já existe uma conta com este e-mail: use a senha dela",
+                        )
+                    } else {
+                        e.into()
+                    }
+                })?
         }
     };
+    if members::active_role(&mut tx, invitation.org_id, user.id)
+        .await?
+        .is_some()
+    {
+        // Reactivated since the invitation was sent: the link must not change their role.
+        return Err(ApiError::conflict_on(
+            "token",
+            "você já é membro ativo desta organização",
+        ));
+    }
     members::activate_membership(&mut tx, invitation.org_id, user.id, invitation.role).await?;
     invitations::mark_accepted(&mut tx, invitation.id).await?;
     let organization = organizations::find_by_id_system(&mut tx, invitation.org_id)

@@ -55,6 +55,8 @@ pub async fn invite(
 ) -> ApiResult<invitations::InvitationRecord> {
     let email = Email::parse(input.email).map_err(|e| ApiError::field("email", e.to_string()))?;
     let mut tx = state.db.begin_tenant(ctx).await?;
+    // Concurrent invitations must not both take the last seat.
+    organizations::lock_team(&mut tx).await?;
     if members::is_active_member_email(&mut tx, email.as_str()).await? {
         return Err(ApiError::conflict_on(
             "email",
@@ -163,6 +165,9 @@ pub async fn update_member(
         return Err(ApiError::field("body", "informe role e/ou status"));
     }
     let mut tx = db.begin_tenant(ctx).await?;
+    // One team change at a time per organization: no seat race, and no deadlock between
+    // two managers demoting each other (the last-manager rule stays exact).
+    organizations::lock_team(&mut tx).await?;
     let before = members::get(&mut tx, member_id)
         .await
         .map_err(|e| match e {
@@ -208,9 +213,16 @@ pub async fn update_member(
 
     if after.status != MemberStatus::Active {
         // Access already stops on the next request (membership is checked each time);
-        // this also stops the refresh tokens from minting new access tokens.
-        let mut conn = db.acquire().await?;
-        tokens::revoke_for_member(&mut conn, ctx.org_id().uuid(), after.user_id).await?;
+        // this also stops the refresh tokens from minting new access tokens. The change
+        // is committed, so a failure here is logged rather than reported as a failure.
+        let revoked = async {
+            let mut conn = db.acquire().await?;
+            tokens::revoke_for_member(&mut conn, ctx.org_id().uuid(), after.user_id).await
+        }
+        .await;
+        if let Err(e) = revoked {
+            tracing::error!(error = %e, member_id = %member_id, "could not revoke a deactivated member's sessions");
+        }
     }
     Ok(after)
 }

@@ -101,6 +101,21 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// `PATCH /api/v1/members/{member_id}` as `session`.
+    pub async fn patch_member(
+        &self,
+        session: &Session,
+        member_id: uuid::Uuid,
+        body: &Value,
+    ) -> Response {
+        self.patch(
+            &format!("/api/v1/members/{member_id}"),
+            body,
+            Some(session.token()),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(path));
         if let Some(t) = token {

@@ -271,3 +271,73 @@ async fn invitation_input_is_validated() {
         .await;
     assert_eq!(invalid_fields(res).await, ["role"]);
 }
+
+#[tokio::test]
+async fn an_old_invitation_cannot_change_the_role_of_a_reactivated_member() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let caio = app
+        .add_member(&manager, "Caio", "caio@acme.com.br", "manager")
+        .await;
+    let member_id = app.member_id(&manager, caio.user_id()).await;
+    let path = format!("/api/v1/members/{member_id}");
+    app.patch(
+        &path,
+        &json!({"status": "suspended"}),
+        Some(manager.token()),
+    )
+    .await;
+    // Re-invited as SDR, then reactivated by hand as manager before using the link.
+    let stale = app.invite(&manager, "caio@acme.com.br", "sdr").await;
+    assert_eq!(
+        app.patch(&path, &json!({"status": "active"}), Some(manager.token()))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let res = app
+        .post(
+            "/api/v1/invitations/accept",
+            &json!({"token": stale, "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(conflict_fields(res).await, ["token"]);
+    let members: Value = app
+        .get("/api/v1/members", Some(manager.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let caio_row = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "caio@acme.com.br")
+        .unwrap()
+        .clone();
+    assert_eq!(caio_row["role"], "manager", "role unchanged");
+}
+
+#[tokio::test]
+async fn answers_with_tokens_are_never_kept_for_idempotency() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let token = app.invite(&manager, "caio@acme.com.br", "sdr").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/invitations/accept"))
+        .bearer_auth(manager.token())
+        .header("Idempotency-Key", "accept-1")
+        .json(&json!({"token": token, "name": "Caio", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

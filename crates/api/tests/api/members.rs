@@ -23,11 +23,7 @@ async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
     assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
 
     let res = app
-        .patch(
-            &format!("/api/v1/members/{member_id}"),
-            &json!({"role": "manager"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, member_id, &json!({"role": "manager"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let updated: Value = res.json().await.unwrap();
@@ -60,11 +56,7 @@ async fn deactivated_member_loses_access_and_sessions_and_can_be_reactivated() {
     let member_id = app.member_id(&manager, sdr.user_id()).await;
 
     let res = app
-        .patch(
-            &format!("/api/v1/members/{member_id}"),
-            &json!({"status": "suspended"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, member_id, &json!({"status": "suspended"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 
@@ -90,11 +82,7 @@ async fn deactivated_member_loses_access_and_sessions_and_can_be_reactivated() {
     .await;
 
     let res = app
-        .patch(
-            &format!("/api/v1/members/{member_id}"),
-            &json!({"status": "active"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, member_id, &json!({"status": "active"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -109,19 +97,11 @@ async fn the_last_active_manager_cannot_be_demoted_or_deactivated() {
     let manager = app.signup("Ana", "ana@acme.com.br").await;
     let own_id = app.member_id(&manager, manager.user_id()).await;
     let res = app
-        .patch(
-            &format!("/api/v1/members/{own_id}"),
-            &json!({"role": "sdr"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, own_id, &json!({"role": "sdr"}))
         .await;
     assert_eq!(conflict_fields(res).await, ["role"]);
     let res = app
-        .patch(
-            &format!("/api/v1/members/{own_id}"),
-            &json!({"status": "suspended"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, own_id, &json!({"status": "suspended"}))
         .await;
     assert_eq!(conflict_fields(res).await, ["status"]);
 
@@ -130,11 +110,7 @@ async fn the_last_active_manager_cannot_be_demoted_or_deactivated() {
         .add_member(&manager, "Bia", "bia@acme.com.br", "manager")
         .await;
     let res = app
-        .patch(
-            &format!("/api/v1/members/{own_id}"),
-            &json!({"role": "sdr"}),
-            Some(second.token()),
-        )
+        .patch_member(&second, own_id, &json!({"role": "sdr"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
@@ -144,28 +120,14 @@ async fn member_update_rejects_empty_and_invalid_bodies() {
     let app = spawn_app().await;
     let manager = app.signup("Ana", "ana@acme.com.br").await;
     let id = app.member_id(&manager, manager.user_id()).await;
-    let res = app
-        .patch(
-            &format!("/api/v1/members/{id}"),
-            &json!({}),
-            Some(manager.token()),
-        )
-        .await;
+    let res = app.patch_member(&manager, id, &json!({})).await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
     let res = app
-        .patch(
-            &format!("/api/v1/members/{id}"),
-            &json!({"role": "admin"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, id, &json!({"role": "admin"}))
         .await;
     assert_eq!(invalid_fields(res).await, ["role"]);
     let res = app
-        .patch(
-            &format!("/api/v1/members/{id}"),
-            &json!({"status": "removed"}),
-            Some(manager.token()),
-        )
+        .patch_member(&manager, id, &json!({"status": "removed"}))
         .await;
     assert_eq!(invalid_fields(res).await, ["status"]);
     let res = app
@@ -216,4 +178,67 @@ async fn permission_matrix_is_enforced_for_sdrs_on_every_management_route() {
         .map(|p| p.as_str().unwrap())
         .collect();
     assert!(!perms.contains(&"users:manage") && perms.contains(&"leads:read"));
+}
+
+#[tokio::test]
+async fn concurrent_invitations_never_exceed_the_plan_seats() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    // Starter: 4 seats, 1 taken by the manager; 6 invitations race for the other 3.
+    let bodies: Vec<Value> = (0..6)
+        .map(|i| json!({"email": format!("sdr{i}@acme.com.br"), "role": "sdr"}))
+        .collect();
+    let requests = bodies
+        .iter()
+        .map(|body| app.post("/api/v1/invitations", body, Some(manager.token())));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PAYMENT_REQUIRED)
+        .count();
+    assert_eq!((created, refused), (3, 3), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn two_managers_demoting_each_other_at_once_leave_one_manager_and_no_error() {
+    let app = spawn_app().await;
+    let ana = app.signup("Ana", "ana@acme.com.br").await;
+    let bia = app
+        .add_member(&ana, "Bia", "bia@acme.com.br", "manager")
+        .await;
+    let ana_id = app.member_id(&ana, ana.user_id()).await;
+    let bia_id = app.member_id(&ana, bia.user_id()).await;
+    let demote = json!({"role": "sdr"});
+    let (bia_path, ana_path) = (
+        format!("/api/v1/members/{bia_id}"),
+        format!("/api/v1/members/{ana_id}"),
+    );
+    let (a, b) = tokio::join!(
+        app.patch(&bia_path, &demote, Some(ana.token())),
+        app.patch(&ana_path, &demote, Some(bia.token())),
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    // Serialized: the first demotion wins; the second is either refused (last manager)
+    // or, if it ran second with its author already an SDR, forbidden.
+    assert_eq!(statuses[0], StatusCode::OK, "{statuses:?}");
+    assert!(
+        matches!(statuses[1], StatusCode::FORBIDDEN | StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let managers: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM organization_members WHERE role = 'manager' AND status = 'active'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(managers, 1);
 }

@@ -24,11 +24,7 @@ async fn another_orgs_manager_cannot_see_or_change_members() {
     assert_eq!(members["items"][0]["email"], "bia@beta.com.br");
 
     let res = app
-        .patch(
-            &format!("/api/v1/members/{a_member}"),
-            &json!({"status": "suspended"}),
-            Some(b.token()),
-        )
+        .patch_member(&b, a_member, &json!({"status": "suspended"}))
         .await;
     assert_error(res, StatusCode::NOT_FOUND, "NOT_FOUND").await;
     assert_eq!(

@@ -3,6 +3,8 @@ import { defineConfig } from '@playwright/test';
 // The server is started by scripts/e2e.sh (make e2e) and reached at FLUX_E2E_URL.
 export default defineConfig({
   testDir: './tests',
+  // A real SMTP server the Flux under test sends its e-mails to (see mail-sink.ts).
+  globalSetup: './global-setup.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   retries: process.env.CI ? 1 : 0,

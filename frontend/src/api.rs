@@ -44,11 +44,18 @@ impl ApiError {
 
 thread_local! {
     static ACCESS_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Called when the session can no longer be refreshed (revoked, expired).
+    static ON_SESSION_LOST: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
     static REFRESHING: RefCell<Option<Shared<LocalBoxFuture<'static, bool>>>> = const { RefCell::new(None) };
 }
 
 pub fn set_access_token(token: Option<String>) {
     ACCESS_TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
+/// Registers what to do when a signed-in session is lost (the app returns to login).
+pub fn on_session_lost(callback: impl Fn() + 'static) {
+    ON_SESSION_LOST.with(|c| *c.borrow_mut() = Some(Box::new(callback)));
 }
 
 fn access_token() -> Option<String> {
@@ -141,8 +148,16 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
     body: Option<&B>,
 ) -> Result<T, ApiError> {
     let res = send(method.clone(), path, body).await?;
-    if res.status() == 401 && access_token().is_some() && refresh_once().await {
-        return decode(send(method, path, body).await?).await;
+    if res.status() == 401 && access_token().is_some() {
+        if refresh_once().await {
+            return decode(send(method, path, body).await?).await;
+        }
+        set_access_token(None);
+        ON_SESSION_LOST.with(|c| {
+            if let Some(callback) = c.borrow().as_ref() {
+                callback();
+            }
+        });
     }
     decode(res).await
 }

@@ -41,6 +41,8 @@ fn console_error_panic_hook_lite() {
 fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
+    // A revoked or expired session sends the user back to the login page.
+    api::on_session_lost(move || session.me.set(None));
     spawn_local(async move {
         let me = api::restore_session().await;
         session.me.set(me);

@@ -1,3 +1,4 @@
+use flux_dto::auth::SubscriptionStatus;
 use leptos::prelude::*;
 
 use crate::{session::use_session, texts};
@@ -17,7 +18,14 @@ pub fn DashboardPage() -> impl IntoView {
                         <h2>"Plano"</h2>
                         {sub.map(|s| view! {
                             <p class="card-value">{s.plan_name.clone()}</p>
-                            <p class="muted">{format!("{} usuários incluídos · período até {}", s.included_users, s.current_period_end.format("%d/%m/%Y"))}</p>
+                            <p class="muted">
+                                {if s.status == SubscriptionStatus::Trialing {
+                                    format!("Período de teste até {}", s.current_period_end.format("%d/%m/%Y"))
+                                } else {
+                                    format!("Renova em {}", s.current_period_end.format("%d/%m/%Y"))
+                                }}
+                            </p>
+                            <p class="muted">{format!("{} usuários incluídos", s.included_users)}</p>
                         })}
                     </article>
                     <article class="card">

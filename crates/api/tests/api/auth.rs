@@ -1,7 +1,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, fields, invalid_fields, spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{
+    assert_error, fields, invalid_fields, spawn_app, spawn_app_with, TestApp, PASSWORD,
+};
 
 #[tokio::test]
 async fn signup_creates_user_org_from_domain_manager_and_starter_trial() {
@@ -202,22 +204,15 @@ async fn refresh_without_a_token_or_with_garbage_is_unauthorized() {
 async fn cookie_sessions_keep_the_refresh_token_in_an_httponly_strict_cookie() {
     let app = spawn_app().await;
     app.signup("Ana", "ana@acme.com.br").await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header("X-Flux-Session", "cookie")
-        .json(&json!({"email": "ana@acme.com.br", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = cookie_post(
+        &app,
+        "/api/v1/auth/login",
+        &json!({"email": "ana@acme.com.br", "password": PASSWORD}),
+        None,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = set_cookie(&res);
     assert!(cookie.starts_with("flux_refresh="), "{cookie}");
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth"] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
@@ -228,48 +223,51 @@ async fn cookie_sessions_keep_the_refresh_token_in_an_httponly_strict_cookie() {
         "refresh token must not be in the body"
     );
 
-    let pair = cookie.split(';').next().unwrap().to_owned();
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/refresh"))
-        .header("X-Flux-Session", "cookie")
-        .header("Cookie", &pair)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let pair = cookie_pair(&cookie);
+    let res = cookie_post(&app, "/api/v1/auth/refresh", &json!({}), Some(&pair)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let rotated = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert_ne!(rotated.split(';').next().unwrap(), pair);
+    let rotated = cookie_pair(&set_cookie(&res));
+    assert_ne!(rotated, pair);
 
     // Logout clears the cookie and revokes the session.
-    let new_pair = rotated.split(';').next().unwrap().to_owned();
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .header("Cookie", &new_pair)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = cookie_post(&app, "/api/v1/auth/logout", &json!({}), Some(&rotated)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let cleared = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let cleared = set_cookie(&res);
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/refresh"))
-        .header("Cookie", &new_pair)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = cookie_post(&app, "/api/v1/auth/refresh", &json!({}), Some(&rotated)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A browser-style call: cookie session mode, with the refresh cookie when given.
+async fn cookie_post(
+    app: &TestApp,
+    path: &str,
+    body: &Value,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("X-Flux-Session", "cookie")
+        .json(body);
+    if let Some(cookie) = cookie {
+        req = req.header("Cookie", cookie);
+    }
+    req.send().await.unwrap()
+}
+
+fn set_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("set-cookie")
+        .expect("Set-Cookie")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `name=value` of a Set-Cookie header.
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -9,7 +9,10 @@ use std::{
     process::{Command, Output},
 };
 
-use nix::unistd::{Uid, User};
+use nix::{
+    fcntl::{Flock, FlockArg},
+    unistd::{Uid, User},
+};
 
 /// Port number only names the socket file (`.s.PGSQL.<port>`); there is no TCP listener.
 const SOCKET_PORT: u16 = 5432;
@@ -42,9 +45,10 @@ pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     root: PathBuf,
     run_as: Option<User>,
-    /// Only a cluster this process started is stopped by it: a `flux migrate` next to a
-    /// running `flux serve` must not shut the server's database down.
-    started_here: bool,
+    /// Held by the process that owns (started or adopted) the cluster; released on drop.
+    /// A `flux migrate` next to a running `flux serve` cannot take it, so it leaves the
+    /// server's database alone; a cluster left running by a crashed owner is adopted.
+    ownership: Option<Flock<std::fs::File>>,
     stopped: bool,
 }
 
@@ -69,29 +73,53 @@ impl EmbeddedPostgres {
                 .ok()
                 .flatten()
                 .ok_or(EmbeddedPgError::NoPostgresUser)?;
-            chown_tree(&root, &user)?;
+            // Only a directory we just created (or one made by another user) needs it;
+            // everything PostgreSQL writes is already owned by `postgres`.
+            if owner_of(&root)? != user.uid.as_raw() {
+                chown_tree(&root, &user)?;
+            }
             ensure_reachable(&root)?;
             Some(user)
         } else {
             None
         };
-        let mut pg = Self {
+        let ownership = take_ownership(&root)?;
+        let pg = Self {
             bin_dir,
             root,
             run_as,
-            started_here: false,
+            ownership,
             stopped: false,
         };
+        if pg.ownership.is_none() {
+            // Another live flux process owns the cluster: use it as it is.
+            tracing::info!("embedded PostgreSQL owned by another flux process: using it");
+            pg.wait_until_running()?;
+            return Ok(pg);
+        }
         if !pg.data_dir().join("PG_VERSION").exists() {
             pg.initdb()?;
         }
         if pg.is_running() {
-            tracing::info!("embedded PostgreSQL already running: reusing it");
+            tracing::info!("embedded PostgreSQL left running by a previous owner: adopting it");
         } else {
             pg.pg_ctl_start()?;
-            pg.started_here = true;
         }
         Ok(pg)
+    }
+
+    /// A visitor waits while the owner is still starting the cluster.
+    fn wait_until_running(&self) -> Result<(), EmbeddedPgError> {
+        for _ in 0..120 {
+            if self.is_running() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        Err(EmbeddedPgError::Command {
+            step: "waiting for the owning flux process to start PostgreSQL",
+            detail: "not running after 60 s".into(),
+        })
     }
 
     /// Connection URL for a database in this cluster (over the unix socket).
@@ -105,10 +133,10 @@ impl EmbeddedPostgres {
         self.root.join("data")
     }
 
-    /// Fast shutdown (disconnects clients, checkpoints) of a cluster this process
-    /// started; idempotent.
+    /// Fast shutdown (disconnects clients, checkpoints) of a cluster this process owns;
+    /// idempotent.
     pub fn stop(&mut self) -> Result<(), EmbeddedPgError> {
-        if self.stopped || !self.started_here {
+        if self.stopped || self.ownership.is_none() {
             return Ok(());
         }
         let data = self.data_dir();
@@ -126,7 +154,10 @@ impl EmbeddedPostgres {
             ],
         )?;
         self.stopped = true;
-        check("pg_ctl stop", out)
+        check("pg_ctl stop", out)?;
+        // A stopped cluster is nobody's: the next start may take it over.
+        self.ownership = None;
+        Ok(())
     }
 
     fn initdb(&self) -> Result<(), EmbeddedPgError> {
@@ -264,6 +295,29 @@ fn chown_tree(dir: &Path, user: &User) -> Result<(), EmbeddedPgError> {
     Ok(())
 }
 
+/// `Some(lock)` when no other live process owns the cluster directory.
+fn take_ownership(root: &Path) -> Result<Option<Flock<std::fs::File>>, EmbeddedPgError> {
+    let path = root.join("flux.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| io(&path, source))?;
+    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(Some(lock)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, errno)) => Err(io(&path, std::io::Error::from(errno))),
+    }
+}
+
+fn owner_of(path: &Path) -> Result<u32, EmbeddedPgError> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata(path)
+        .map_err(|source| io(path, source))?
+        .uid())
+}
+
 /// The `postgres` user must be able to traverse every parent of the cluster dir.
 fn ensure_reachable(root: &Path) -> Result<(), EmbeddedPgError> {
     use std::os::unix::fs::PermissionsExt;
@@ -304,7 +358,7 @@ mod tests {
             bin_dir: PathBuf::from("/bin"),
             root: PathBuf::from("/srv/my flux&co/pg"),
             run_as: None,
-            started_here: false,
+            ownership: None,
             stopped: true,
         };
         assert_eq!(
@@ -341,11 +395,22 @@ mod tests {
         // A second handle on the running cluster (like `flux migrate` beside `flux serve`)
         // must not stop it.
         let mut visitor = EmbeddedPostgres::start(&base, None).unwrap();
+        assert!(visitor.ownership.is_none());
         visitor.stop().unwrap();
         drop(visitor);
         assert!(pg2.is_running(), "the visitor left the cluster running");
-        pg2.stop().unwrap();
-        assert!(!pg2.is_running());
+
+        // The owner dies without stopping PostgreSQL (kill -9): the next start adopts the
+        // cluster and stops it at the end.
+        drop(pg2.ownership.take());
+        std::mem::forget(pg2);
+        let mut heir = EmbeddedPostgres::start(&base, None).unwrap();
+        assert!(heir.ownership.is_some() && heir.is_running());
+        heir.stop().unwrap();
+        assert!(
+            !heir.is_running(),
+            "an adopted cluster is stopped by its new owner"
+        );
         let _ = std::fs::remove_dir_all(&base);
     }
 }

@@ -108,13 +108,16 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
 
 /// Background work without the HTTP server, until SIGINT/SIGTERM.
 async fn worker(settings: Settings) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Installed first: a signal during start-up must still end in a clean shutdown.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let handle = database::open(&settings).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = spawn_background(&handle, &settings, stop_rx)?;
     tracing::info!("worker running");
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = interrupt.recv() => {}
         _ = term.recv() => {}
     }
     tracing::info!("worker shutting down");

@@ -112,6 +112,43 @@ async fn serve_runs_on_embedded_postgres_stops_cleanly_and_reuses_data() {
 }
 
 #[test]
+fn worker_runs_background_work_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let data = tempfile::Builder::new()
+        .prefix("flux-worker-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .arg("worker")
+        .env_remove("DATABASE_URL")
+        .env("FLUX_DATA_DIR", data.path())
+        .env("FLUX_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .any(|line| line.contains("worker running"));
+    assert!(started, "flux worker did not start");
+    signal::kill(Pid::from_raw(child.id() as i32), signal::Signal::SIGTERM).unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("worker shutting down")),
+        "{rest:?}"
+    );
+    assert!(
+        !data.path().join("pg/data/postmaster.pid").exists(),
+        "PostgreSQL is stopped"
+    );
+}
+
+#[test]
 fn missing_postgres_binaries_fail_with_the_debian_package_name() {
     let data = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_flux"))

@@ -12,7 +12,7 @@ use actix_web::{
         StatusCode,
     },
     middleware::Next,
-    web, Error, HttpResponse, ResponseError,
+    web, Error, HttpMessage, HttpResponse, ResponseError,
 };
 use flux_persistence::idempotency::{self, Claim};
 use sha2::{Digest, Sha256};
@@ -78,6 +78,8 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
 
+    // The handler's `Authenticated` extractor reuses this instead of querying again.
+    req.extensions_mut().insert(ctx.clone());
     let (http_req, mut payload) = req.into_parts();
     let body = match read_limited(&mut payload, state.settings.max_json_body_bytes).await {
         Ok(body) => body,

@@ -13,7 +13,6 @@ use actix_web::{
 use flux_persistence::Db;
 use flux_platform::Settings;
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -24,7 +23,7 @@ use crate::{
     idempotency,
     method_not_allowed::{self, AllowedMethods},
     metrics::{self, Metrics},
-    openapi::{self, ApiDoc},
+    openapi,
     rate_limit::RateLimits,
     request_id, routes, spa,
     state::AppState,
@@ -95,9 +94,10 @@ impl Application {
                     "max-age=31536000; includeSubDomains",
                 ));
             }
+            // The published document is `api_doc` (built once above); utoipa's per-worker
+            // copy is discarded, so it starts empty.
             let (app, _) = App::new()
                 .into_utoipa_app()
-                .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(allowed_methods.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {

@@ -4,7 +4,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use flux_domain::{OrgId, Permission, TenantCtx, UserId};
 use flux_persistence::members;
 
@@ -61,6 +61,10 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already authenticated earlier in this request (Idempotency-Key middleware).
+        if let Some(ctx) = req.extensions().get::<TenantCtx>().cloned() {
+            return Box::pin(async move { Ok(Authenticated(ctx)) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         Box::pin(async move {

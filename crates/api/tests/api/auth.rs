@@ -563,3 +563,30 @@ async fn two_tabs_refreshing_at_once_both_stay_signed_in() {
         assert_eq!(next.status(), StatusCode::OK, "both branches keep working");
     }
 }
+
+#[tokio::test]
+async fn password_reset_requests_are_limited_per_account_without_revealing_it() {
+    let app = spawn_app().await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    let body = json!({"email": "ana@acme.com.br"});
+    for _ in 0..5 {
+        let res = app.post("/api/v1/auth/password-reset", &body, None).await;
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+    }
+    let res = app.post("/api/v1/auth/password-reset", &body, None).await;
+    assert!(res.headers().get("retry-after").is_some());
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
+    let mails: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE kind = 'password_reset'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(mails, 5, "no mail-bombing past the limit");
+    // Unknown accounts are limited the same way, so the limit reveals nothing.
+    let ghost = json!({"email": "ghost@acme.com.br"});
+    for _ in 0..5 {
+        app.post("/api/v1/auth/password-reset", &ghost, None).await;
+    }
+    let res = app.post("/api/v1/auth/password-reset", &ghost, None).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}

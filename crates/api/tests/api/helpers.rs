@@ -189,15 +189,19 @@ impl TestApp {
         body[start..].split_whitespace().next().unwrap().to_owned()
     }
 
+    /// `POST /api/v1/invitations` as `session`, whatever the outcome.
+    pub async fn post_invitation(&self, session: &Session, email: &str, role: &str) -> Response {
+        self.post(
+            "/api/v1/invitations",
+            &json!({"email": email, "role": role}),
+            Some(session.token()),
+        )
+        .await
+    }
+
     /// Invites `email` as `role` and returns the token from the invitation e-mail.
     pub async fn invite(&self, manager: &Session, email: &str, role: &str) -> String {
-        let res = self
-            .post(
-                "/api/v1/invitations",
-                &json!({"email": email, "role": role}),
-                Some(manager.token()),
-            )
-            .await;
+        let res = self.post_invitation(manager, email, role).await;
         assert_eq!(
             res.status(),
             StatusCode::CREATED,

@@ -53,13 +53,7 @@ async fn a_retry_with_the_same_key_replays_the_first_answer_without_acting_twice
     assert_eq!(emails, 1, "one e-mail");
 
     // Without a key, the duplicate is refused as before.
-    let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "caio@acme.com.br", "role": "sdr"}),
-            Some(s.token()),
-        )
-        .await;
+    let res = app.post_invitation(&s, "caio@acme.com.br", "sdr").await;
     assert_eq!(conflict_fields(res).await, ["email"]);
 }
 

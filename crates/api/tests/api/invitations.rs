@@ -123,20 +123,12 @@ async fn inviting_a_member_or_a_pending_email_again_is_a_conflict() {
     let app = spawn_app().await;
     let manager = app.signup("Ana", "ana@acme.com.br").await;
     let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "ana@acme.com.br", "role": "sdr"}),
-            Some(manager.token()),
-        )
+        .post_invitation(&manager, "ana@acme.com.br", "sdr")
         .await;
     assert_eq!(conflict_fields(res).await, ["email"]);
     app.invite(&manager, "caio@acme.com.br", "sdr").await;
     let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "caio@acme.com.br", "role": "sdr"}),
-            Some(manager.token()),
-        )
+        .post_invitation(&manager, "caio@acme.com.br", "sdr")
         .await;
     assert_eq!(conflict_fields(res).await, ["email"]);
 }
@@ -151,11 +143,7 @@ async fn plan_included_users_limit_is_enforced_with_402() {
             .await;
     }
     let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "extra@acme.com.br", "role": "sdr"}),
-            Some(manager.token()),
-        )
+        .post_invitation(&manager, "extra@acme.com.br", "sdr")
         .await;
     let error = assert_error(res, StatusCode::PAYMENT_REQUIRED, "LIMIT_EXCEEDED").await;
     assert_eq!(error["details"]["limit"], "included_users");
@@ -178,11 +166,7 @@ async fn plan_included_users_limit_is_enforced_with_402() {
         StatusCode::NO_CONTENT
     );
     let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "extra@acme.com.br", "role": "sdr"}),
-            Some(manager.token()),
-        )
+        .post_invitation(&manager, "extra@acme.com.br", "sdr")
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
@@ -246,21 +230,9 @@ async fn revoked_and_expired_invitations_cannot_be_accepted() {
 async fn invitation_input_is_validated() {
     let app = spawn_app().await;
     let manager = app.signup("Ana", "ana@acme.com.br").await;
-    let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "nope", "role": "sdr"}),
-            Some(manager.token()),
-        )
-        .await;
+    let res = app.post_invitation(&manager, "nope", "sdr").await;
     assert_eq!(invalid_fields(res).await, ["email"]);
-    let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "a@b.com.br", "role": "owner"}),
-            Some(manager.token()),
-        )
-        .await;
+    let res = app.post_invitation(&manager, "a@b.com.br", "owner").await;
     assert_eq!(invalid_fields(res).await, ["role"]);
     let res = app
         .post(

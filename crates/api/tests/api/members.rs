@@ -13,13 +13,7 @@ async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
     let member_id = app.member_id(&manager, sdr.user_id()).await;
 
     // As an SDR, Caio cannot invite.
-    let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "x@acme.com.br", "role": "sdr"}),
-            Some(sdr.token()),
-        )
-        .await;
+    let res = app.post_invitation(&sdr, "x@acme.com.br", "sdr").await;
     assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
 
     let res = app
@@ -30,13 +24,7 @@ async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
     assert_eq!(updated["role"], "manager");
 
     // The same access token now carries manager rights (role is read per request).
-    let res = app
-        .post(
-            "/api/v1/invitations",
-            &json!({"email": "x@acme.com.br", "role": "sdr"}),
-            Some(sdr.token()),
-        )
-        .await;
+    let res = app.post_invitation(&sdr, "x@acme.com.br", "sdr").await;
     assert_eq!(res.status(), StatusCode::CREATED);
 
     let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_logs WHERE action = 'member.updated' AND changes->'after'->>'role' = 'manager'")

@@ -2,16 +2,20 @@
 //! No IO, no async, no server dependencies — the SPA compiles this crate to wasm32 and
 //! validates input exactly as the server does.
 
+pub mod cnpj;
 pub mod email;
 pub mod org;
 pub mod password;
 pub mod permissions;
+pub mod phone;
 pub mod person;
 pub mod tenant;
 
+pub use cnpj::{Cnpj, CnpjError};
 pub use email::{Email, EmailError};
 pub use org::{org_name_from_email, slug_base};
 pub use password::{Password, PasswordError};
 pub use permissions::{MemberRole, MemberStatus, Permission, RoleParseError};
+pub use phone::{PhoneBr, PhoneError};
 pub use person::{PersonName, PersonNameError};
 pub use tenant::{OrgId, PermissionDenied, TenantCtx, UserId};

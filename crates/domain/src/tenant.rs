@@ -58,6 +58,21 @@ impl TenantCtx {
         }
     }
 
+    /// Background work acting for the organization itself (job handlers): no member
+    /// behind it, so the nil user id, with manager permissions. Rows a job creates on
+    /// a member's behalf take that member's id from the job payload.
+    pub fn system(org_id: OrgId) -> Self {
+        Self {
+            org_id,
+            user_id: UserId(Uuid::nil()),
+            role: MemberRole::Manager,
+        }
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.user_id.0.is_nil()
+    }
+
     pub fn org_id(&self) -> OrgId {
         self.org_id
     }

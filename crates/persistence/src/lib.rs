@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod invitations;
+pub mod jobs;
 pub mod members;
 pub mod organizations;
 pub mod outbox;

@@ -1,0 +1,285 @@
+//! Durable job queue on PostgreSQL.
+//!
+//! Jobs are enqueued inside the caller's tenant transaction (so a job exists if and
+//! only if the change that asked for it committed), claimed with `FOR UPDATE SKIP
+//! LOCKED` by the system connection of any worker process, and leased: a worker that
+//! dies leaves a lease that expires and is requeued. Time is always passed in, so
+//! tests control the clock.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::{error::RepoResult, members::parse_enum, TenantTx};
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: Value,
+    /// At most one queued or running job per (org, kind, key); `None` = no dedup.
+    pub unique_key: Option<String>,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+}
+
+impl NewJob {
+    pub fn new(kind: &'static str, payload: Value, now: DateTime<Utc>) -> Self {
+        Self {
+            kind,
+            payload,
+            unique_key: None,
+            max_attempts: 5,
+            run_at: now,
+        }
+    }
+
+    pub fn unique(mut self, key: impl Into<String>) -> Self {
+        self.unique_key = Some(key.into());
+        self
+    }
+
+    pub fn max_attempts(mut self, max: i32) -> Self {
+        self.max_attempts = max;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Dead,
+    Cancelled,
+}
+
+impl std::str::FromStr for JobStatus {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "dead" => Self::Dead,
+            "cancelled" => Self::Cancelled,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// A job this worker holds the lease of.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub kind: String,
+    pub payload: Value,
+    /// Including this one.
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: Value,
+    pub unique_key: Option<String>,
+    pub status: JobStatus,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Enqueues in the caller's transaction. Returns `None` when a live job with the same
+/// unique key already exists (the request is then already being served).
+pub async fn enqueue(tx: &mut TenantTx, job: NewJob) -> RepoResult<Option<Uuid>> {
+    let org_id = tx.ctx().org_id().uuid();
+    let id = sqlx::query_scalar!(
+        "INSERT INTO jobs (org_id, kind, payload, unique_key, max_attempts, run_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (org_id, kind, unique_key)
+           WHERE unique_key IS NOT NULL AND status IN ('queued', 'running')
+         DO NOTHING
+         RETURNING id",
+        org_id,
+        job.kind,
+        job.payload,
+        job.unique_key,
+        job.max_attempts,
+        job.run_at
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Enqueues one job per payload with its unique key, skipping live duplicates;
+/// returns how many were created. One statement, however many payloads.
+pub async fn enqueue_many(
+    tx: &mut TenantTx,
+    kind: &'static str,
+    items: &[(Value, String)],
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+) -> RepoResult<u64> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let org_id = tx.ctx().org_id().uuid();
+    let (payloads, keys): (Vec<Value>, Vec<String>) = items.iter().cloned().unzip();
+    let done = sqlx::query!(
+        "INSERT INTO jobs (org_id, kind, payload, unique_key, max_attempts, run_at)
+         SELECT $1, $2, p, k, $5, $6 FROM unnest($3::jsonb[], $4::text[]) AS t(p, k)
+         ON CONFLICT (org_id, kind, unique_key)
+           WHERE unique_key IS NOT NULL AND status IN ('queued', 'running')
+         DO NOTHING",
+        org_id,
+        kind,
+        &payloads,
+        &keys,
+        max_attempts,
+        run_at
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Takes the oldest due job of one of `kinds` and leases it until `now + lease`.
+pub async fn claim(
+    pool: &PgPool,
+    worker: &str,
+    kinds: &[String],
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> RepoResult<Option<ClaimedJob>> {
+    let locked_until = now + lease;
+    Ok(sqlx::query_as!(
+        ClaimedJob,
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1,
+                locked_until = $2, started_at = coalesce(started_at, $3)
+         WHERE id = (SELECT id FROM jobs
+                     WHERE status = 'queued' AND run_at <= $3 AND kind = ANY($4)
+                     ORDER BY run_at, created_at
+                     LIMIT 1
+                     FOR UPDATE SKIP LOCKED)
+         RETURNING id, org_id, kind, payload, attempts, max_attempts",
+        worker,
+        locked_until,
+        now,
+        kinds
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Marks a job done. Only the lease holder may, so a job whose lease expired and was
+/// taken over is not finished twice.
+pub async fn complete(pool: &PgPool, id: Uuid, worker: &str, now: DateTime<Utc>) -> RepoResult<bool> {
+    let done = sqlx::query!(
+        "UPDATE jobs SET status = 'succeeded', finished_at = $3, locked_by = NULL,
+                locked_until = NULL, last_error = NULL
+         WHERE id = $1 AND status = 'running' AND locked_by = $2",
+        id,
+        worker,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a failed attempt: back to the queue at `retry_at`, or `dead` when `None`.
+pub async fn fail(
+    pool: &PgPool,
+    id: Uuid,
+    worker: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> RepoResult<bool> {
+    let done = sqlx::query!(
+        "UPDATE jobs
+         SET status = CASE WHEN $4::timestamptz IS NULL THEN 'dead'::job_status ELSE 'queued' END,
+             run_at = coalesce($4, run_at), last_error = $3, locked_by = NULL, locked_until = NULL,
+             finished_at = CASE WHEN $4::timestamptz IS NULL THEN $5::timestamptz END
+         WHERE id = $1 AND status = 'running' AND locked_by = $2",
+        id,
+        worker,
+        error,
+        retry_at,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Requeues jobs whose worker vanished (lease expired); those out of attempts die.
+pub async fn reclaim_expired(pool: &PgPool, now: DateTime<Utc>) -> RepoResult<u64> {
+    let done = sqlx::query!(
+        "UPDATE jobs
+         SET status = CASE WHEN attempts >= max_attempts THEN 'dead'::job_status ELSE 'queued' END,
+             finished_at = CASE WHEN attempts >= max_attempts THEN $1::timestamptz END,
+             last_error = coalesce(last_error, 'worker lease expired'),
+             locked_by = NULL, locked_until = NULL, run_at = $1
+         WHERE status = 'running' AND locked_until < $1",
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The organization's jobs, newest first (operations visibility and tests).
+pub async fn list(tx: &mut TenantTx, kind: Option<&str>, limit: i64) -> RepoResult<Vec<JobRecord>> {
+    let rows = sqlx::query!(
+        r#"SELECT id, kind, payload, unique_key, status::text AS "status!", attempts, max_attempts,
+                  run_at, last_error, finished_at
+           FROM jobs WHERE ($1::text IS NULL OR kind = $1)
+           ORDER BY created_at DESC, id LIMIT $2"#,
+        kind,
+        limit
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(JobRecord {
+                id: r.id,
+                kind: r.kind,
+                payload: r.payload,
+                unique_key: r.unique_key,
+                status: parse_enum(&r.status)?,
+                attempts: r.attempts,
+                max_attempts: r.max_attempts,
+                run_at: r.run_at,
+                last_error: r.last_error,
+                finished_at: r.finished_at,
+            })
+        })
+        .collect()
+}
+
+/// Deletes finished jobs older than `before` (housekeeping); dead jobs are kept
+/// longer by the caller passing an older cut-off.
+pub async fn purge_finished(
+    pool: &PgPool,
+    succeeded_before: DateTime<Utc>,
+    dead_before: DateTime<Utc>,
+) -> RepoResult<u64> {
+    let done = sqlx::query!(
+        "DELETE FROM jobs
+         WHERE (status IN ('succeeded', 'cancelled') AND finished_at < $1)
+            OR (status = 'dead' AND finished_at < $2)",
+        succeeded_before,
+        dead_before
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,322 @@
+//! Runs jobs of the PostgreSQL queue (`flux_persistence::jobs`).
+//!
+//! A [`Runner`] holds the handlers by job kind. Each handler gets a [`JobContext`]
+//! whose only door into the database is a tenant transaction of the job's
+//! organization, so a job can never touch another tenant's rows. Handlers must be
+//! idempotent: a job is retried after an error, and re-run if its worker dies
+//! between the handler's commit and the job's completion (at-least-once).
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use flux_domain::{OrgId, TenantCtx};
+use flux_persistence::{
+    jobs::{self, ClaimedJob},
+    Db, RepoError, TenantTx,
+};
+use rand::Rng;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::clock::{Clock, SystemClock};
+
+/// Why an attempt failed, and whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Transient (provider down, rate limit, database hiccup): retry with backoff, or
+    /// after `after` when the cause says when.
+    #[error("{message}")]
+    Retry {
+        message: String,
+        after: Option<Duration>,
+    },
+    /// Retrying cannot help (malformed payload, deleted target): dead at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    pub fn retry(message: impl Into<String>) -> Self {
+        Self::Retry {
+            message: message.into(),
+            after: None,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::Permanent(message.into())
+    }
+}
+
+impl From<RepoError> for JobError {
+    fn from(e: RepoError) -> Self {
+        Self::retry(e.to_string())
+    }
+}
+
+/// What a handler sees of the job and the database.
+pub struct JobContext {
+    db: Db,
+    tenant: TenantCtx,
+    pub job: ClaimedJob,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl JobContext {
+    /// A transaction confined by RLS to the job's organization.
+    pub async fn begin(&self) -> Result<TenantTx, RepoError> {
+        self.db.begin_tenant(&self.tenant).await
+    }
+
+    pub fn tenant(&self) -> &TenantCtx {
+        &self.tenant
+    }
+
+    pub fn is_last_attempt(&self) -> bool {
+        self.job.attempts >= self.job.max_attempts
+    }
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError>;
+
+    /// Called once when the job dies, in a tenant transaction of its own, so the
+    /// handler can leave its target in a final state (e.g. `enrichment_failed`).
+    async fn on_dead(&self, _ctx: &JobContext, _error: &str) -> Result<(), RepoError> {
+        Ok(())
+    }
+}
+
+/// What happened to the job a [`Runner::run_one`] call took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Succeeded { id: Uuid, kind: String },
+    Retrying { id: Uuid, kind: String, error: String },
+    Dead { id: Uuid, kind: String, error: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Concurrent jobs per process.
+    pub concurrency: usize,
+    pub poll_interval: Duration,
+    /// How long a claim lasts before another worker may take the job over.
+    pub lease: Duration,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            poll_interval: Duration::from_millis(500),
+            lease: Duration::from_secs(300),
+            backoff_base: Duration::from_secs(5),
+            backoff_cap: Duration::from_secs(3600),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Runner {
+    db: Db,
+    handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
+    kinds: Arc<Vec<String>>,
+    worker_id: String,
+    config: RunnerConfig,
+    clock: Arc<dyn Clock>,
+}
+
+pub struct RunnerBuilder {
+    db: Db,
+    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+    config: RunnerConfig,
+    clock: Arc<dyn Clock>,
+}
+
+impl RunnerBuilder {
+    pub fn handler(mut self, kind: &'static str, handler: Arc<dyn JobHandler>) -> Self {
+        self.handlers.insert(kind, handler);
+        self
+    }
+
+    pub fn config(mut self, config: RunnerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn build(self) -> Runner {
+        let mut kinds: Vec<String> = self.handlers.keys().map(|k| (*k).to_owned()).collect();
+        kinds.sort();
+        Runner {
+            db: self.db,
+            handlers: Arc::new(self.handlers),
+            kinds: Arc::new(kinds),
+            worker_id: format!("{}-{}", hostname(), Uuid::new_v4()),
+            config: self.config,
+            clock: self.clock,
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "flux".to_owned())
+}
+
+impl Runner {
+    pub fn builder(db: Db) -> RunnerBuilder {
+        RunnerBuilder {
+            db,
+            handlers: HashMap::new(),
+            config: RunnerConfig::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Claims and runs one due job; `None` when nothing is due.
+    pub async fn run_one(&self) -> Result<Option<JobOutcome>, RepoError> {
+        let now = self.clock.now();
+        jobs::reclaim_expired(self.db.pool(), now).await?;
+        let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::MAX);
+        let Some(job) = jobs::claim(self.db.pool(), &self.worker_id, &self.kinds, now, lease).await?
+        else {
+            return Ok(None);
+        };
+        let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
+            // Claim filters by our kinds, so this cannot happen; die loudly if it does.
+            let error = format!("no handler for job kind {}", job.kind);
+            jobs::fail(self.db.pool(), job.id, &self.worker_id, &error, None, now).await?;
+            return Ok(Some(JobOutcome::Dead { id: job.id, kind: job.kind, error }));
+        };
+        let ctx = JobContext {
+            db: self.db.clone(),
+            tenant: TenantCtx::system(OrgId::new(job.org_id)),
+            job,
+            clock: self.clock.clone(),
+        };
+        let span = tracing::info_span!("job", id = %ctx.job.id, kind = %ctx.job.kind, org_id = %ctx.job.org_id, attempt = ctx.job.attempts);
+        let result = tracing::Instrument::instrument(handler.run(&ctx), span).await;
+        let (id, kind) = (ctx.job.id, ctx.job.kind.clone());
+        let finished_at = self.clock.now();
+        Ok(Some(match result {
+            Ok(()) => {
+                jobs::complete(self.db.pool(), id, &self.worker_id, finished_at).await?;
+                JobOutcome::Succeeded { id, kind }
+            }
+            Err(e) => {
+                let error = e.to_string();
+                let retry_at = match &e {
+                    JobError::Retry { after, .. } if !ctx.is_last_attempt() => {
+                        let delay = after.unwrap_or_else(|| self.backoff(ctx.job.attempts));
+                        Some(finished_at + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX))
+                    }
+                    _ => None,
+                };
+                jobs::fail(self.db.pool(), id, &self.worker_id, &error, retry_at, finished_at).await?;
+                if retry_at.is_some() {
+                    tracing::warn!(%id, %kind, attempt = ctx.job.attempts, %error, "job failed, will retry");
+                    JobOutcome::Retrying { id, kind, error }
+                } else {
+                    tracing::error!(%id, %kind, attempt = ctx.job.attempts, %error, "job dead");
+                    if let Err(hook) = handler.on_dead(&ctx, &error).await {
+                        tracing::error!(%id, %kind, error = %hook, "dead-job hook failed");
+                    }
+                    JobOutcome::Dead { id, kind, error }
+                }
+            }
+        }))
+    }
+
+    /// Runs due jobs until none is left (tests, and `flux` one-shot commands).
+    pub async fn drain(&self) -> Result<Vec<JobOutcome>, RepoError> {
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.run_one().await? {
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// Exponential backoff with equal jitter: attempt n waits between half and all of
+    /// `base · 2^(n-1)` (capped), so retries of a burst spread out instead of
+    /// hammering a recovering provider together.
+    pub fn backoff(&self, attempt: i32) -> Duration {
+        let exp = attempt.clamp(1, 30) as u32 - 1;
+        let full = self
+            .config
+            .backoff_base
+            .saturating_mul(1u32 << exp.min(20))
+            .min(self.config.backoff_cap);
+        let half = full / 2;
+        half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+    }
+
+    /// `concurrency` loops claiming jobs until `shutdown` flips to true; each loop
+    /// finishes the job it holds before stopping.
+    pub fn spawn(&self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.config.concurrency.max(1))
+            .map(|_| {
+                let runner = self.clone();
+                let mut shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    loop {
+                        if *shutdown.borrow() {
+                            break;
+                        }
+                        let idle = match runner.run_one().await {
+                            Ok(Some(_)) => false,
+                            Ok(None) => true,
+                            Err(e) => {
+                                tracing::error!(error = %e, "job queue poll failed");
+                                true
+                            }
+                        };
+                        if idle {
+                            tokio::select! {
+                                _ = tokio::time::sleep(runner.config.poll_interval) => {}
+                                _ = shutdown.changed() => {}
+                            }
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runner_with(config: RunnerConfig) -> Runner {
+        let pool = sqlx::PgPool::connect_lazy("postgres://localhost/unused").unwrap();
+        Runner::builder(Db::from_pool(pool)).config(config).build()
+    }
+
+    #[tokio::test]
+    async fn backoff_doubles_within_jitter_and_caps() {
+        let runner = runner_with(RunnerConfig {
+            backoff_base: Duration::from_secs(10),
+            backoff_cap: Duration::from_secs(60),
+            ..RunnerConfig::default()
+        });
+        for _ in 0..50 {
+            let first = runner.backoff(1);
+            assert!((Duration::from_secs(5)..=Duration::from_secs(10)).contains(&first));
+            let third = runner.backoff(3);
+            assert!((Duration::from_secs(20)..=Duration::from_secs(40)).contains(&third));
+            let capped = runner.backoff(25);
+            assert!((Duration::from_secs(30)..=Duration::from_secs(60)).contains(&capped));
+        }
+    }
+}

@@ -204,3 +204,21 @@ GRANT SELECT, INSERT ON lead_import_errors, enrichment_attempts TO flux_app;
 GRANT SELECT, INSERT, UPDATE ON jobs TO flux_app;
 -- Public registry data is shared on purpose; no RLS.
 GRANT SELECT, INSERT, UPDATE ON company_registry_cache TO flux_app;
+
+-- Events pushed to the SPA (Server-Sent Events). Each insert is also announced with
+-- pg_notify on channel flux_events so every server process can fan it out; the table
+-- lets a reconnecting client replay what it missed (Last-Event-ID).
+CREATE TABLE events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  kind text NOT NULL,
+  data jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX idx_events_org ON events(org_id, id);
+CREATE INDEX idx_events_created ON events(created_at);
+ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE events FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON events
+  USING (org_id = app_current_org()) WITH CHECK (org_id = app_current_org());
+GRANT SELECT, INSERT ON events TO flux_app;

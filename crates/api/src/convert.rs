@@ -107,3 +107,77 @@ pub fn subscription(s: &SubscriptionRecord) -> SubscriptionSummary {
         included_users: s.included_users,
     }
 }
+
+pub fn lead_field(field: flux_import::LeadField) -> flux_dto::leads::LeadField {
+    use flux_dto::leads::LeadField as Dto;
+    use flux_import::LeadField as F;
+    match field {
+        F::Cnpj => Dto::Cnpj,
+        F::RazaoSocial => Dto::RazaoSocial,
+        F::NomeFantasia => Dto::NomeFantasia,
+        F::Email => Dto::Email,
+        F::Telefone => Dto::Telefone,
+        F::ContactName => Dto::ContactName,
+    }
+}
+
+pub fn import_error_code(code: flux_import::RowErrorCode) -> flux_dto::leads::ImportErrorCode {
+    use flux_dto::leads::ImportErrorCode as Dto;
+    use flux_import::RowErrorCode as C;
+    match code {
+        C::MissingCnpj => Dto::MissingCnpj,
+        C::InvalidCnpj => Dto::InvalidCnpj,
+        C::InvalidEmail => Dto::InvalidEmail,
+        C::InvalidPhone => Dto::InvalidPhone,
+        C::FieldTooLong => Dto::FieldTooLong,
+        C::DuplicateInFile => Dto::DuplicateInFile,
+        C::AlreadyExists => Dto::AlreadyExists,
+        C::PlanLimitReached => Dto::PlanLimitReached,
+    }
+}
+
+pub fn lead_import(
+    i: &flux_persistence::lead_imports::ImportRecord,
+) -> flux_dto::leads::LeadImportDto {
+    use flux_dto::leads::ImportStatus as Dto;
+    use flux_persistence::lead_imports::ImportStatus as S;
+    flux_dto::leads::LeadImportDto {
+        id: i.id,
+        file_name: i.file_name.clone(),
+        file_size_bytes: i.file_size_bytes,
+        encoding: i.encoding.clone(),
+        delimiter: i.delimiter.clone(),
+        // Written by this program from the same type; an unreadable value shows empty.
+        mapping: serde_json::from_value(i.column_mapping.clone()).unwrap_or_default(),
+        status: match i.status {
+            S::Queued => Dto::Queued,
+            S::Processing => Dto::Processing,
+            S::Completed => Dto::Completed,
+            S::Failed => Dto::Failed,
+        },
+        total_rows: i.total_rows,
+        processed_rows: i.processed_rows,
+        success_count: i.success_count,
+        error_count: i.error_count,
+        failure_reason: i.failure_reason.clone(),
+        created_by: i.created_by,
+        created_at: i.created_at,
+        started_at: i.started_at,
+        finished_at: i.finished_at,
+    }
+}
+
+/// Stored row errors carry codes this program wrote; an unknown one is corruption.
+pub fn import_row_error(
+    e: &flux_persistence::lead_imports::ImportErrorRecord,
+) -> Result<flux_dto::leads::ImportRowError, crate::error::ApiError> {
+    let code = flux_import::RowErrorCode::from_code(&e.code).ok_or_else(|| {
+        crate::error::ApiError::Internal(anyhow::anyhow!("unknown import error code {:?}", e.code))
+    })?;
+    Ok(flux_dto::leads::ImportRowError {
+        row_number: e.row_number,
+        cnpj: e.cnpj.clone(),
+        code: import_error_code(code),
+        message: e.message.clone(),
+    })
+}

@@ -29,7 +29,11 @@ use crate::{
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// POST routes that create things and honour `Idempotency-Key` (exact paths).
-pub const ROUTES: &[&str] = &["/api/v1/invitations"];
+pub const ROUTES: &[&str] = &["/api/v1/invitations", "/api/v1/lead-imports"];
+/// Routes whose body is an upload rather than JSON, so a larger body limit applies.
+const UPLOAD_ROUTES: &[&str] = &["/api/v1/lead-imports"];
+/// Room for the multipart envelope around an upload of the maximum size.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 fn applies(req: &ServiceRequest) -> bool {
     req.method() == actix_web::http::Method::POST
@@ -80,8 +84,13 @@ pub async fn middleware(
 
     // The handler's `Authenticated` extractor reuses this instead of querying again.
     req.extensions_mut().insert(ctx.clone());
+    let limit = if UPLOAD_ROUTES.contains(&req.path().trim_end_matches('/')) {
+        state.settings.max_import_bytes + MULTIPART_OVERHEAD
+    } else {
+        state.settings.max_json_body_bytes
+    };
     let (http_req, mut payload) = req.into_parts();
-    let body = match read_limited(&mut payload, state.settings.max_json_body_bytes).await {
+    let body = match read_limited(&mut payload, limit).await {
         Ok(body) => body,
         Err(e) => return Ok(ServiceResponse::new(http_req, e.error_response())),
     };
@@ -90,7 +99,7 @@ pub async fn middleware(
     hasher.update(b" ");
     hasher.update(http_req.uri().to_string());
     hasher.update(b"\n");
-    hasher.update(&body);
+    hash_body(&mut hasher, &http_req, &body);
     let request_hash = hasher.finalize().to_vec();
 
     let claim = async {
@@ -110,6 +119,39 @@ pub async fn middleware(
             let req = ServiceRequest::from_parts(http_req, Payload::from(body));
             let res = next.call(req).await?;
             record(&state, &ctx, &key, res).await
+        }
+    }
+}
+
+/// Hashes the body; for multipart, without its boundary, which clients pick at random
+/// per request — a retry of the same upload must hash the same.
+fn hash_body(hasher: &mut Sha256, req: &actix_web::HttpRequest, body: &[u8]) {
+    let boundary = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        })
+        .and_then(|ct| {
+            ct.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.eq_ignore_ascii_case("boundary"))
+                .map(|(_, v)| v.trim_matches('"').to_owned())
+        })
+        .filter(|b| !b.is_empty());
+    match boundary {
+        None => hasher.update(body),
+        Some(boundary) => {
+            let boundary = boundary.as_bytes();
+            let mut rest = body;
+            while let Some(at) = rest.windows(boundary.len()).position(|w| w == boundary) {
+                hasher.update(&rest[..at]);
+                rest = &rest[at + boundary.len()..];
+            }
+            hasher.update(rest);
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod convert;
 pub mod csp;
+pub mod csv_export;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

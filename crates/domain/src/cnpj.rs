@@ -194,10 +194,7 @@ mod tests {
         assert_eq!(Cnpj::parse(" ./- "), Err(CnpjError::Empty));
         assert_eq!(Cnpj::parse("1122233300018"), Err(CnpjError::Length(13)));
         assert_eq!(Cnpj::parse("112223330001811"), Err(CnpjError::Length(15)));
-        assert_eq!(
-            Cnpj::parse("11222333000182"),
-            Err(CnpjError::CheckDigits)
-        );
+        assert_eq!(Cnpj::parse("11222333000182"), Err(CnpjError::CheckDigits));
         assert_eq!(Cnpj::parse("12ABC34501DE36"), Err(CnpjError::CheckDigits));
         assert_eq!(
             Cnpj::parse("12ABC34501DEA5"),
@@ -209,7 +206,10 @@ mod tests {
             Cnpj::parse("11.222.333_0001-81"),
             Err(CnpjError::Character('_'))
         );
-        assert_eq!(Cnpj::parse("112223330001é1"), Err(CnpjError::Character('é')));
+        assert_eq!(
+            Cnpj::parse("112223330001é1"),
+            Err(CnpjError::Character('é'))
+        );
     }
 
     #[test]

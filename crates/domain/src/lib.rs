@@ -7,8 +7,8 @@ pub mod email;
 pub mod org;
 pub mod password;
 pub mod permissions;
-pub mod phone;
 pub mod person;
+pub mod phone;
 pub mod tenant;
 
 pub use cnpj::{Cnpj, CnpjError};
@@ -16,6 +16,6 @@ pub use email::{Email, EmailError};
 pub use org::{org_name_from_email, slug_base};
 pub use password::{Password, PasswordError};
 pub use permissions::{MemberRole, MemberStatus, Permission, RoleParseError};
-pub use phone::{PhoneBr, PhoneError};
 pub use person::{PersonName, PersonNameError};
+pub use phone::{PhoneBr, PhoneError};
 pub use tenant::{OrgId, PermissionDenied, TenantCtx, UserId};

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod leads;
 pub mod members;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};

@@ -42,24 +42,68 @@ impl LeadField {
     fn rules(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             Self::Cnpj => (
-                &["cnpj", "cnpj_empresa", "cnpj_da_empresa", "nr_cnpj", "num_cnpj", "numero_cnpj", "documento", "cnpj_cpf"],
+                &[
+                    "cnpj",
+                    "cnpj_empresa",
+                    "cnpj_da_empresa",
+                    "nr_cnpj",
+                    "num_cnpj",
+                    "numero_cnpj",
+                    "documento",
+                    "cnpj_cpf",
+                ],
                 &["cnpj"],
             ),
             Self::RazaoSocial => (
-                &["razao_social", "razao", "nome_empresarial", "empresa", "nome_empresa", "nome_da_empresa", "nome", "company", "company_name"],
+                &[
+                    "razao_social",
+                    "razao",
+                    "nome_empresarial",
+                    "empresa",
+                    "nome_empresa",
+                    "nome_da_empresa",
+                    "nome",
+                    "company",
+                    "company_name",
+                ],
                 &["razao_social"],
             ),
-            Self::NomeFantasia => (&["nome_fantasia", "fantasia", "trade_name"], &["nome_fantasia"]),
+            Self::NomeFantasia => (
+                &["nome_fantasia", "fantasia", "trade_name"],
+                &["nome_fantasia"],
+            ),
             Self::Email => (
-                &["email", "e_mail", "email_contato", "email_do_contato", "correio_eletronico"],
+                &[
+                    "email",
+                    "e_mail",
+                    "email_contato",
+                    "email_do_contato",
+                    "correio_eletronico",
+                ],
                 &["email", "e_mail"],
             ),
             Self::Telefone => (
-                &["telefone", "fone", "tel", "celular", "whatsapp", "phone", "telefone_contato"],
+                &[
+                    "telefone",
+                    "fone",
+                    "tel",
+                    "celular",
+                    "whatsapp",
+                    "phone",
+                    "telefone_contato",
+                ],
                 &["telefone", "fone", "celular", "whatsapp"],
             ),
             Self::ContactName => (
-                &["contato", "nome_contato", "nome_do_contato", "responsavel", "decisor", "contact", "contact_name"],
+                &[
+                    "contato",
+                    "nome_contato",
+                    "nome_do_contato",
+                    "responsavel",
+                    "decisor",
+                    "contact",
+                    "contact_name",
+                ],
                 &["nome_contato", "nome_do_contato"],
             ),
         }
@@ -109,7 +153,10 @@ impl ColumnMapping {
     }
 
     pub fn column_of(&self, field: LeadField) -> Option<usize> {
-        self.0.iter().find(|(f, _, _)| *f == field).map(|(_, i, _)| *i)
+        self.0
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, i, _)| *i)
     }
 
     pub fn header_of(&self, field: LeadField) -> Option<&str> {

@@ -115,7 +115,10 @@ mod tests {
 
     #[test]
     fn refuses_binaries() {
-        assert_eq!(decode(b"PK\x03\x04\x14\x00\x06\x00"), Err(FileError::Binary));
+        assert_eq!(
+            decode(b"PK\x03\x04\x14\x00\x06\x00"),
+            Err(FileError::Binary)
+        );
         assert_eq!(decode(b"\x89PNG\r\n\x1a\n\x00\x00"), Err(FileError::Binary));
         let mut bom_then_garbage = vec![0xEF, 0xBB, 0xBF];
         bom_then_garbage.extend_from_slice(&[0xFF, 0xFE, 0xC0]);

@@ -111,7 +111,10 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedFile, FileError> {
             .0
             .iter()
             .map(|(field, column, _)| {
-                (*field, record.get(*column).unwrap_or_default().trim().to_owned())
+                (
+                    *field,
+                    record.get(*column).unwrap_or_default().trim().to_owned(),
+                )
             })
             .collect();
         rows.push(RawRow::new(row_number, cells));

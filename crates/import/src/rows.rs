@@ -37,6 +37,22 @@ pub enum RowErrorCode {
 }
 
 impl RowErrorCode {
+    pub const ALL: [RowErrorCode; 8] = [
+        Self::MissingCnpj,
+        Self::InvalidCnpj,
+        Self::InvalidEmail,
+        Self::InvalidPhone,
+        Self::FieldTooLong,
+        Self::DuplicateInFile,
+        Self::AlreadyExists,
+        Self::PlanLimitReached,
+    ];
+
+    /// The code stored by [`as_str`](Self::as_str), back.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MissingCnpj => "missing_cnpj",
@@ -62,7 +78,12 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub fn new(row_number: u32, cnpj: Option<&str>, code: RowErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(
+        row_number: u32,
+        cnpj: Option<&str>,
+        code: RowErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             row_number,
             cnpj: cnpj.map(str::to_owned),
@@ -98,15 +119,28 @@ pub fn validate_row(row: &RawRow) -> Result<LeadDraft, RowError> {
         return Err(fail(RowErrorCode::MissingCnpj, "CNPJ não informado".into()));
     };
     let cnpj = Cnpj::parse(raw).map_err(|e| {
-        fail(RowErrorCode::InvalidCnpj, format!("CNPJ inválido: {}", e.reason_pt_br()))
+        fail(
+            RowErrorCode::InvalidCnpj,
+            format!("CNPJ inválido: {}", e.reason_pt_br()),
+        )
     })?;
     let email = row
         .get(LeadField::Email)
-        .map(|v| Email::parse(v).map_err(|_| fail(RowErrorCode::InvalidEmail, format!("e-mail inválido: {v}"))))
+        .map(|v| {
+            Email::parse(v)
+                .map_err(|_| fail(RowErrorCode::InvalidEmail, format!("e-mail inválido: {v}")))
+        })
         .transpose()?;
     let telefone = row
         .get(LeadField::Telefone)
-        .map(|v| PhoneBr::parse(v).map_err(|e| fail(RowErrorCode::InvalidPhone, format!("telefone inválido: {e}"))))
+        .map(|v| {
+            PhoneBr::parse(v).map_err(|e| {
+                fail(
+                    RowErrorCode::InvalidPhone,
+                    format!("telefone inválido: {e}"),
+                )
+            })
+        })
         .transpose()?;
     let text = |field: LeadField, label: &str| -> Result<Option<String>, RowError> {
         match row.get(field) {

@@ -22,9 +22,18 @@ fn excel_pt_br_semicolon_windows_1252_crlf_masked() {
     let v = validate_rows(&file.rows);
     assert!(v.errors.is_empty(), "{:?}", v.errors);
     assert_eq!(v.drafts[0].cnpj.as_str(), "11222333000181");
-    assert_eq!(v.drafts[0].razao_social.as_deref(), Some("Construtora São João Ltda"));
-    assert_eq!(v.drafts[0].email.as_ref().unwrap().as_str(), "contato@sj.com.br");
-    assert_eq!(v.drafts[0].telefone.as_ref().unwrap().as_str(), "+5511987654321");
+    assert_eq!(
+        v.drafts[0].razao_social.as_deref(),
+        Some("Construtora São João Ltda")
+    );
+    assert_eq!(
+        v.drafts[0].email.as_ref().unwrap().as_str(),
+        "contato@sj.com.br"
+    );
+    assert_eq!(
+        v.drafts[0].telefone.as_ref().unwrap().as_str(),
+        "+5511987654321"
+    );
     assert_eq!(v.drafts[0].row_number, 2);
     assert_eq!(v.drafts[1].cnpj.as_str(), "12ABC34501DE35");
     assert_eq!(v.drafts[1].email, None);
@@ -42,12 +51,24 @@ fn utf8_bom_comma_quoted_fields_with_delimiters_and_newlines() {
     let file = parse(&bytes).unwrap();
     assert_eq!(file.dialect.encoding, TextEncoding::Utf8Bom);
     assert_eq!(file.dialect.delimiter, ',');
-    assert_eq!(file.headers[0], "cnpj_empresa", "no BOM left in the first header");
+    assert_eq!(
+        file.headers[0], "cnpj_empresa",
+        "no BOM left in the first header"
+    );
     let v = validate_rows(&file.rows);
     assert!(v.errors.is_empty(), "{:?}", v.errors);
-    assert_eq!(v.drafts[0].razao_social.as_deref(), Some("Silva, Souza & Cia"));
-    assert_eq!(v.drafts[1].razao_social.as_deref(), Some("Petróleo \"Brasileiro\""));
-    assert_eq!(v.drafts[1].row_number, 3, "a multi-line cell is still one spreadsheet row");
+    assert_eq!(
+        v.drafts[0].razao_social.as_deref(),
+        Some("Silva, Souza & Cia")
+    );
+    assert_eq!(
+        v.drafts[1].razao_social.as_deref(),
+        Some("Petróleo \"Brasileiro\"")
+    );
+    assert_eq!(
+        v.drafts[1].row_number, 3,
+        "a multi-line cell is still one spreadsheet row"
+    );
 }
 
 #[test]
@@ -93,7 +114,8 @@ fn every_row_error_has_a_pt_br_reason() {
     .unwrap();
     let v = validate_rows(&file.rows);
     assert_eq!(v.drafts.len(), 1);
-    let by_row: Vec<(u32, RowErrorCode)> = v.errors.iter().map(|e| (e.row_number, e.code)).collect();
+    let by_row: Vec<(u32, RowErrorCode)> =
+        v.errors.iter().map(|e| (e.row_number, e.code)).collect();
     assert_eq!(
         by_row,
         vec![
@@ -105,9 +127,20 @@ fn every_row_error_has_a_pt_br_reason() {
             (8, RowErrorCode::InvalidCnpj),
         ]
     );
-    assert_eq!(v.errors[0].cnpj.as_deref(), Some("11.222.333/0001-81"), "raw cell kept");
-    assert!(v.errors[0].message.contains("linha 2"), "{}", v.errors[0].message);
-    assert_eq!(v.errors[1].message, "CNPJ inválido: dígitos verificadores do CNPJ não conferem");
+    assert_eq!(
+        v.errors[0].cnpj.as_deref(),
+        Some("11.222.333/0001-81"),
+        "raw cell kept"
+    );
+    assert!(
+        v.errors[0].message.contains("linha 2"),
+        "{}",
+        v.errors[0].message
+    );
+    assert_eq!(
+        v.errors[1].message,
+        "CNPJ inválido: dígitos verificadores do CNPJ não conferem"
+    );
     assert_eq!(v.errors[2].cnpj, None);
 }
 
@@ -124,17 +157,26 @@ fn file_level_refusals() {
     assert_eq!(parse(b"").unwrap_err(), FileError::Empty);
     assert_eq!(parse(b" \r\n\n").unwrap_err(), FileError::Empty);
     assert_eq!(parse(b"CNPJ;Nome\r\n").unwrap_err(), FileError::NoRows);
-    assert_eq!(parse(b"CNPJ;Nome\r\n;;\r\n").unwrap_err(), FileError::NoRows);
+    assert_eq!(
+        parse(b"CNPJ;Nome\r\n;;\r\n").unwrap_err(),
+        FileError::NoRows
+    );
     assert_eq!(
         parse(b"Empresa;Cidade\nACME;SP\n").unwrap_err(),
         FileError::NoCnpjColumn {
             headers: vec!["Empresa".into(), "Cidade".into()]
         }
     );
-    assert_eq!(parse(b"PK\x03\x04\x00\x00binary").unwrap_err(), FileError::Binary);
+    assert_eq!(
+        parse(b"PK\x03\x04\x00\x00binary").unwrap_err(),
+        FileError::Binary
+    );
     // An unterminated quote runs to the end of the file, as in Excel; nothing is lost.
     let file = parse(b"CNPJ;Nome\n11222333000181;\"unterminated\n").unwrap();
-    assert_eq!(file.rows[0].get(LeadField::RazaoSocial), Some("unterminated"));
+    assert_eq!(
+        file.rows[0].get(LeadField::RazaoSocial),
+        Some("unterminated")
+    );
 }
 
 proptest! {

@@ -179,7 +179,12 @@ pub async fn claim(
 
 /// Marks a job done. Only the lease holder may, so a job whose lease expired and was
 /// taken over is not finished twice.
-pub async fn complete(pool: &PgPool, id: Uuid, worker: &str, now: DateTime<Utc>) -> RepoResult<bool> {
+pub async fn complete(
+    pool: &PgPool,
+    id: Uuid,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> RepoResult<bool> {
     let done = sqlx::query!(
         "UPDATE jobs SET status = 'succeeded', finished_at = $3, locked_by = NULL,
                 locked_until = NULL, last_error = NULL
@@ -282,4 +287,12 @@ pub async fn purge_finished(
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Job kinds shared by the code that enqueues them and the handlers that run them.
+pub mod kinds {
+    /// Payload `{"import_id": uuid}`: validates and inserts an uploaded CSV.
+    pub const IMPORT_LEADS: &str = "leads.import";
+    /// Payload `{"lead_id": uuid}`: fetches company data from the providers.
+    pub const ENRICH_LEAD: &str = "leads.enrich";
 }

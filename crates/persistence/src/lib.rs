@@ -8,9 +8,12 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
+pub mod lead_imports;
+pub mod leads;
 pub mod members;
 pub mod organizations;
 pub mod outbox;

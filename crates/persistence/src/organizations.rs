@@ -22,6 +22,10 @@ pub struct SubscriptionRecord {
     pub status: String,
     pub current_period_end: DateTime<Utc>,
     pub included_users: i32,
+    pub max_leads: i32,
+    /// `basic`, `lemit` or `full` (seed 000 §9 plan features): premium enrichment
+    /// is allowed from `lemit` up.
+    pub enrichment_tier: String,
 }
 
 /// Sign-up (seed 000 §9 `handle_new_user`): the organization, its first manager and a
@@ -133,7 +137,8 @@ pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRe
     Ok(sqlx::query_as!(
         SubscriptionRecord,
         r#"SELECT p.slug AS plan_slug, p.name AS plan_name, s.status::text AS "status!",
-                  s.current_period_end, p.included_users
+                  s.current_period_end, p.included_users, p.max_leads,
+                  coalesce(p.features->>'enrichment', 'basic') AS "enrichment_tier!"
            FROM subscriptions s JOIN plans p ON p.id = s.plan_id
            WHERE s.org_id = $1"#,
         org_id

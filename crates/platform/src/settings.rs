@@ -35,6 +35,8 @@ pub struct Settings {
     pub login_attempts_per_ip_per_minute: u32,
     pub login_attempts_per_account_per_minute: u32,
     pub max_json_body_bytes: usize,
+    /// Largest CSV accepted by lead import and preview (`FLUX_IMPORT_MAX_BYTES`, 20 MB).
+    pub max_import_bytes: usize,
     pub db_max_connections: u32,
 }
 
@@ -166,6 +168,11 @@ impl Settings {
                 &get("FLUX_MAX_JSON_BYTES"),
                 "FLUX_MAX_JSON_BYTES",
                 Some(256 * 1024),
+            )?,
+            max_import_bytes: parse_or(
+                &get("FLUX_IMPORT_MAX_BYTES"),
+                "FLUX_IMPORT_MAX_BYTES",
+                Some(20 * 1024 * 1024),
             )?,
             db_max_connections: parse_or(
                 &get("FLUX_DB_MAX_CONNECTIONS"),

@@ -78,20 +78,27 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     served.context("HTTP server failed")
 }
 
-/// The in-process background work: e-mail outbox dispatcher and housekeeping.
+/// The in-process background work: the job queue runner, the e-mail outbox
+/// dispatcher and housekeeping. `flux worker` runs the same set without HTTP, so
+/// adding worker processes scales every kind of job.
 fn spawn_background(
     handle: &database::DbHandle,
     settings: &Settings,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    Ok(vec![
+    let mut tasks = vec![
         tokio::spawn(flux_workers::email_outbox::run(
             handle.db.clone(),
             mailer(settings)?,
             stop.clone(),
         )),
-        tokio::spawn(flux_workers::housekeeping::run(handle.db.clone(), stop)),
-    ])
+        tokio::spawn(flux_workers::housekeeping::run(
+            handle.db.clone(),
+            stop.clone(),
+        )),
+    ];
+    tasks.extend(flux_workers::runner(handle.db.clone()).spawn(stop));
+    Ok(tasks)
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {

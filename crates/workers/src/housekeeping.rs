@@ -1,8 +1,11 @@
-//! Periodic retention work: forgets expired `Idempotency-Key` answers.
+//! Periodic retention work: forgets expired `Idempotency-Key` answers, finished jobs
+//! (succeeded after 7 days, dead after 30 — long enough to investigate) and live
+//! events older than a day (clients reconnecting later reload instead of replaying).
 
 use std::time::Duration;
 
-use flux_persistence::{idempotency, Db, RepoError};
+use chrono::{Duration as Days, Utc};
+use flux_persistence::{events, idempotency, jobs, Db, RepoError};
 use tokio::sync::watch;
 
 const EVERY: Duration = Duration::from_secs(3600);
@@ -12,7 +15,13 @@ pub async fn run_once(db: &Db) -> Result<u64, RepoError> {
     if purged > 0 {
         tracing::info!(purged, "expired idempotency keys removed");
     }
-    Ok(purged)
+    let now = Utc::now();
+    let jobs = jobs::purge_finished(db.pool(), now - Days::days(7), now - Days::days(30)).await?;
+    let events = events::purge(db.pool(), now - Days::days(1)).await?;
+    if jobs + events > 0 {
+        tracing::info!(jobs, events, "finished jobs and old events removed");
+    }
+    Ok(purged + jobs + events)
 }
 
 /// Runs hourly until `shutdown` flips to true.

@@ -3,4 +3,19 @@
 pub mod clock;
 pub mod email_outbox;
 pub mod housekeeping;
+pub mod lead_import;
 pub mod queue;
+
+use std::sync::Arc;
+
+use flux_persistence::{jobs::kinds, Db};
+
+/// The job runner with every handler this program has.
+pub fn runner(db: Db) -> queue::Runner {
+    queue::Runner::builder(db)
+        .handler(
+            kinds::IMPORT_LEADS,
+            Arc::new(lead_import::ImportLeads::default()),
+        )
+        .build()
+}

@@ -91,9 +91,20 @@ pub trait JobHandler: Send + Sync {
 /// What happened to the job a [`Runner::run_one`] call took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
-    Succeeded { id: Uuid, kind: String },
-    Retrying { id: Uuid, kind: String, error: String },
-    Dead { id: Uuid, kind: String, error: String },
+    Succeeded {
+        id: Uuid,
+        kind: String,
+    },
+    Retrying {
+        id: Uuid,
+        kind: String,
+        error: String,
+    },
+    Dead {
+        id: Uuid,
+        kind: String,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -189,7 +200,8 @@ impl Runner {
         let now = self.clock.now();
         jobs::reclaim_expired(self.db.pool(), now).await?;
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::MAX);
-        let Some(job) = jobs::claim(self.db.pool(), &self.worker_id, &self.kinds, now, lease).await?
+        let Some(job) =
+            jobs::claim(self.db.pool(), &self.worker_id, &self.kinds, now, lease).await?
         else {
             return Ok(None);
         };
@@ -197,7 +209,11 @@ impl Runner {
             // Claim filters by our kinds, so this cannot happen; die loudly if it does.
             let error = format!("no handler for job kind {}", job.kind);
             jobs::fail(self.db.pool(), job.id, &self.worker_id, &error, None, now).await?;
-            return Ok(Some(JobOutcome::Dead { id: job.id, kind: job.kind, error }));
+            return Ok(Some(JobOutcome::Dead {
+                id: job.id,
+                kind: job.kind,
+                error,
+            }));
         };
         let ctx = JobContext {
             db: self.db.clone(),
@@ -219,11 +235,23 @@ impl Runner {
                 let retry_at = match &e {
                     JobError::Retry { after, .. } if !ctx.is_last_attempt() => {
                         let delay = after.unwrap_or_else(|| self.backoff(ctx.job.attempts));
-                        Some(finished_at + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX))
+                        Some(
+                            finished_at
+                                + chrono::Duration::from_std(delay)
+                                    .unwrap_or(chrono::Duration::MAX),
+                        )
                     }
                     _ => None,
                 };
-                jobs::fail(self.db.pool(), id, &self.worker_id, &error, retry_at, finished_at).await?;
+                jobs::fail(
+                    self.db.pool(),
+                    id,
+                    &self.worker_id,
+                    &error,
+                    retry_at,
+                    finished_at,
+                )
+                .await?;
                 if retry_at.is_some() {
                     tracing::warn!(%id, %kind, attempt = ctx.job.attempts, %error, "job failed, will retry");
                     JobOutcome::Retrying { id, kind, error }

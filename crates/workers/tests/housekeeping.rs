@@ -40,3 +40,60 @@ async fn purges_only_idempotency_keys_past_retention() {
         .unwrap();
     assert_eq!(left, ["fresh"]);
 }
+
+#[tokio::test]
+async fn purges_finished_jobs_and_old_events_by_retention() {
+    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let pool = db.pool();
+    let user: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let org: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    for (kind, status, age) in [
+        ("old-success", "succeeded", Some("8 days")),
+        ("recent-success", "succeeded", Some("6 days")),
+        ("dead-month", "dead", Some("31 days")),
+        ("dead-week", "dead", Some("8 days")),
+        ("queued", "queued", None),
+    ] {
+        let finished = age.map_or("NULL".to_owned(), |a| format!("now() - interval '{a}'"));
+        sqlx::query(&format!(
+            "INSERT INTO jobs (org_id, kind, status, finished_at) VALUES ($1, $2, '{status}', {finished})"
+        ))
+        .bind(org)
+        .bind(kind)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    for age in ["25 hours", "1 hour"] {
+        sqlx::query(&format!(
+            "INSERT INTO events (org_id, kind, data, created_at) VALUES ($1, '{age}', '{{}}', now() - interval '{age}')"
+        ))
+        .bind(org)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(run_once(&db).await.unwrap(), 3);
+    let mut jobs: Vec<String> = sqlx::query_scalar("SELECT kind FROM jobs")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    jobs.sort();
+    assert_eq!(jobs, ["dead-week", "queued", "recent-success"]);
+    let events: Vec<String> = sqlx::query_scalar("SELECT kind FROM events")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(events, ["1 hour"]);
+}

@@ -29,16 +29,24 @@ async fn db() -> Db {
 
 async fn org(db: &Db, email: &str) -> TenantCtx {
     let mut tx = db.begin_system().await.unwrap();
-    let user = users::insert(&mut tx, "Owner", email, "hash").await.unwrap();
+    let user = users::insert(&mut tx, "Owner", email, "hash")
+        .await
+        .unwrap();
     let org = organizations::create_with_owner(&mut tx, email, "org", user.id)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    TenantCtx::new(OrgId::new(org.id), UserId::new(user.id), MemberRole::Manager)
+    TenantCtx::new(
+        OrgId::new(org.id),
+        UserId::new(user.id),
+        MemberRole::Manager,
+    )
 }
 
 fn clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()))
+    Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(),
+    ))
 }
 
 async fn enqueue(db: &Db, ctx: &TenantCtx, job: NewJob) -> Option<uuid::Uuid> {
@@ -106,17 +114,27 @@ async fn runs_each_job_once_with_its_payload() {
     let handler = Arc::new(Flaky::default());
     let runner = runner(&db, clock.clone(), handler.clone());
     for n in 0..3 {
-        enqueue(&db, &ctx, NewJob::new("test.flaky", json!({ "n": n }), clock.now())).await;
+        enqueue(
+            &db,
+            &ctx,
+            NewJob::new("test.flaky", json!({ "n": n }), clock.now()),
+        )
+        .await;
     }
     let outcomes = runner.drain().await.unwrap();
     assert_eq!(outcomes.len(), 3);
-    assert!(outcomes.iter().all(|o| matches!(o, JobOutcome::Succeeded { .. })));
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, JobOutcome::Succeeded { .. })));
     assert_eq!(
         *handler.runs.lock().unwrap(),
         vec![json!({"n": 0}), json!({"n": 1}), json!({"n": 2})],
         "oldest first"
     );
-    assert!(runner.drain().await.unwrap().is_empty(), "nothing runs twice");
+    assert!(
+        runner.drain().await.unwrap().is_empty(),
+        "nothing runs twice"
+    );
     assert!(all_jobs(&db, &ctx)
         .await
         .iter()
@@ -150,7 +168,10 @@ async fn unique_key_dedups_live_jobs_only() {
     let runner = runner(&db, clock.clone(), Arc::new(Flaky::default()));
     let job = || NewJob::new("test.flaky", json!({}), clock.now()).unique("lead:1");
     assert!(enqueue(&db, &ctx, job()).await.is_some());
-    assert!(enqueue(&db, &ctx, job()).await.is_none(), "a queued twin is a no-op");
+    assert!(
+        enqueue(&db, &ctx, job()).await.is_none(),
+        "a queued twin is a no-op"
+    );
     assert_eq!(runner.drain().await.unwrap().len(), 1);
     assert!(
         enqueue(&db, &ctx, job()).await.is_some(),
@@ -166,10 +187,22 @@ async fn enqueue_many_skips_live_duplicates() {
     let db = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
-    let items: Vec<_> = (0..5).map(|n| (json!({ "n": n }), format!("k{n}"))).collect();
+    let items: Vec<_> = (0..5)
+        .map(|n| (json!({ "n": n }), format!("k{n}")))
+        .collect();
     let mut tx = db.begin_tenant(&ctx).await.unwrap();
-    assert_eq!(jobs::enqueue_many(&mut tx, "test.flaky", &items, 3, clock.now()).await.unwrap(), 5);
-    assert_eq!(jobs::enqueue_many(&mut tx, "test.flaky", &items[3..], 3, clock.now()).await.unwrap(), 0);
+    assert_eq!(
+        jobs::enqueue_many(&mut tx, "test.flaky", &items, 3, clock.now())
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        jobs::enqueue_many(&mut tx, "test.flaky", &items[3..], 3, clock.now())
+            .await
+            .unwrap(),
+        0
+    );
     tx.commit().await.unwrap();
     assert_eq!(all_jobs(&db, &ctx).await.len(), 5);
 }
@@ -187,21 +220,38 @@ async fn retries_with_growing_backoff_then_succeeds() {
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
 
     let first = runner.run_one().await.unwrap().unwrap();
-    assert!(matches!(first, JobOutcome::Retrying { ref error, .. } if error == "provider answered 503"));
+    assert!(
+        matches!(first, JobOutcome::Retrying { ref error, .. } if error == "provider answered 503")
+    );
     let job = &all_jobs(&db, &ctx).await[0];
     assert_eq!(job.status, JobStatus::Queued);
     assert_eq!(job.last_error.as_deref(), Some("provider answered 503"));
     let wait = job.run_at - clock.now();
-    assert!(wait >= chrono::Duration::seconds(5) && wait <= chrono::Duration::seconds(10), "{wait}");
-    assert!(runner.run_one().await.unwrap().is_none(), "not before its backoff");
+    assert!(
+        wait >= chrono::Duration::seconds(5) && wait <= chrono::Duration::seconds(10),
+        "{wait}"
+    );
+    assert!(
+        runner.run_one().await.unwrap().is_none(),
+        "not before its backoff"
+    );
 
     clock.advance(chrono::Duration::seconds(10));
-    assert!(matches!(runner.run_one().await.unwrap(), Some(JobOutcome::Retrying { .. })));
+    assert!(matches!(
+        runner.run_one().await.unwrap(),
+        Some(JobOutcome::Retrying { .. })
+    ));
     let wait = all_jobs(&db, &ctx).await[0].run_at - clock.now();
-    assert!(wait >= chrono::Duration::seconds(10) && wait <= chrono::Duration::seconds(20), "{wait}");
+    assert!(
+        wait >= chrono::Duration::seconds(10) && wait <= chrono::Duration::seconds(20),
+        "{wait}"
+    );
 
     clock.advance(chrono::Duration::seconds(20));
-    assert!(matches!(runner.run_one().await.unwrap(), Some(JobOutcome::Succeeded { .. })));
+    assert!(matches!(
+        runner.run_one().await.unwrap(),
+        Some(JobOutcome::Succeeded { .. })
+    ));
     let job = &all_jobs(&db, &ctx).await[0];
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 3));
     assert!(handler.dead.lock().unwrap().is_empty());
@@ -217,7 +267,12 @@ async fn dies_after_max_attempts_keeping_the_last_error() {
         ..Flaky::default()
     });
     let runner = runner(&db, clock.clone(), handler.clone());
-    enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now()).max_attempts(3)).await;
+    enqueue(
+        &db,
+        &ctx,
+        NewJob::new("test.flaky", json!({}), clock.now()).max_attempts(3),
+    )
+    .await;
     let mut outcomes = vec![];
     for _ in 0..10 {
         clock.advance(chrono::Duration::hours(1));
@@ -229,7 +284,10 @@ async fn dies_after_max_attempts_keeping_the_last_error() {
     assert_eq!((job.status, job.attempts), (JobStatus::Dead, 3));
     assert_eq!(job.last_error.as_deref(), Some("provider answered 503"));
     assert!(job.finished_at.is_some());
-    assert_eq!(*handler.dead.lock().unwrap(), vec!["provider answered 503".to_owned()]);
+    assert_eq!(
+        *handler.dead.lock().unwrap(),
+        vec!["provider answered 503".to_owned()]
+    );
 }
 
 #[tokio::test]
@@ -244,7 +302,10 @@ async fn permanent_errors_die_at_once() {
     });
     let runner = runner(&db, clock.clone(), handler.clone());
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
-    assert!(matches!(runner.run_one().await.unwrap(), Some(JobOutcome::Dead { .. })));
+    assert!(matches!(
+        runner.run_one().await.unwrap(),
+        Some(JobOutcome::Dead { .. })
+    ));
     let job = &all_jobs(&db, &ctx).await[0];
     assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1));
     assert_eq!(handler.dead.lock().unwrap().len(), 1);
@@ -260,16 +321,34 @@ async fn a_vanished_workers_job_is_taken_over_after_its_lease() {
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
     // A worker claims it and dies.
     let kinds = vec!["test.flaky".to_owned()];
-    let ghost = jobs::claim(db.pool(), "ghost", &kinds, clock.now(), chrono::Duration::seconds(60))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(runner.run_one().await.unwrap().is_none(), "leased to the ghost");
+    let ghost = jobs::claim(
+        db.pool(),
+        "ghost",
+        &kinds,
+        clock.now(),
+        chrono::Duration::seconds(60),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        runner.run_one().await.unwrap().is_none(),
+        "leased to the ghost"
+    );
     clock.advance(chrono::Duration::seconds(61));
-    assert!(matches!(runner.run_one().await.unwrap(), Some(JobOutcome::Succeeded { .. })));
+    assert!(matches!(
+        runner.run_one().await.unwrap(),
+        Some(JobOutcome::Succeeded { .. })
+    ));
     // The ghost coming back cannot finish or fail what is no longer its job.
-    assert!(!jobs::complete(db.pool(), ghost.id, "ghost", clock.now()).await.unwrap());
-    assert!(!jobs::fail(db.pool(), ghost.id, "ghost", "late", None, clock.now()).await.unwrap());
+    assert!(!jobs::complete(db.pool(), ghost.id, "ghost", clock.now())
+        .await
+        .unwrap());
+    assert!(
+        !jobs::fail(db.pool(), ghost.id, "ghost", "late", None, clock.now())
+            .await
+            .unwrap()
+    );
     let job = &all_jobs(&db, &ctx).await[0];
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
 }
@@ -293,8 +372,12 @@ async fn concurrent_workers_never_run_a_job_twice() {
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let mut tx = db.begin_tenant(&ctx).await.unwrap();
-    let items: Vec<_> = (0..60).map(|n| (json!({ "n": n }), format!("k{n}"))).collect();
-    jobs::enqueue_many(&mut tx, "test.count", &items, 3, clock.now()).await.unwrap();
+    let items: Vec<_> = (0..60)
+        .map(|n| (json!({ "n": n }), format!("k{n}")))
+        .collect();
+    jobs::enqueue_many(&mut tx, "test.count", &items, 3, clock.now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let handler = Arc::new(Counting::default());
     let workers: Vec<_> = (0..4)
@@ -345,7 +428,11 @@ async fn a_job_sees_only_its_own_organization() {
     assert_eq!(runner.drain().await.unwrap().len(), 4);
     let mut seen = handler.0.lock().unwrap().clone();
     seen.sort();
-    assert_eq!(seen, vec![1, 3, 3, 3], "a's job sees a's one job, b's jobs see b's three");
+    assert_eq!(
+        seen,
+        vec![1, 3, 3, 3],
+        "a's job sees a's one job, b's jobs see b's three"
+    );
 }
 
 #[tokio::test]
@@ -366,11 +453,17 @@ async fn spawned_loops_pick_up_work_and_stop_on_shutdown() {
     enqueue(&db, &ctx, NewJob::new("test.count", json!({}), Utc::now())).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while handler.0.lock().unwrap().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "the job was never run");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job was never run"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     stop.send(true).unwrap();
     for task in tasks {
-        tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

@@ -3,7 +3,9 @@
 pub mod auth;
 pub mod client;
 pub mod json;
+pub mod upload;
 
 pub use auth::Authenticated;
 pub use client::ClientInfo;
 pub use json::ValidJson;
+pub use upload::CsvUpload;

@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod idempotency;
 mod invitations;
+mod lead_imports;
 mod members;
 mod ops;
 mod tenancy;

@@ -1,0 +1,88 @@
+//! CSV downloads that open correctly in Excel pt-BR: UTF-8 with BOM (so accents
+//! survive), `;` separators (the pt-BR list separator), CRLF line ends, and cells
+//! that would start a formula neutralized (CSV injection).
+
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+
+pub struct Writer {
+    inner: csv::Writer<Vec<u8>>,
+}
+
+impl Writer {
+    pub fn excel_pt_br() -> Self {
+        let mut buffer = Vec::with_capacity(64 * 1024);
+        buffer.extend_from_slice(b"\xEF\xBB\xBF");
+        Self {
+            inner: csv::WriterBuilder::new()
+                .delimiter(b';')
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(buffer),
+        }
+    }
+
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
+        let record: Vec<String> = cells.into_iter().map(neutralize).collect();
+        // Writing into a Vec cannot fail.
+        let _ = self.inner.write_record(&record);
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.inner.into_inner().unwrap_or_default()
+    }
+}
+
+/// `=HYPERLINK(…)`, `+…`, `-…`, `@…` and tab/CR-led cells are prefixed with `'` so
+/// spreadsheets show them as text instead of evaluating them.
+fn neutralize(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+/// `Content-Disposition: attachment` with an ASCII fallback and the UTF-8 name.
+pub fn attachment(file_name: &str) -> ContentDisposition {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: file_name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_semicolons_crlf_quotes_and_no_formulas() {
+        let mut w = Writer::excel_pt_br();
+        w.row(["linha", "motivo"]);
+        w.row(["2", "CNPJ inválido; confira"]);
+        w.row(["3", "=HYPERLINK(\"x\")"]);
+        let bytes = w.finish();
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        assert_eq!(
+            text,
+            "linha;motivo\r\n2;\"CNPJ inválido; confira\"\r\n3;\"'=HYPERLINK(\"\"x\"\")\"\r\n"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! Lead imports (CSV upload, preview, progress, row errors).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A lead field a CSV column can feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeadField {
+    Cnpj,
+    RazaoSocial,
+    NomeFantasia,
+    Email,
+    Telefone,
+    ContactName,
+}
+
+/// Which column of the file feeds which lead field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ColumnMappingEntry {
+    pub field: LeadField,
+    /// 0-based column position.
+    pub column_index: i32,
+    /// The header as written in the file.
+    pub header: String,
+}
+
+/// Why a row cannot become a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportErrorCode {
+    MissingCnpj,
+    InvalidCnpj,
+    InvalidEmail,
+    InvalidPhone,
+    FieldTooLong,
+    DuplicateInFile,
+    AlreadyExists,
+    PlanLimitReached,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RowIssue {
+    pub code: ImportErrorCode,
+    /// pt-BR reason, ready to show.
+    pub message: String,
+}
+
+/// One of the first rows of a previewed file, as it would be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewRow {
+    /// Spreadsheet row (the header is row 1).
+    pub row_number: i32,
+    pub cnpj: Option<String>,
+    pub razao_social: Option<String>,
+    pub nome_fantasia: Option<String>,
+    pub email: Option<String>,
+    pub telefone: Option<String>,
+    pub contact_name: Option<String>,
+    pub valid: bool,
+    pub issues: Vec<RowIssue>,
+}
+
+/// What an import of this file would do; nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportPreview {
+    pub file_name: String,
+    /// `utf-8`, `utf-8-bom`, `windows-1252`, `utf-16le` or `utf-16be`.
+    pub encoding: String,
+    /// `;`, `,`, tab or `|`.
+    pub delimiter: String,
+    pub headers: Vec<String>,
+    pub mapping: Vec<ColumnMappingEntry>,
+    /// Non-blank data rows in the file.
+    pub total_rows: i64,
+    /// Rows that pass the file checks (CNPJ, e-mail, phone, duplicates in the file,
+    /// leads that already exist). The plan limit is applied at import time.
+    pub valid_rows: i64,
+    pub invalid_rows: i64,
+    /// Leads the plan still allows.
+    pub remaining_quota: i64,
+    /// The first rows (up to 20).
+    pub rows: Vec<PreviewRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Queued,
+    Processing,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadImportDto {
+    pub id: Uuid,
+    pub file_name: String,
+    pub file_size_bytes: i32,
+    pub encoding: String,
+    pub delimiter: String,
+    pub mapping: Vec<ColumnMappingEntry>,
+    pub status: ImportStatus,
+    pub total_rows: i32,
+    pub processed_rows: i32,
+    pub success_count: i32,
+    pub error_count: i32,
+    /// Why a `failed` import stopped (pt-BR).
+    pub failure_reason: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadImportList {
+    pub items: Vec<LeadImportDto>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportRowError {
+    pub row_number: i32,
+    /// The CNPJ cell as written in the file.
+    pub cnpj: Option<String>,
+    pub code: ImportErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportErrorList {
+    pub items: Vec<ImportRowError>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}

@@ -1,0 +1,269 @@
+//! The `leads.import` job: turns an uploaded CSV into leads and row errors.
+//!
+//! Rows are committed in chunks so progress is visible (and pushed live) while a big
+//! file runs. Each chunk commits its leads, its errors, its enrichment jobs and the
+//! import's counters together, and a retried job resumes after the last committed
+//! chunk — so no row is ever imported or reported twice.
+
+use async_trait::async_trait;
+use flux_import::{validate_rows, LeadDraft, RowError};
+use flux_persistence::{
+    events,
+    jobs::{self, kinds},
+    lead_imports::{self, ImportErrorRecord, ImportRecord, ImportStatus},
+    leads::{self, NewLead},
+    organizations, RepoError, TenantTx,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::queue::{JobContext, JobError, JobHandler};
+
+/// Rows per transaction: large enough for bulk-insert speed, small enough for
+/// frequent progress.
+pub const CHUNK_ROWS: usize = 2000;
+
+/// Enrichment attempts per lead before it is marked `enrichment_failed`.
+pub const ENRICH_MAX_ATTEMPTS: i32 = 6;
+
+pub struct ImportLeads {
+    pub chunk_rows: usize,
+}
+
+impl Default for ImportLeads {
+    fn default() -> Self {
+        Self {
+            chunk_rows: CHUNK_ROWS,
+        }
+    }
+}
+
+/// One spreadsheet row after the file-level checks.
+enum Item {
+    Draft(LeadDraft),
+    Error(RowError),
+}
+
+impl Item {
+    fn row_number(&self) -> u32 {
+        match self {
+            Item::Draft(d) => d.row_number,
+            Item::Error(e) => e.row_number,
+        }
+    }
+}
+
+fn import_id(ctx: &JobContext) -> Result<Uuid, JobError> {
+    ctx.job
+        .payload
+        .get("import_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| JobError::permanent("payload without a valid import_id"))
+}
+
+async fn finish(
+    ctx: &JobContext,
+    id: Uuid,
+    status: ImportStatus,
+    reason: Option<&str>,
+) -> Result<(), RepoError> {
+    let mut tx = ctx.begin().await?;
+    let import = lead_imports::finish(&mut tx, id, status, reason, ctx.clock.now()).await?;
+    let kind = if status == ImportStatus::Completed {
+        "import.completed"
+    } else {
+        "import.failed"
+    };
+    events::publish(&mut tx, kind, import.event_data()).await?;
+    tx.commit().await
+}
+
+#[async_trait]
+impl JobHandler for ImportLeads {
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let id = import_id(ctx)?;
+        let mut tx = ctx.begin().await?;
+        let Some(import) = lead_imports::get(&mut tx, id).await? else {
+            return Err(JobError::permanent(format!("import {id} not found")));
+        };
+        if import.status.is_final() {
+            return Ok(());
+        }
+        let Some(content) = lead_imports::file_content(&mut tx, id).await? else {
+            drop(tx);
+            finish(
+                ctx,
+                id,
+                ImportStatus::Failed,
+                Some("arquivo da importação não encontrado"),
+            )
+            .await?;
+            return Ok(());
+        };
+        let max_leads = organizations::subscription(&mut tx)
+            .await?
+            .map(|s| i64::from(s.max_leads))
+            .ok_or_else(|| JobError::permanent("organization without subscription"))?;
+        lead_imports::mark_processing(&mut tx, id, ctx.clock.now()).await?;
+        tx.commit().await.map_err(JobError::from)?;
+
+        // The API parsed this file before accepting it; a failure here means the
+        // parser changed between upload and processing.
+        let parsed = match flux_import::parse(&content) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                finish(ctx, id, ImportStatus::Failed, Some(&e.to_string())).await?;
+                return Ok(());
+            }
+        };
+        let validated = validate_rows(&parsed.rows);
+        let mut items: Vec<Item> = validated
+            .drafts
+            .into_iter()
+            .map(Item::Draft)
+            .chain(validated.errors.into_iter().map(Item::Error))
+            .collect();
+        items.sort_by_key(Item::row_number);
+
+        let mut position = usize::try_from(import.processed_rows).unwrap_or_default();
+        while position < items.len() {
+            let end = (position + self.chunk_rows.max(1)).min(items.len());
+            let mut tx = ctx.begin().await?;
+            let current = lead_imports::lock(&mut tx, id)
+                .await?
+                .ok_or_else(|| JobError::permanent(format!("import {id} vanished")))?;
+            let committed = usize::try_from(current.processed_rows).unwrap_or_default();
+            if committed != position {
+                // Another attempt got further (a lease take-over): continue from there.
+                position = committed;
+                continue;
+            }
+            let progress = import_chunk(
+                &mut tx,
+                id,
+                current.created_by,
+                &items[position..end],
+                max_leads,
+                ctx,
+            )
+            .await?;
+            events::publish(&mut tx, "import.progress", progress.event_data()).await?;
+            tx.commit().await.map_err(JobError::from)?;
+            position = end;
+        }
+        finish(ctx, id, ImportStatus::Completed, None).await?;
+        Ok(())
+    }
+
+    async fn on_dead(&self, ctx: &JobContext, error: &str) -> Result<(), RepoError> {
+        let Ok(id) = import_id(ctx) else {
+            return Ok(());
+        };
+        let mut tx = ctx.begin().await?;
+        let still_open = lead_imports::get(&mut tx, id)
+            .await?
+            .is_some_and(|i| !i.status.is_final());
+        drop(tx);
+        if still_open {
+            let reason = format!("a importação falhou após várias tentativas: {error}");
+            finish(ctx, id, ImportStatus::Failed, Some(&reason)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks one chunk against the database (existing leads, plan quota), inserts what
+/// passes, records the rest, enqueues enrichment and advances the counters.
+async fn import_chunk(
+    tx: &mut TenantTx,
+    import_id: Uuid,
+    created_by: Option<Uuid>,
+    chunk: &[Item],
+    max_leads: i64,
+    ctx: &JobContext,
+) -> Result<ImportRecord, JobError> {
+    leads::lock_quota(tx).await?;
+    let mut remaining = max_leads - leads::count_live(tx).await?;
+    let drafts: Vec<&LeadDraft> = chunk
+        .iter()
+        .filter_map(|i| match i {
+            Item::Draft(d) => Some(d),
+            Item::Error(_) => None,
+        })
+        .collect();
+    let cnpjs: Vec<String> = drafts.iter().map(|d| d.cnpj.as_str().to_owned()).collect();
+    let existing = leads::existing_cnpjs(tx, &cnpjs).await?;
+
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut to_insert: Vec<&LeadDraft> = Vec::new();
+    for item in chunk {
+        match item {
+            Item::Error(e) => errors.push(e.clone()),
+            Item::Draft(d) if existing.contains(d.cnpj.as_str()) => {
+                errors.push(RowError::already_exists(d))
+            }
+            Item::Draft(d) if remaining <= 0 => errors.push(RowError::plan_limit(d, max_leads)),
+            Item::Draft(d) => {
+                remaining -= 1;
+                to_insert.push(d);
+            }
+        }
+    }
+    let new_leads: Vec<NewLead> = to_insert.iter().map(|d| new_lead(d)).collect();
+    let inserted = leads::insert_many(tx, &new_leads, Some(import_id), created_by).await?;
+    if inserted.len() < to_insert.len() {
+        // A lead created concurrently (API, another import) after our existence check.
+        let created: std::collections::HashSet<&str> =
+            inserted.iter().map(|(_, c)| c.as_str()).collect();
+        errors.extend(
+            to_insert
+                .iter()
+                .filter(|d| !created.contains(d.cnpj.as_str()))
+                .map(|d| RowError::already_exists(d)),
+        );
+    }
+    errors.sort_by_key(|e| e.row_number);
+    let records: Vec<ImportErrorRecord> = errors
+        .iter()
+        .map(|e| ImportErrorRecord {
+            row_number: i32::try_from(e.row_number).unwrap_or(i32::MAX),
+            cnpj: e.cnpj.clone(),
+            code: e.code.as_str().to_owned(),
+            message: e.message.clone(),
+        })
+        .collect();
+    lead_imports::insert_errors(tx, import_id, &records).await?;
+    let enrich: Vec<(serde_json::Value, String)> = inserted
+        .iter()
+        .map(|(lead_id, _)| (json!({ "lead_id": lead_id }), lead_id.to_string()))
+        .collect();
+    jobs::enqueue_many(
+        tx,
+        kinds::ENRICH_LEAD,
+        &enrich,
+        ENRICH_MAX_ATTEMPTS,
+        ctx.clock.now(),
+    )
+    .await?;
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    Ok(lead_imports::advance(
+        tx,
+        import_id,
+        count(chunk.len()),
+        count(inserted.len()),
+        count(errors.len()),
+    )
+    .await?)
+}
+
+pub fn new_lead(d: &LeadDraft) -> NewLead {
+    NewLead {
+        cnpj: d.cnpj.as_str().to_owned(),
+        razao_social: d.razao_social.clone(),
+        nome_fantasia: d.nome_fantasia.clone(),
+        email: d.email.as_ref().map(|e| e.as_str().to_owned()),
+        telefone: d.telefone.as_ref().map(|t| t.as_str().to_owned()),
+        contact_name: d.contact_name.clone(),
+    }
+}

@@ -181,3 +181,92 @@ pub fn import_row_error(
         message: e.message.clone(),
     })
 }
+
+fn decode_error(what: &str, raw: &str) -> crate::error::ApiError {
+    crate::error::ApiError::Internal(anyhow::anyhow!("unexpected {what} {raw:?} in the database"))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(v: &Option<serde_json::Value>) -> Option<T> {
+    v.clone().and_then(|v| serde_json::from_value(v).ok())
+}
+
+pub fn lead(
+    l: &flux_persistence::leads::LeadRecord,
+) -> Result<flux_dto::leads::LeadDto, crate::error::ApiError> {
+    use flux_dto::leads::{EnrichmentStatus as E, LeadStatus as S};
+    let status = match l.status.as_str() {
+        "new" => S::New,
+        "contacted" => S::Contacted,
+        "qualified" => S::Qualified,
+        "unqualified" => S::Unqualified,
+        other => return Err(decode_error("lead status", other)),
+    };
+    let enrichment_status = match l.enrichment_status.as_str() {
+        "pending" => E::Pending,
+        "enriching" => E::Enriching,
+        "enriched" => E::Enriched,
+        "enrichment_failed" => E::EnrichmentFailed,
+        "not_found" => E::NotFound,
+        other => return Err(decode_error("enrichment status", other)),
+    };
+    let cnpj_formatted = flux_domain::Cnpj::parse(&l.cnpj)
+        .map(|c| c.formatted())
+        .unwrap_or_else(|_| l.cnpj.clone());
+    // JSON columns are written by this program from the same shapes.
+    Ok(flux_dto::leads::LeadDto {
+        id: l.id,
+        cnpj: l.cnpj.clone(),
+        cnpj_formatted,
+        status,
+        enrichment_status,
+        razao_social: l.razao_social.clone(),
+        nome_fantasia: l.nome_fantasia.clone(),
+        endereco: from_json(&l.endereco),
+        uf: l.uf.clone(),
+        cidade: l.cidade.clone(),
+        porte: l.porte.clone(),
+        cnae: l.cnae.clone(),
+        cnae_descricao: l.cnae_descricao.clone(),
+        situacao_cadastral: l.situacao_cadastral.clone(),
+        natureza_juridica: l.natureza_juridica.clone(),
+        capital_social_cents: l.capital_social_cents,
+        data_abertura: l.data_abertura,
+        socios: serde_json::from_value(l.socios.clone()).unwrap_or_default(),
+        email: l.email.clone(),
+        telefone: l.telefone.clone(),
+        contact_name: l.contact_name.clone(),
+        do_not_contact: l.do_not_contact,
+        owner_id: l.owner_id,
+        enriched_at: l.enriched_at,
+        enrichment_provider: l.enrichment_provider.clone(),
+        premium_contacts: from_json(&l.premium_contacts),
+        faturamento_estimado_cents: l.faturamento_estimado_cents,
+        import_id: l.import_id,
+        created_by: l.created_by,
+        archived_at: l.archived_at,
+        created_at: l.created_at,
+        updated_at: l.updated_at,
+    })
+}
+
+pub fn enrichment_attempt(
+    a: &flux_persistence::leads::AttemptRecord,
+) -> Result<flux_dto::leads::EnrichmentAttemptDto, crate::error::ApiError> {
+    use flux_dto::leads::EnrichmentOutcome as O;
+    let outcome = match a.outcome.as_str() {
+        "success" => O::Success,
+        "not_found" => O::NotFound,
+        "rate_limited" => O::RateLimited,
+        "failed" => O::Failed,
+        other => return Err(decode_error("enrichment outcome", other)),
+    };
+    Ok(flux_dto::leads::EnrichmentAttemptDto {
+        provider: a.provider.clone(),
+        outcome,
+        http_status: a.http_status.map(i32::from),
+        from_cache: a.from_cache,
+        error_message: a.error_message.clone(),
+        duration_ms: a.duration_ms,
+        created_at: a.created_at,
+    })
+}

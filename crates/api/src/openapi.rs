@@ -29,6 +29,7 @@ use crate::routes;
         (name = "me", description = "The signed-in user"),
         (name = "members", description = "The organization's team"),
         (name = "invitations", description = "Inviting teammates"),
+        (name = "leads", description = "Companies the organization prospects, their enrichment"),
         (name = "lead-imports", description = "CSV import of companies by CNPJ: preview, progress, row errors"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -12,6 +12,7 @@ use actix_web::{
 };
 use flux_persistence::Db;
 use flux_platform::Settings;
+use flux_workers::enrichment::EnrichmentPolicy;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -36,6 +37,18 @@ pub struct Application {
 
 impl Application {
     pub fn build(settings: Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
+        let enrichment = flux_workers::enrichment::policy_from(&settings.enrichment);
+        Self::build_with(settings, db, jwt_secret, enrichment)
+    }
+
+    /// Like [`build`](Self::build), sharing the enrichment providers (and so their
+    /// rate limits) with the in-process job runner.
+    pub fn build_with(
+        settings: Settings,
+        db: Db,
+        jwt_secret: &[u8],
+        enrichment: EnrichmentPolicy,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
@@ -45,6 +58,7 @@ impl Application {
                 settings.login_attempts_per_account_per_minute,
             ),
             metrics: Arc::new(Metrics::new()?),
+            enrichment,
             db,
             settings,
         });

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use flux_persistence::Db;
 use flux_platform::Settings;
+use flux_workers::enrichment::EnrichmentPolicy;
 
 use crate::{auth::jwt::JwtKeys, metrics::Metrics, rate_limit::RateLimits};
 
@@ -13,4 +14,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub limits: RateLimits,
     pub metrics: Arc<Metrics>,
+    /// Enrichment providers shared with the job runner (one rate limit per process).
+    pub enrichment: EnrichmentPolicy,
 }

@@ -149,3 +149,133 @@ pub struct ImportErrorList {
     pub page: i64,
     pub per_page: i64,
 }
+
+/// Where the lead is in the sales process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Unqualified,
+}
+
+/// pending → enriching → enriched | enrichment_failed | not_found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EnrichmentStatus {
+    Pending,
+    Enriching,
+    Enriched,
+    EnrichmentFailed,
+    NotFound,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddressDto {
+    pub logradouro: Option<String>,
+    pub numero: Option<String>,
+    pub complemento: Option<String>,
+    pub bairro: Option<String>,
+    pub cidade: Option<String>,
+    pub uf: Option<String>,
+    pub cep: Option<String>,
+}
+
+/// A partner (sócio). CPFs are masked as the Receita publishes them (`***123456**`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerDto {
+    pub nome: String,
+    pub qualificacao: Option<String>,
+    pub cpf_cnpj_masked: Option<String>,
+    pub data_entrada: Option<chrono::NaiveDate>,
+}
+
+/// Extra contacts from the premium provider (Pro and Enterprise plans).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PremiumContactsDto {
+    pub emails: Vec<String>,
+    /// E.164.
+    pub telefones: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadDto {
+    pub id: Uuid,
+    /// 14 characters, uppercase, no mask.
+    pub cnpj: String,
+    /// `12.ABC.345/01DE-35`.
+    pub cnpj_formatted: String,
+    pub status: LeadStatus,
+    pub enrichment_status: EnrichmentStatus,
+    pub razao_social: Option<String>,
+    pub nome_fantasia: Option<String>,
+    pub endereco: Option<AddressDto>,
+    pub uf: Option<String>,
+    pub cidade: Option<String>,
+    /// ME, EPP or DEMAIS.
+    pub porte: Option<String>,
+    /// Main CNAE, 7 digits.
+    pub cnae: Option<String>,
+    pub cnae_descricao: Option<String>,
+    /// ATIVA, BAIXADA, INAPTA, SUSPENSA or NULA.
+    pub situacao_cadastral: Option<String>,
+    pub natureza_juridica: Option<String>,
+    pub capital_social_cents: Option<i64>,
+    pub data_abertura: Option<chrono::NaiveDate>,
+    pub socios: Vec<PartnerDto>,
+    pub email: Option<String>,
+    /// E.164.
+    pub telefone: Option<String>,
+    pub contact_name: Option<String>,
+    /// Opt-out: never contacted by cadences when true.
+    pub do_not_contact: bool,
+    pub owner_id: Option<Uuid>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    /// `brasilapi`, `cnpj_ws` (public data) — premium contacts add `premium_contacts`.
+    pub enrichment_provider: Option<String>,
+    pub premium_contacts: Option<PremiumContactsDto>,
+    /// Currency BRL.
+    pub faturamento_estimado_cents: Option<i64>,
+    pub import_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EnrichmentOutcome {
+    Success,
+    NotFound,
+    RateLimited,
+    Failed,
+}
+
+/// One call to one enrichment provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrichmentAttemptDto {
+    pub provider: String,
+    pub outcome: EnrichmentOutcome,
+    pub http_status: Option<i32>,
+    /// Served from the shared registry cache (no provider call).
+    pub from_cache: bool,
+    pub error_message: Option<String>,
+    pub duration_ms: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrichmentAttemptList {
+    pub items: Vec<EnrichmentAttemptDto>,
+}

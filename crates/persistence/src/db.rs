@@ -105,6 +105,15 @@ impl Db {
         })
     }
 
+    /// This database seen by one tenant only: every transaction it opens is a
+    /// [`TenantTx`] of `ctx` (background jobs get nothing else).
+    pub fn for_tenant(&self, ctx: &TenantCtx) -> TenantDb {
+        TenantDb {
+            db: self.clone(),
+            ctx: ctx.clone(),
+        }
+    }
+
     /// A pooled connection for single system statements (no transaction needed).
     pub async fn acquire(&self) -> RepoResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)
@@ -112,6 +121,23 @@ impl Db {
 
     pub async fn begin_system(&self) -> RepoResult<SystemTx> {
         Ok(self.pool.begin().await?)
+    }
+}
+
+/// A [`Db`] bound to one organization.
+#[derive(Debug, Clone)]
+pub struct TenantDb {
+    db: Db,
+    ctx: TenantCtx,
+}
+
+impl TenantDb {
+    pub async fn begin(&self) -> RepoResult<TenantTx> {
+        self.db.begin_tenant(&self.ctx).await
+    }
+
+    pub fn ctx(&self) -> &TenantCtx {
+        &self.ctx
     }
 }
 

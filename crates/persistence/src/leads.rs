@@ -1,7 +1,10 @@
-//! Leads: creation under the plan's lead quota (imports and single creation).
+//! Leads: creation under the plan's lead quota, reads, enrichment results and the
+//! shared registry cache.
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{error::RepoResult, TenantTx};
@@ -100,4 +103,241 @@ pub async fn cnpjs_of_import(tx: &mut TenantTx, import_id: Uuid) -> RepoResult<V
     )
     .fetch_all(tx.conn())
     .await?)
+}
+
+/// A lead as stored.
+#[derive(Debug, Clone)]
+pub struct LeadRecord {
+    pub id: Uuid,
+    pub cnpj: String,
+    pub status: String,
+    pub enrichment_status: String,
+    pub razao_social: Option<String>,
+    pub nome_fantasia: Option<String>,
+    pub endereco: Option<Value>,
+    pub uf: Option<String>,
+    pub cidade: Option<String>,
+    pub porte: Option<String>,
+    pub cnae: Option<String>,
+    pub cnae_descricao: Option<String>,
+    pub situacao_cadastral: Option<String>,
+    pub natureza_juridica: Option<String>,
+    pub capital_social_cents: Option<i64>,
+    pub data_abertura: Option<NaiveDate>,
+    pub socios: Value,
+    pub email: Option<String>,
+    pub telefone: Option<String>,
+    pub contact_name: Option<String>,
+    pub do_not_contact: bool,
+    pub owner_id: Option<Uuid>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    pub enrichment_provider: Option<String>,
+    pub premium_contacts: Option<Value>,
+    pub faturamento_estimado_cents: Option<i64>,
+    pub import_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A live (not deleted) lead by id.
+pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> {
+    Ok(sqlx::query_as!(
+        LeadRecord,
+        r#"SELECT id, cnpj, status::text AS "status!", enrichment_status::text AS "enrichment_status!",
+                  razao_social, nome_fantasia, endereco, uf, cidade, porte, cnae, cnae_descricao,
+                  situacao_cadastral, natureza_juridica, capital_social_cents, data_abertura, socios,
+                  email, telefone, contact_name, do_not_contact, owner_id, enriched_at,
+                  enrichment_provider, premium_contacts, faturamento_estimado_cents, import_id,
+                  created_by, archived_at, created_at, updated_at
+           FROM leads WHERE id = $1 AND deleted_at IS NULL"#,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Moves a lead's enrichment status (`pending`, `enriching`, `enrichment_failed`, …).
+pub async fn set_enrichment_status(tx: &mut TenantTx, id: Uuid, status: &str) -> RepoResult<()> {
+    sqlx::query!(
+        "UPDATE leads SET enrichment_status = $2::text::enrichment_status WHERE id = $1 AND deleted_at IS NULL",
+        id,
+        status
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Registry data found for a lead. Contact fields only fill blanks: what the SDR
+/// typed or imported is never overwritten by registry data.
+#[derive(Debug, Clone, Default)]
+pub struct Enrichment {
+    pub provider: String,
+    pub razao_social: Option<String>,
+    pub nome_fantasia: Option<String>,
+    pub endereco: Option<Value>,
+    pub uf: Option<String>,
+    pub cidade: Option<String>,
+    pub porte: Option<String>,
+    pub cnae: Option<String>,
+    pub cnae_descricao: Option<String>,
+    pub situacao_cadastral: Option<String>,
+    pub natureza_juridica: Option<String>,
+    pub capital_social_cents: Option<i64>,
+    pub data_abertura: Option<NaiveDate>,
+    pub socios: Value,
+    pub email: Option<String>,
+    pub telefone: Option<String>,
+    pub premium_contacts: Option<Value>,
+    pub faturamento_estimado_cents: Option<i64>,
+}
+
+pub async fn apply_enrichment(
+    tx: &mut TenantTx,
+    id: Uuid,
+    e: &Enrichment,
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    sqlx::query!(
+        "UPDATE leads SET
+           enrichment_status = 'enriched', enriched_at = $2, enrichment_provider = $3,
+           razao_social = coalesce($4, razao_social), nome_fantasia = coalesce($5, nome_fantasia),
+           endereco = $6, uf = $7, cidade = $8, porte = $9, cnae = $10, cnae_descricao = $11,
+           situacao_cadastral = $12, natureza_juridica = $13, capital_social_cents = $14,
+           data_abertura = $15, socios = $16,
+           email = coalesce(email, $17), telefone = coalesce(telefone, $18),
+           premium_contacts = coalesce($19, premium_contacts),
+           faturamento_estimado_cents = coalesce($20, faturamento_estimado_cents)
+         WHERE id = $1 AND deleted_at IS NULL",
+        id,
+        now,
+        e.provider,
+        e.razao_social,
+        e.nome_fantasia,
+        e.endereco,
+        e.uf,
+        e.cidade,
+        e.porte,
+        e.cnae,
+        e.cnae_descricao,
+        e.situacao_cadastral,
+        e.natureza_juridica,
+        e.capital_social_cents,
+        e.data_abertura,
+        e.socios,
+        e.email,
+        e.telefone,
+        e.premium_contacts,
+        e.faturamento_estimado_cents
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// One provider call, for the enrichment history.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub provider: String,
+    /// `success`, `not_found`, `rate_limited` or `failed`.
+    pub outcome: String,
+    pub http_status: Option<i16>,
+    pub from_cache: bool,
+    pub error_message: Option<String>,
+    pub duration_ms: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_attempts(
+    tx: &mut TenantTx,
+    lead_id: Uuid,
+    attempts: &[AttemptRecord],
+) -> RepoResult<()> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let org_id = tx.ctx().org_id().uuid();
+    let providers: Vec<String> = attempts.iter().map(|a| a.provider.clone()).collect();
+    let outcomes: Vec<String> = attempts.iter().map(|a| a.outcome.clone()).collect();
+    let statuses: Vec<Option<i16>> = attempts.iter().map(|a| a.http_status).collect();
+    let cached: Vec<bool> = attempts.iter().map(|a| a.from_cache).collect();
+    let errors: Vec<Option<String>> = attempts.iter().map(|a| a.error_message.clone()).collect();
+    let durations: Vec<i32> = attempts.iter().map(|a| a.duration_ms).collect();
+    let at: Vec<DateTime<Utc>> = attempts.iter().map(|a| a.created_at).collect();
+    sqlx::query!(
+        "INSERT INTO enrichment_attempts (org_id, lead_id, provider, outcome, http_status, from_cache,
+                                          error_message, duration_ms, created_at)
+         SELECT $1, $2, p, o::enrichment_outcome, s, c, e, d, t
+         FROM unnest($3::text[], $4::text[], $5::smallint[], $6::bool[], $7::text[], $8::int[], $9::timestamptz[])
+              AS u(p, o, s, c, e, d, t)",
+        org_id,
+        lead_id,
+        &providers,
+        &outcomes,
+        &statuses as &[Option<i16>],
+        &cached,
+        &errors as &[Option<String>],
+        &durations,
+        &at
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The enrichment history of a lead, newest first.
+pub async fn attempts(
+    tx: &mut TenantTx,
+    lead_id: Uuid,
+    limit: i64,
+) -> RepoResult<Vec<AttemptRecord>> {
+    Ok(sqlx::query_as!(
+        AttemptRecord,
+        r#"SELECT provider, outcome::text AS "outcome!", http_status, from_cache, error_message,
+                  duration_ms, created_at
+           FROM enrichment_attempts WHERE lead_id = $1
+           ORDER BY created_at DESC, id LIMIT $2"#,
+        lead_id,
+        limit
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Public registry data cached for `cnpj` and fetched after `fresh_after`.
+pub async fn cached_registry(
+    tx: &mut TenantTx,
+    cnpj: &str,
+    fresh_after: DateTime<Utc>,
+) -> RepoResult<Option<(String, Value)>> {
+    Ok(sqlx::query!(
+        "SELECT provider, data FROM company_registry_cache WHERE cnpj = $1 AND fetched_at > $2",
+        cnpj,
+        fresh_after
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    .map(|r| (r.provider, r.data)))
+}
+
+pub async fn cache_registry(
+    tx: &mut TenantTx,
+    cnpj: &str,
+    provider: &str,
+    data: &Value,
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    sqlx::query!(
+        "INSERT INTO company_registry_cache (cnpj, provider, data, fetched_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (cnpj) DO UPDATE SET provider = $2, data = $3, fetched_at = $4",
+        cnpj,
+        provider,
+        data,
+        now
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
 }

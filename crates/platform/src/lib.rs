@@ -9,4 +9,4 @@ pub mod settings;
 pub mod telemetry;
 
 pub use secret::Secret;
-pub use settings::{LogFormat, Settings, SettingsError};
+pub use settings::{EnrichmentSettings, LogFormat, Settings, SettingsError};

@@ -38,6 +38,118 @@ pub struct Settings {
     /// Largest CSV accepted by lead import and preview (`FLUX_IMPORT_MAX_BYTES`, 20 MB).
     pub max_import_bytes: usize,
     pub db_max_connections: u32,
+    pub enrichment: EnrichmentSettings,
+}
+
+/// Company enrichment providers (SPEC §2.2).
+#[derive(Debug, Clone)]
+pub struct EnrichmentSettings {
+    /// `FLUX_CNPJWS_URL`; the client appends `/cnpj/{cnpj}`.
+    pub cnpjws_url: Url,
+    /// `FLUX_BRASILAPI_URL`; the client appends `/api/cnpj/v1/{cnpj}`.
+    pub brasilapi_url: Url,
+    /// `FLUX_LEMIT_URL`; premium contacts for Pro and Enterprise plans.
+    pub lemit_url: Url,
+    /// `FLUX_LEMIT_API_KEY`; Lemit is off without it.
+    pub lemit_api_key: Option<Secret<String>>,
+    /// `FLUX_ENRICHMENT_PROVIDERS`: public providers in fallback order.
+    pub providers: Vec<String>,
+    /// `FLUX_ENRICHMENT_CACHE_TTL_HOURS`: public data reuse across organizations.
+    pub cache_ttl: Duration,
+    /// `FLUX_ENRICHMENT_TIMEOUT_SECS`: per provider request.
+    pub timeout: Duration,
+    /// Requests per minute per process: `FLUX_CNPJWS_RATE_PER_MINUTE` (3),
+    /// `FLUX_BRASILAPI_RATE_PER_MINUTE` (60), `FLUX_LEMIT_RATE_PER_MINUTE` (60).
+    pub cnpjws_per_minute: u32,
+    pub brasilapi_per_minute: u32,
+    pub lemit_per_minute: u32,
+}
+
+/// Public providers `FLUX_ENRICHMENT_PROVIDERS` may name.
+pub const PUBLIC_ENRICHMENT_PROVIDERS: [&str; 2] = ["brasilapi", "cnpj_ws"];
+
+fn url_or(raw: Option<String>, var: &'static str, default: &str) -> Result<Url, SettingsError> {
+    let raw = raw.unwrap_or_else(|| default.to_owned());
+    let url = Url::parse(&raw).map_err(|e| err(var, format!("is not a URL: {e}")))?;
+    if matches!(url.scheme(), "http" | "https") {
+        Ok(url)
+    } else {
+        Err(err(var, "must be http(s)".into()))
+    }
+}
+
+fn enrichment_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<EnrichmentSettings, SettingsError> {
+    const VAR: &str = "FLUX_ENRICHMENT_PROVIDERS";
+    let providers: Vec<String> = get(VAR)
+        .unwrap_or_else(|| "brasilapi,cnpj_ws".into())
+        .split(',')
+        .map(|p| p.trim().to_ascii_lowercase())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if providers.is_empty() {
+        return Err(err(VAR, "must name at least one provider".into()));
+    }
+    for (i, p) in providers.iter().enumerate() {
+        if !PUBLIC_ENRICHMENT_PROVIDERS.contains(&p.as_str()) {
+            return Err(err(
+                VAR,
+                format!("names unknown provider {p:?} (known: brasilapi, cnpj_ws)"),
+            ));
+        }
+        if providers[..i].contains(p) {
+            return Err(err(VAR, format!("names {p:?} twice")));
+        }
+    }
+    let hours: u64 = parse_or(
+        &get("FLUX_ENRICHMENT_CACHE_TTL_HOURS"),
+        "FLUX_ENRICHMENT_CACHE_TTL_HOURS",
+        Some(720),
+    )?;
+    let timeout: u64 = parse_or(
+        &get("FLUX_ENRICHMENT_TIMEOUT_SECS"),
+        "FLUX_ENRICHMENT_TIMEOUT_SECS",
+        Some(10),
+    )?;
+    if timeout == 0 {
+        return Err(err(
+            "FLUX_ENRICHMENT_TIMEOUT_SECS",
+            "must be at least 1".into(),
+        ));
+    }
+    let rate = |var: &'static str, default: u32| -> Result<u32, SettingsError> {
+        let value: u32 = parse_or(&get(var), var, Some(default))?;
+        if value == 0 {
+            Err(err(var, "must be at least 1".into()))
+        } else {
+            Ok(value)
+        }
+    };
+    Ok(EnrichmentSettings {
+        cnpjws_url: url_or(
+            get("FLUX_CNPJWS_URL"),
+            "FLUX_CNPJWS_URL",
+            "https://publica.cnpj.ws",
+        )?,
+        brasilapi_url: url_or(
+            get("FLUX_BRASILAPI_URL"),
+            "FLUX_BRASILAPI_URL",
+            "https://brasilapi.com.br",
+        )?,
+        lemit_url: url_or(
+            get("FLUX_LEMIT_URL"),
+            "FLUX_LEMIT_URL",
+            "https://api.lemit.com.br",
+        )?,
+        lemit_api_key: get("FLUX_LEMIT_API_KEY").map(Secret::new),
+        providers,
+        cache_ttl: Duration::from_secs(hours * 3600),
+        timeout: Duration::from_secs(timeout),
+        cnpjws_per_minute: rate("FLUX_CNPJWS_RATE_PER_MINUTE", 3)?,
+        brasilapi_per_minute: rate("FLUX_BRASILAPI_RATE_PER_MINUTE", 60)?,
+        lemit_per_minute: rate("FLUX_LEMIT_RATE_PER_MINUTE", 60)?,
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +291,7 @@ impl Settings {
                 "FLUX_DB_MAX_CONNECTIONS",
                 Some(20),
             )?,
+            enrichment: enrichment_settings(&get)?,
         })
     }
 
@@ -243,6 +356,23 @@ mod tests {
         assert_eq!(e.var, "FLUX_JWT_SECRET");
         let e = Settings::from_map(&vars(&[("FLUX_LOG_FORMAT", "xml")])).unwrap_err();
         assert_eq!(e.var, "FLUX_LOG_FORMAT");
+    }
+
+    #[test]
+    fn enrichment_defaults_and_validation() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert_eq!(s.enrichment.providers, ["brasilapi", "cnpj_ws"]);
+        assert_eq!(s.enrichment.cnpjws_url.as_str(), "https://publica.cnpj.ws/");
+        assert_eq!(s.enrichment.cnpjws_per_minute, 3);
+        assert!(s.enrichment.lemit_api_key.is_none());
+        let s = Settings::from_map(&vars(&[("FLUX_ENRICHMENT_PROVIDERS", " CNPJ_WS ")])).unwrap();
+        assert_eq!(s.enrichment.providers, ["cnpj_ws"]);
+        for bad in ["receita", "brasilapi,brasilapi", ","] {
+            let e = Settings::from_map(&vars(&[("FLUX_ENRICHMENT_PROVIDERS", bad)])).unwrap_err();
+            assert_eq!(e.var, "FLUX_ENRICHMENT_PROVIDERS", "{bad}");
+        }
+        let e = Settings::from_map(&vars(&[("FLUX_BRASILAPI_URL", "ftp://x")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_BRASILAPI_URL");
     }
 
     #[test]

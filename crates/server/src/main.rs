@@ -63,9 +63,15 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let background = spawn_background(&handle, &settings, stop_rx)?;
+    let enrichment = flux_workers::enrichment::policy_from(&settings.enrichment);
+    let background = spawn_background(&handle, &settings, enrichment.clone(), stop_rx)?;
 
-    let app = Application::build(settings.clone(), handle.db.clone(), jwt_secret.as_bytes())?;
+    let app = Application::build_with(
+        settings.clone(),
+        handle.db.clone(),
+        jwt_secret.as_bytes(),
+        enrichment,
+    )?;
     tracing::info!(addr = %settings.addr, url = %settings.public_url, "Flux is listening");
     let served = app.run_until_stopped().await;
 
@@ -84,6 +90,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
 fn spawn_background(
     handle: &database::DbHandle,
     settings: &Settings,
+    enrichment: flux_workers::enrichment::EnrichmentPolicy,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut tasks = vec![
@@ -97,7 +104,7 @@ fn spawn_background(
             stop.clone(),
         )),
     ];
-    tasks.extend(flux_workers::runner(handle.db.clone()).spawn(stop));
+    tasks.extend(flux_workers::runner(handle.db.clone(), enrichment).spawn(stop));
     Ok(tasks)
 }
 
@@ -121,7 +128,8 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let handle = database::open(&settings).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let background = spawn_background(&handle, &settings, stop_rx)?;
+    let enrichment = flux_workers::enrichment::policy_from(&settings.enrichment);
+    let background = spawn_background(&handle, &settings, enrichment, stop_rx)?;
     tracing::info!("worker running");
     tokio::select! {
         _ = interrupt.recv() => {}

@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod email_outbox;
+pub mod enrichment;
 pub mod housekeeping;
 pub mod lead_import;
 pub mod queue;
@@ -11,11 +12,15 @@ use std::sync::Arc;
 use flux_persistence::{jobs::kinds, Db};
 
 /// The job runner with every handler this program has.
-pub fn runner(db: Db) -> queue::Runner {
+pub fn runner(db: Db, enrichment: enrichment::EnrichmentPolicy) -> queue::Runner {
     queue::Runner::builder(db)
         .handler(
             kinds::IMPORT_LEADS,
             Arc::new(lead_import::ImportLeads::default()),
+        )
+        .handler(
+            kinds::ENRICH_LEAD,
+            Arc::new(enrichment::EnrichLead { policy: enrichment }),
         )
         .build()
 }

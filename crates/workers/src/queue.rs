@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use flux_domain::{OrgId, TenantCtx};
 use flux_persistence::{
     jobs::{self, ClaimedJob},
-    Db, RepoError, TenantTx,
+    Db, RepoError, TenantDb, TenantTx,
 };
 use rand::Rng;
 use tokio::sync::watch;
@@ -56,8 +56,7 @@ impl From<RepoError> for JobError {
 
 /// What a handler sees of the job and the database.
 pub struct JobContext {
-    db: Db,
-    tenant: TenantCtx,
+    db: TenantDb,
     pub job: ClaimedJob,
     pub clock: Arc<dyn Clock>,
 }
@@ -65,11 +64,16 @@ pub struct JobContext {
 impl JobContext {
     /// A transaction confined by RLS to the job's organization.
     pub async fn begin(&self) -> Result<TenantTx, RepoError> {
-        self.db.begin_tenant(&self.tenant).await
+        self.db.begin().await
+    }
+
+    /// The database as the job's organization sees it (for shared use cases).
+    pub fn db(&self) -> &TenantDb {
+        &self.db
     }
 
     pub fn tenant(&self) -> &TenantCtx {
-        &self.tenant
+        self.db.ctx()
     }
 
     pub fn is_last_attempt(&self) -> bool {
@@ -216,8 +220,9 @@ impl Runner {
             }));
         };
         let ctx = JobContext {
-            db: self.db.clone(),
-            tenant: TenantCtx::system(OrgId::new(job.org_id)),
+            db: self
+                .db
+                .for_tenant(&TenantCtx::system(OrgId::new(job.org_id))),
             job,
             clock: self.clock.clone(),
         };

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod invitations;
 pub mod lead_imports;
+pub mod leads;
 pub mod me;
 pub mod members;
 pub mod ops;
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(me::configure)
             .configure(members::configure)
             .configure(invitations::configure)
-            .configure(lead_imports::configure),
+            .configure(lead_imports::configure)
+            .configure(leads::configure),
     );
 }
 

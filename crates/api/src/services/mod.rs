@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod lead_imports;
+pub mod leads;
 pub mod passwords;
 pub mod team;
 

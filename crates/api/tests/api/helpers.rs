@@ -16,6 +16,7 @@ pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub client: reqwest::Client,
+    pub settings: Settings,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -28,6 +29,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("FLUX_ADDR", "127.0.0.1:0"),
         ("FLUX_STATIC_DIR", "/nonexistent-spa"),
         ("FLUX_PUBLIC_URL", "http://flux.test"),
+        // Tests never reach the internet: providers answer only where a test mounts
+        // a local fake server (port 9 refuses connections).
+        ("FLUX_BRASILAPI_URL", "http://127.0.0.1:9"),
+        ("FLUX_CNPJWS_URL", "http://127.0.0.1:9"),
+        ("FLUX_LEMIT_URL", "http://127.0.0.1:9"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -38,7 +44,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let settings = Settings::from_map(&vars).expect("test settings");
     let db = Db::from_pool(test_db.pool().await);
     let app = Application::build(
-        settings,
+        settings.clone(),
         db.clone(),
         b"test-secret-test-secret-test-secret!",
     )
@@ -53,6 +59,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         address,
         db,
         client,
+        settings,
     }
 }
 

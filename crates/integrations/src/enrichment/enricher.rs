@@ -7,6 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use chrono::{DateTime, Utc};
 use flux_domain::Cnpj;
 use governor::{
     clock::{Clock, DefaultClock},
@@ -42,6 +43,7 @@ impl AttemptOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub provider: ProviderId,
+    pub started_at: DateTime<Utc>,
     pub outcome: AttemptOutcome,
     pub http_status: Option<u16>,
     pub duration: Duration,
@@ -119,7 +121,12 @@ impl EnricherBuilder {
     }
 }
 
-fn attempt<T>(provider: ProviderId, started: Instant, answer: &Answer<T>) -> Attempt {
+fn attempt<T>(
+    provider: ProviderId,
+    started_at: DateTime<Utc>,
+    started: Instant,
+    answer: &Answer<T>,
+) -> Attempt {
     let (outcome, error) = match &answer.result {
         Ok(_) => (AttemptOutcome::Success, None),
         Err(e @ ProviderError::NotFound(_)) => (AttemptOutcome::NotFound, Some(e.to_string())),
@@ -130,6 +137,7 @@ fn attempt<T>(provider: ProviderId, started: Instant, answer: &Answer<T>) -> Att
     };
     Attempt {
         provider,
+        started_at,
         outcome,
         http_status: answer.http_status,
         duration: started.elapsed(),
@@ -140,6 +148,7 @@ fn attempt<T>(provider: ProviderId, started: Instant, answer: &Answer<T>) -> Att
 fn throttled(provider: ProviderId, wait: Duration) -> Attempt {
     Attempt {
         provider,
+        started_at: Utc::now(),
         outcome: AttemptOutcome::RateLimited,
         http_status: None,
         duration: Duration::ZERO,
@@ -147,6 +156,15 @@ fn throttled(provider: ProviderId, wait: Duration) -> Attempt {
             "limite local do provedor: próxima vaga em {} s",
             wait.as_secs().max(1)
         )),
+    }
+}
+
+impl std::fmt::Debug for Enricher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enricher")
+            .field("public", &self.public_providers())
+            .field("premium", &self.premium.as_ref().map(|p| p.provider.id()))
+            .finish()
     }
 }
 
@@ -183,9 +201,9 @@ impl Enricher {
                 any_unavailable = true;
                 continue;
             }
-            let started = Instant::now();
+            let (started_at, started) = (Utc::now(), Instant::now());
             let answer = limited.provider.company(cnpj).await;
-            attempts.push(attempt(id, started, &answer));
+            attempts.push(attempt(id, started_at, started, &answer));
             match answer.result {
                 Ok(data) => {
                     return PublicResult {
@@ -226,9 +244,9 @@ impl Enricher {
         if let Err(wait) = limited.permit() {
             return Some((None, throttled(id, wait)));
         }
-        let started = Instant::now();
+        let (started_at, started) = (Utc::now(), Instant::now());
         let answer = limited.provider.contacts(cnpj).await;
-        let logged = attempt(id, started, &answer);
+        let logged = attempt(id, started_at, started, &answer);
         Some((answer.result.ok(), logged))
     }
 }

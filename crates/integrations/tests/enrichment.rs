@@ -167,7 +167,8 @@ async fn cnpj_ws_success_is_normalized() {
 async fn error_statuses_are_classified() {
     let server = MockServer::start().await;
     let provider = brasilapi(&server).await;
-    let cases: Vec<(ResponseTemplate, fn(&ProviderError) -> bool)> = vec![
+    type Expectation = fn(&ProviderError) -> bool;
+    let cases: Vec<(ResponseTemplate, Expectation)> = vec![
         (
             ResponseTemplate::new(404).set_body_json(json!({"message": "CNPJ 19.131.243/0001-97 não encontrado.", "name": "NotFoundError", "type": "not_found"})),
             |e| matches!(e, ProviderError::NotFound(m) if m.contains("não encontrado")),

@@ -149,7 +149,7 @@ pub async fn enrich_lead(
             attempts.extend(result.attempts.iter().map(|a| record(a, false)));
             match result.outcome {
                 PublicOutcome::Found { provider, data } => {
-                    Ok((provider.as_str().to_owned(), data, false))
+                    Ok((provider.as_str().to_owned(), *data, false))
                 }
                 // Err(None): nobody knows the CNPJ; Err(Some(wait)): try again later.
                 PublicOutcome::NotFound => Err(None),

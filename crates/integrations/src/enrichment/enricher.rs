@@ -54,7 +54,7 @@ pub struct Attempt {
 pub enum PublicOutcome {
     Found {
         provider: ProviderId,
-        data: CompanyData,
+        data: Box<CompanyData>,
     },
     /// Every provider that answered said it does not know the CNPJ.
     NotFound,
@@ -207,7 +207,10 @@ impl Enricher {
             match answer.result {
                 Ok(data) => {
                     return PublicResult {
-                        outcome: PublicOutcome::Found { provider: id, data },
+                        outcome: PublicOutcome::Found {
+                            provider: id,
+                            data: Box::new(data),
+                        },
                         attempts,
                     }
                 }

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod csp;
 pub mod csv_export;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod method_not_allowed;

@@ -59,6 +59,7 @@ impl Application {
             ),
             metrics: Arc::new(Metrics::new()?),
             enrichment,
+            events: crate::events::EventHub::start(db.clone()),
             db,
             settings,
         });

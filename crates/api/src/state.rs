@@ -16,4 +16,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Enrichment providers shared with the job runner (one rate limit per process).
     pub enrichment: EnrichmentPolicy,
+    /// This process's LISTEN connection, fanned out to its SSE streams.
+    pub events: crate::events::EventHub,
 }

@@ -10,6 +10,10 @@ use uuid::Uuid;
 
 const ISSUER: &str = "flux";
 const AUDIENCE: &str = "flux-api";
+/// Tickets for `GET /api/v1/events` (browsers' EventSource cannot send headers).
+const STREAM_AUDIENCE: &str = "flux-events";
+/// A ticket only opens a stream; it is useless a minute later.
+pub const STREAM_TICKET_TTL_SECS: i64 = 60;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -26,6 +30,7 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    stream_validation: Validation,
     pub ttl: Duration,
 }
 
@@ -40,12 +45,40 @@ impl JwtKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let mut stream_validation = validation.clone();
+        stream_validation.set_audience(&[STREAM_AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            stream_validation,
             ttl,
         }
+    }
+
+    /// A one-minute ticket to open the events stream as `user_id` in `org_id`.
+    pub fn issue_stream_ticket(
+        &self,
+        user_id: Uuid,
+        org_id: Uuid,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let now = Utc::now().timestamp();
+        let claims = AccessClaims {
+            sub: user_id,
+            org: org_id,
+            iss: ISSUER.into(),
+            aud: STREAM_AUDIENCE.into(),
+            iat: now,
+            exp: now + STREAM_TICKET_TTL_SECS,
+            jti: Uuid::new_v4(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    pub fn verify_stream_ticket(&self, ticket: &str) -> Result<AccessClaims, InvalidToken> {
+        decode::<AccessClaims>(ticket, &self.decoding, &self.stream_validation)
+            .map(|data| data.claims)
+            .map_err(|e| InvalidToken(e.to_string()))
     }
 
     pub fn issue(
@@ -76,6 +109,28 @@ impl JwtKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_tickets_and_access_tokens_are_not_interchangeable() {
+        let keys = JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        );
+        let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
+        let ticket = keys.issue_stream_ticket(user, org).unwrap();
+        let claims = keys.verify_stream_ticket(&ticket).unwrap();
+        assert_eq!((claims.sub, claims.org), (user, org));
+        assert!(claims.exp - claims.iat <= STREAM_TICKET_TTL_SECS);
+        assert!(
+            keys.verify(&ticket).is_err(),
+            "a ticket is not an access token"
+        );
+        let access = keys.issue(user, org).unwrap();
+        assert!(
+            keys.verify_stream_ticket(&access).is_err(),
+            "an access token is not a ticket"
+        );
+    }
 
     #[test]
     fn issued_tokens_verify_and_tampering_fails() {

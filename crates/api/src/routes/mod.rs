@@ -2,6 +2,7 @@
 //! the server and the OpenAPI generator share exactly the same surface.
 
 pub mod auth;
+pub mod events;
 pub mod invitations;
 pub mod lead_imports;
 pub mod leads;
@@ -21,7 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(members::configure)
             .configure(invitations::configure)
             .configure(lead_imports::configure)
-            .configure(leads::configure),
+            .configure(leads::configure)
+            .configure(events::configure),
     );
 }
 

@@ -63,6 +63,28 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
 }
 
+impl TestApp {
+    /// Another server process over the same database (scale-out).
+    pub async fn second_instance(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.addr = "127.0.0.1:0".parse().unwrap();
+        let app = Application::build(
+            settings.clone(),
+            self.db.clone(),
+            b"test-secret-test-secret-test-secret!",
+        )
+        .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            db: self.db.clone(),
+            client: self.client.clone(),
+            settings,
+        }
+    }
+}
+
 /// A signed-in user: the signup/login response plus convenient accessors.
 pub struct Session {
     pub auth: AuthResponse,

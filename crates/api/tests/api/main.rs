@@ -5,6 +5,7 @@
 mod auth;
 mod enrichment;
 mod errors;
+mod events;
 mod helpers;
 mod idempotency;
 mod invitations;

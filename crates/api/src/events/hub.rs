@@ -1,0 +1,87 @@
+//! One LISTEN connection per server process, fanned out to every open SSE stream of
+//! that process. Events are published by any process (API or worker) with
+//! `pg_notify`, so every instance sees every organization's events and each stream
+//! keeps only its own organization's.
+
+use std::{sync::Arc, time::Duration};
+
+use flux_persistence::{events::CHANNEL, Db};
+use serde::Deserialize;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// Buffered notifications per process; a stream that falls further behind reloads
+/// what it missed from the `events` table.
+const CAPACITY: usize = 1024;
+
+/// A notification as published by `flux_persistence::events::publish`. `kind` and
+/// `data` are absent when the event was too large to inline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Notice {
+    pub id: i64,
+    pub org_id: Uuid,
+    pub kind: Option<String>,
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Clone)]
+pub struct EventHub {
+    sender: broadcast::Sender<Arc<Notice>>,
+}
+
+impl EventHub {
+    /// Starts listening in the background (reconnecting with backoff when the
+    /// database connection drops).
+    pub fn start(db: Db) -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        let hub = Self { sender };
+        let forward = hub.sender.clone();
+        tokio::spawn(async move { listen(db, forward).await });
+        hub
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notice>> {
+        self.sender.subscribe()
+    }
+}
+
+async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>) {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match sqlx::postgres::PgListener::connect_with(db.pool()).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    tracing::info!(channel = CHANNEL, "listening for events");
+                    delay = Duration::from_millis(200);
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(notification)) => {
+                                match serde_json::from_str::<Notice>(notification.payload()) {
+                                    // No receivers is fine: nobody is streaming right now.
+                                    Ok(notice) => drop(sender.send(Arc::new(notice))),
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "unreadable event notification")
+                                    }
+                                }
+                            }
+                            // The connection dropped; notifications meanwhile are lost to
+                            // live streams (they are still in the table for replays).
+                            Ok(None) => {
+                                tracing::warn!("event listener connection lost; reconnecting");
+                                break;
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener failed; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
+            },
+            Err(e) => tracing::warn!(error = %e, "cannot open the event listener connection"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}

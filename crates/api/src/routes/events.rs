@@ -1,0 +1,139 @@
+//! `/api/v1/events`: the organization's live events as Server-Sent Events.
+
+use actix_web::{
+    get,
+    http::header::{self, CacheControl, CacheDirective, ContentEncoding},
+    post, web, HttpRequest, HttpResponse,
+};
+use flux_domain::{OrgId, TenantCtx, UserId};
+use flux_dto::ErrorBody;
+use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    auth::jwt::STREAM_TICKET_TTL_SECS,
+    error::{ApiError, ApiResult},
+    events::stream::sse,
+    extract::{auth::authenticate, auth::bearer_token, Authenticated},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_ticket).service(stream_events);
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StreamTicket {
+    /// Pass as `?ticket=` to `GET /api/v1/events` within `expires_in` seconds.
+    pub ticket: String,
+    pub expires_in: i64,
+}
+
+/// A one-minute ticket to open the events stream from a browser `EventSource`
+/// (which cannot send an `Authorization` header). API clients can skip it and send
+/// their bearer token to `GET /api/v1/events` directly.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Ticket issued", body = StreamTicket),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    )
+)]
+#[post("/events/ticket")]
+async fn create_ticket(state: web::Data<AppState>, auth: Authenticated) -> ApiResult<HttpResponse> {
+    let ctx = auth.ctx();
+    let ticket = state
+        .jwt
+        .issue_stream_ticket(ctx.user_id().uuid(), ctx.org_id().uuid())
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(HttpResponse::Created().json(StreamTicket {
+        ticket,
+        expires_in: STREAM_TICKET_TTL_SECS,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StreamQuery {
+    /// A ticket from `POST /api/v1/events/ticket` (instead of the `Authorization` header).
+    ticket: Option<String>,
+    /// Resume after this event id (same as the `Last-Event-ID` header, which wins).
+    last_event_id: Option<i64>,
+}
+
+async fn stream_ctx(
+    state: &AppState,
+    req: &HttpRequest,
+    ticket: Option<&str>,
+) -> ApiResult<TenantCtx> {
+    if let Some(token) = bearer_token(req) {
+        return authenticate(state, Some(&token)).await;
+    }
+    let ticket = ticket.ok_or_else(|| ApiError::Unauthorized("Autenticação necessária".into()))?;
+    let claims = state
+        .jwt
+        .verify_stream_ticket(ticket)
+        .map_err(|_| ApiError::Unauthorized("Ticket inválido ou expirado".into()))?;
+    let mut conn = state.db.acquire().await?;
+    let role = flux_persistence::members::active_role(&mut conn, claims.org, claims.sub)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
+        })?;
+    Ok(TenantCtx::new(
+        OrgId::new(claims.org),
+        UserId::new(claims.sub),
+        role,
+    ))
+}
+
+/// The organization's live events (`text/event-stream`). Each event has an `id`, an
+/// `event` kind and JSON `data`: `import.created`, `import.progress`,
+/// `import.completed`, `import.failed` (data: the import's counters and status),
+/// `lead.enrichment_started`, `lead.enriched`, `lead.not_found`,
+/// `lead.enrichment_failed` (data: `lead_id` and details). Reconnect with the
+/// `Last-Event-ID` header (or `?last_event_id=`) to receive what was missed (up to 500
+/// events of the last 24 h). A `: ping` comment is sent every 15 s.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer_auth" = []), ()),
+    params(
+        StreamQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "Id of the last event received"),
+    ),
+    responses(
+        (status = 200, description = "Event stream", content_type = "text/event-stream", body = String),
+        (status = 401, description = "No valid bearer token or ticket", body = ErrorBody),
+        (status = 422, description = "Malformed `last_event_id`", body = ErrorBody),
+    )
+)]
+#[get("/events")]
+async fn stream_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<StreamQuery>,
+) -> ApiResult<HttpResponse> {
+    let ctx = stream_ctx(&state, &req, query.ticket.as_deref()).await?;
+    let last_event_id = match req.headers().get("last-event-id") {
+        Some(raw) => Some(
+            raw.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .ok_or_else(|| ApiError::field("Last-Event-ID", "deve ser um número inteiro"))?,
+        ),
+        None => query.last_event_id,
+    };
+    // Subscribe before the replay is read so nothing published in between is lost.
+    let receiver = state.events.subscribe();
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(CacheControl(vec![
+            CacheDirective::NoCache,
+            CacheDirective::NoTransform,
+        ]))
+        // Never buffered by the compression middleware or a proxy.
+        .insert_header(ContentEncoding::Identity)
+        .insert_header((header::HeaderName::from_static("x-accel-buffering"), "no"))
+        .streaming(sse(state.db.clone(), ctx, receiver, last_event_id)))
+}

@@ -193,26 +193,9 @@ fn from_json<T: serde::de::DeserializeOwned>(v: &Option<serde_json::Value>) -> O
 pub fn lead(
     l: &flux_persistence::leads::LeadRecord,
 ) -> Result<flux_dto::leads::LeadDto, crate::error::ApiError> {
-    use flux_dto::leads::{EnrichmentStatus as E, LeadStatus as S};
-    let status = match l.status.as_str() {
-        "new" => S::New,
-        "contacted" => S::Contacted,
-        "qualified" => S::Qualified,
-        "unqualified" => S::Unqualified,
-        other => return Err(decode_error("lead status", other)),
-    };
-    let enrichment_status = match l.enrichment_status.as_str() {
-        "pending" => E::Pending,
-        "enriching" => E::Enriching,
-        "enriched" => E::Enriched,
-        "enrichment_failed" => E::EnrichmentFailed,
-        "not_found" => E::NotFound,
-        other => return Err(decode_error("enrichment status", other)),
-    };
-    let cnpj_formatted = flux_domain::Cnpj::parse(&l.cnpj)
-        .map(|c| c.formatted())
-        .unwrap_or_else(|_| l.cnpj.clone());
-    // JSON columns are written by this program from the same shapes.
+    let status = lead_status(&l.status)?;
+    let enrichment_status = enrichment_status(&l.enrichment_status)?;
+    let cnpj_formatted = formatted_cnpj(&l.cnpj);
     Ok(flux_dto::leads::LeadDto {
         id: l.id,
         cnpj: l.cnpj.clone(),
@@ -268,5 +251,75 @@ pub fn enrichment_attempt(
         error_message: a.error_message.clone(),
         duration_ms: a.duration_ms,
         created_at: a.created_at,
+    })
+}
+
+fn lead_status(raw: &str) -> Result<flux_dto::leads::LeadStatus, crate::error::ApiError> {
+    use flux_dto::leads::LeadStatus as S;
+    Ok(match raw {
+        "new" => S::New,
+        "contacted" => S::Contacted,
+        "qualified" => S::Qualified,
+        "unqualified" => S::Unqualified,
+        other => return Err(decode_error("lead status", other)),
+    })
+}
+
+fn enrichment_status(
+    raw: &str,
+) -> Result<flux_dto::leads::EnrichmentStatus, crate::error::ApiError> {
+    use flux_dto::leads::EnrichmentStatus as E;
+    Ok(match raw {
+        "pending" => E::Pending,
+        "enriching" => E::Enriching,
+        "enriched" => E::Enriched,
+        "enrichment_failed" => E::EnrichmentFailed,
+        "not_found" => E::NotFound,
+        other => return Err(decode_error("enrichment status", other)),
+    })
+}
+
+pub fn lead_status_str(status: flux_dto::leads::LeadStatus) -> &'static str {
+    use flux_dto::leads::LeadStatus as S;
+    match status {
+        S::New => "new",
+        S::Contacted => "contacted",
+        S::Qualified => "qualified",
+        S::Unqualified => "unqualified",
+    }
+}
+
+fn formatted_cnpj(raw: &str) -> String {
+    flux_domain::Cnpj::parse(raw)
+        .map(|c| c.formatted())
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
+pub fn lead_list_item(
+    l: &flux_persistence::lead_search::LeadListRow,
+) -> Result<flux_dto::leads::LeadListItem, crate::error::ApiError> {
+    Ok(flux_dto::leads::LeadListItem {
+        id: l.id,
+        cnpj: l.cnpj.clone(),
+        cnpj_formatted: formatted_cnpj(&l.cnpj),
+        status: lead_status(&l.status)?,
+        enrichment_status: enrichment_status(&l.enrichment_status)?,
+        razao_social: l.razao_social.clone(),
+        nome_fantasia: l.nome_fantasia.clone(),
+        porte: l.porte.clone(),
+        cnae: l.cnae.clone(),
+        uf: l.uf.clone(),
+        cidade: l.cidade.clone(),
+        situacao_cadastral: l.situacao_cadastral.clone(),
+        email: l.email.clone(),
+        telefone: l.telefone.clone(),
+        contact_name: l.contact_name.clone(),
+        owner_id: l.owner_id,
+        do_not_contact: l.do_not_contact,
+        import_id: l.import_id,
+        enriched_at: l.enriched_at,
+        archived_at: l.archived_at,
+        created_at: l.created_at,
+        updated_at: l.updated_at,
     })
 }

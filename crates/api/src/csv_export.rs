@@ -11,9 +11,19 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// The start of a file: with the BOM.
     pub fn excel_pt_br() -> Self {
         let mut buffer = Vec::with_capacity(64 * 1024);
         buffer.extend_from_slice(b"\xEF\xBB\xBF");
+        Self::into(buffer)
+    }
+
+    /// A later chunk of a streamed file: same dialect, no BOM.
+    pub fn plain() -> Self {
+        Self::into(Vec::with_capacity(64 * 1024))
+    }
+
+    fn into(buffer: Vec<u8>) -> Self {
         Self {
             inner: csv::WriterBuilder::new()
                 .delimiter(b';')
@@ -25,6 +35,11 @@ impl Writer {
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
         let record: Vec<String> = cells.into_iter().map(neutralize).collect();
         // Writing into a Vec cannot fail.
+        let _ = self.inner.write_record(&record);
+    }
+
+    pub fn row_owned(&mut self, cells: Vec<String>) {
+        let record: Vec<String> = cells.iter().map(|c| neutralize(c)).collect();
         let _ = self.inner.write_record(&record);
     }
 

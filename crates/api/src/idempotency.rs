@@ -29,7 +29,11 @@ use crate::{
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// POST routes that create things and honour `Idempotency-Key` (exact paths).
-pub const ROUTES: &[&str] = &["/api/v1/invitations", "/api/v1/lead-imports"];
+pub const ROUTES: &[&str] = &[
+    "/api/v1/invitations",
+    "/api/v1/lead-imports",
+    "/api/v1/leads",
+];
 /// Routes whose body is an upload rather than JSON, so a larger body limit applies.
 const UPLOAD_ROUTES: &[&str] = &["/api/v1/lead-imports"];
 /// Room for the multipart envelope around an upload of the maximum size.

@@ -10,6 +10,7 @@ pub mod permissions;
 pub mod person;
 pub mod phone;
 pub mod tenant;
+pub mod text;
 
 pub use cnpj::{Cnpj, CnpjError};
 pub use email::{Email, EmailError};

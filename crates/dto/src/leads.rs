@@ -279,3 +279,154 @@ pub struct EnrichmentAttemptDto {
 pub struct EnrichmentAttemptList {
     pub items: Vec<EnrichmentAttemptDto>,
 }
+
+/// A row of the leads table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadListItem {
+    pub id: Uuid,
+    pub cnpj: String,
+    pub cnpj_formatted: String,
+    pub status: LeadStatus,
+    pub enrichment_status: EnrichmentStatus,
+    pub razao_social: Option<String>,
+    pub nome_fantasia: Option<String>,
+    pub porte: Option<String>,
+    pub cnae: Option<String>,
+    pub uf: Option<String>,
+    pub cidade: Option<String>,
+    pub situacao_cadastral: Option<String>,
+    pub email: Option<String>,
+    pub telefone: Option<String>,
+    pub contact_name: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub do_not_contact: bool,
+    pub import_id: Option<Uuid>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadList {
+    pub items: Vec<LeadListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Add one company by CNPJ; it is queued for enrichment at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeadRequest {
+    /// Masked or bare, numeric or alphanumeric.
+    pub cnpj: String,
+    #[serde(default)]
+    pub razao_social: Option<String>,
+    #[serde(default)]
+    pub nome_fantasia: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub telefone: Option<String>,
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Defaults to the caller.
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+}
+
+/// `Some(None)` (JSON `null`) clears a field; an absent field is left alone.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// Change a lead. Absent fields are kept; `null` clears a clearable field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLeadRequest {
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub razao_social: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub nome_fantasia: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub telefone: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub contact_name: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<LeadStatus>,
+    /// An active member of the organization, or `null` for nobody.
+    #[serde(
+        default,
+        deserialize_with = "double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
+    pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub do_not_contact: Option<bool>,
+}
+
+/// Leads to act on (1 to 1000 ids; ids of other organizations or deleted leads are
+/// ignored and not counted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkLeadIds {
+    pub lead_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkAssignRequest {
+    pub lead_ids: Vec<Uuid>,
+    /// An active member, or `null` to leave the leads without owner.
+    pub owner_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkResult {
+    /// Leads that changed.
+    pub affected: i64,
+}

@@ -170,8 +170,7 @@ impl ColumnMapping {
 /// `Razão Social ` → `razao_social`, `E-mail` → `e_mail`, `CNPJ/CPF` → `cnpj_cpf`.
 pub fn normalize_header(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for c in raw.trim().chars().flat_map(char::to_lowercase) {
-        let folded = fold(c);
+    for folded in flux_domain::text::fold_accents(raw.trim()).chars() {
         if folded.is_ascii_alphanumeric() {
             out.push(folded);
         } else if !out.ends_with('_') {
@@ -179,20 +178,6 @@ pub fn normalize_header(raw: &str) -> String {
         }
     }
     out.trim_matches('_').to_owned()
-}
-
-fn fold(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'ç' => 'c',
-        'ñ' => 'n',
-        'º' | 'ª' => '_',
-        other => other,
-    }
 }
 
 #[cfg(test)]

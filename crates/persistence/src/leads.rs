@@ -341,3 +341,120 @@ pub async fn cache_registry(
     .await?;
     Ok(())
 }
+
+/// Fields a member may change. `None` leaves a field alone; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct LeadPatch {
+    pub razao_social: Option<Option<String>>,
+    pub nome_fantasia: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub telefone: Option<Option<String>>,
+    pub contact_name: Option<Option<String>>,
+    pub status: Option<String>,
+    pub owner_id: Option<Option<Uuid>>,
+    pub do_not_contact: Option<bool>,
+}
+
+impl LeadPatch {
+    pub fn is_empty(&self) -> bool {
+        self.razao_social.is_none()
+            && self.nome_fantasia.is_none()
+            && self.email.is_none()
+            && self.telefone.is_none()
+            && self.contact_name.is_none()
+            && self.status.is_none()
+            && self.owner_id.is_none()
+            && self.do_not_contact.is_none()
+    }
+}
+
+/// Applies `patch`; `false` when there is no such live lead.
+pub async fn update(tx: &mut TenantTx, id: Uuid, patch: &LeadPatch) -> RepoResult<bool> {
+    if patch.is_empty() {
+        return Ok(get(tx, id).await?.is_some());
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("UPDATE leads SET ");
+    {
+        let mut set = q.separated(", ");
+        let text_fields = [
+            ("razao_social", &patch.razao_social),
+            ("nome_fantasia", &patch.nome_fantasia),
+            ("email", &patch.email),
+            ("telefone", &patch.telefone),
+            ("contact_name", &patch.contact_name),
+        ];
+        for (column, value) in text_fields {
+            if let Some(value) = value {
+                set.push(format!("{column} = "))
+                    .push_bind_unseparated(value.clone());
+            }
+        }
+        if let Some(status) = &patch.status {
+            set.push("status = ")
+                .push_bind_unseparated(status.clone())
+                .push_unseparated("::lead_status");
+        }
+        if let Some(owner) = patch.owner_id {
+            set.push("owner_id = ").push_bind_unseparated(owner);
+        }
+        if let Some(flag) = patch.do_not_contact {
+            set.push("do_not_contact = ").push_bind_unseparated(flag);
+        }
+    }
+    q.push(" WHERE id = ")
+        .push_bind(id)
+        .push(" AND deleted_at IS NULL");
+    Ok(q.build().execute(tx.conn()).await?.rows_affected() == 1)
+}
+
+/// Archives (or unarchives) the live leads among `ids`; returns how many changed.
+pub async fn set_archived(
+    tx: &mut TenantTx,
+    ids: &[Uuid],
+    archived: bool,
+    now: DateTime<Utc>,
+) -> RepoResult<u64> {
+    let done = if archived {
+        sqlx::query!(
+            "UPDATE leads SET archived_at = $2 WHERE id = ANY($1) AND deleted_at IS NULL AND archived_at IS NULL",
+            ids,
+            now
+        )
+        .execute(tx.conn())
+        .await?
+    } else {
+        sqlx::query!(
+            "UPDATE leads SET archived_at = NULL WHERE id = ANY($1) AND deleted_at IS NULL AND archived_at IS NOT NULL",
+            ids
+        )
+        .execute(tx.conn())
+        .await?
+    };
+    Ok(done.rows_affected())
+}
+
+/// Gives the live leads among `ids` to `owner` (or nobody); returns how many changed.
+pub async fn assign(tx: &mut TenantTx, ids: &[Uuid], owner: Option<Uuid>) -> RepoResult<u64> {
+    Ok(sqlx::query!(
+        "UPDATE leads SET owner_id = $2 WHERE id = ANY($1) AND deleted_at IS NULL
+         AND owner_id IS DISTINCT FROM $2",
+        ids,
+        owner
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
+}
+
+/// Soft delete: the lead disappears everywhere and its CNPJ may be imported again.
+pub async fn soft_delete(tx: &mut TenantTx, id: Uuid, now: DateTime<Utc>) -> RepoResult<bool> {
+    Ok(sqlx::query!(
+        "UPDATE leads SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+        id,
+        now
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
 pub mod lead_imports;
+pub mod lead_search;
 pub mod leads;
 pub mod members;
 pub mod organizations;

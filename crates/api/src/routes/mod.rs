@@ -5,6 +5,7 @@ pub mod auth;
 pub mod events;
 pub mod invitations;
 pub mod lead_imports;
+pub mod lead_query;
 pub mod leads;
 pub mod me;
 pub mod members;

@@ -1,0 +1,250 @@
+//! Query parameters of `GET /leads` and `GET /leads/export`, validated into a
+//! repository filter (422 naming the parameter when one is malformed).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use flux_domain::text::fold_accents;
+use flux_persistence::lead_search::{ArchivedFilter, LeadFilter, OwnerFilter, Sort, SortKey};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LeadQuery {
+    /// Search razão social, nome fantasia (accent-insensitive, word prefixes) and CNPJ
+    /// (prefix, with or without mask).
+    q: Option<String>,
+    /// Comma-separated: `new`, `contacted`, `qualified`, `unqualified`.
+    status: Option<String>,
+    /// Comma-separated: `pending`, `enriching`, `enriched`, `enrichment_failed`, `not_found`.
+    enrichment_status: Option<String>,
+    /// Comma-separated: `ME`, `EPP`, `DEMAIS`.
+    porte: Option<String>,
+    /// Comma-separated CNAE codes or prefixes (digits): `4711302`, `47`.
+    cnae: Option<String>,
+    /// Comma-separated states: `SP,RJ`.
+    uf: Option<String>,
+    /// City name (case and accents ignored).
+    city: Option<String>,
+    import_id: Option<uuid::Uuid>,
+    /// A member's user id, or `none` for leads without owner.
+    owner_id: Option<String>,
+    /// Created at or after: RFC 3339 date-time or `YYYY-MM-DD` (UTC midnight).
+    created_from: Option<String>,
+    /// Created before: RFC 3339 date-time or `YYYY-MM-DD` (the whole day included).
+    created_to: Option<String>,
+    /// `active` (default), `archived` or `all`.
+    archived: Option<String>,
+    do_not_contact: Option<bool>,
+    /// `created_at`, `updated_at`, `razao_social`, `enriched_at` or `relevance`;
+    /// prefix `-` for descending. Default `-created_at` (`-relevance` with `q`).
+    sort: Option<String>,
+}
+
+fn list(
+    field: &str,
+    raw: &Option<String>,
+    allowed: &[&str],
+    upper: bool,
+) -> Result<Vec<String>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|v| {
+            if upper {
+                v.trim().to_uppercase()
+            } else {
+                v.trim().to_lowercase()
+            }
+        })
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            if allowed.is_empty() || allowed.contains(&v.as_str()) {
+                Ok(v)
+            } else {
+                Err(ApiError::field(
+                    field,
+                    format!("valor desconhecido {v:?}; use {}", allowed.join(", ")),
+                ))
+            }
+        })
+        .collect()
+}
+
+fn instant(
+    field: &str,
+    raw: &Option<String>,
+    end_of_day: bool,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(raw) = raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some(at.with_timezone(&Utc)));
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| ApiError::field(field, "use uma data AAAA-MM-DD ou data-hora RFC 3339"))?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
+}
+
+/// `("constru:* & sao:*", Some("1122233"))` from what a user types.
+pub(crate) fn search_terms(q: &str) -> (Option<String>, Option<String>) {
+    let compact: String = q
+        .chars()
+        .filter(|c| !matches!(c, '.' | '/' | '-' | ' '))
+        .collect();
+    let cnpj_prefix = (compact.len() >= 3
+        && compact.len() <= 14
+        && compact.chars().all(|c| c.is_ascii_alphanumeric())
+        && compact.chars().any(|c| c.is_ascii_digit()))
+    .then(|| compact.to_uppercase());
+    let words: Vec<String> = fold_accents(q)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("{w}:*"))
+        .collect();
+    let tsquery = (!words.is_empty()).then(|| words.join(" & "));
+    (tsquery, cnpj_prefix)
+}
+
+impl LeadQuery {
+    pub(crate) fn filter(&self) -> Result<(LeadFilter, Sort), ApiError> {
+        let mut filter = LeadFilter {
+            statuses: list(
+                "status",
+                &self.status,
+                &["new", "contacted", "qualified", "unqualified"],
+                false,
+            )?,
+            enrichment_statuses: list(
+                "enrichment_status",
+                &self.enrichment_status,
+                &[
+                    "pending",
+                    "enriching",
+                    "enriched",
+                    "enrichment_failed",
+                    "not_found",
+                ],
+                false,
+            )?,
+            portes: list("porte", &self.porte, &["ME", "EPP", "DEMAIS"], true)?,
+            cnaes: list("cnae", &self.cnae, &[], false)?,
+            ufs: list("uf", &self.uf, &[], true)?,
+            city: self
+                .city
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+            import_id: self.import_id,
+            created_from: instant("created_from", &self.created_from, false)?,
+            created_to: instant("created_to", &self.created_to, true)?,
+            do_not_contact: self.do_not_contact,
+            ..LeadFilter::default()
+        };
+        if filter
+            .cnaes
+            .iter()
+            .any(|c| c.is_empty() || c.len() > 7 || !c.chars().all(|d| d.is_ascii_digit()))
+        {
+            return Err(ApiError::field("cnae", "use códigos CNAE de até 7 dígitos"));
+        }
+        if filter
+            .ufs
+            .iter()
+            .any(|u| u.len() != 2 || !u.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            return Err(ApiError::field("uf", "use siglas de 2 letras (SP, RJ…)"));
+        }
+        filter.owner = match self.owner_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("none") => Some(OwnerFilter::Unassigned),
+            Some(raw) => Some(OwnerFilter::Is(raw.parse().map_err(|_| {
+                ApiError::field("owner_id", "use o id de um membro ou `none`")
+            })?)),
+        };
+        filter.archived = match self.archived.as_deref().map(str::trim) {
+            None | Some("") | Some("active") => ArchivedFilter::Active,
+            Some("archived") => ArchivedFilter::Archived,
+            Some("all") => ArchivedFilter::All,
+            Some(_) => return Err(ApiError::field("archived", "use active, archived ou all")),
+        };
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            if q.chars().count() > 200 {
+                return Err(ApiError::field("q", "a busca aceita até 200 caracteres"));
+            }
+            let (tsquery, cnpj_prefix) = search_terms(q);
+            if tsquery.is_none() && cnpj_prefix.is_none() {
+                return Err(ApiError::field("q", "digite letras ou números para buscar"));
+            }
+            filter.tsquery = tsquery;
+            filter.cnpj_prefix = cnpj_prefix;
+        }
+        let default_key = if filter.tsquery.is_some() {
+            "-relevance"
+        } else {
+            "-created_at"
+        };
+        let raw_sort = self
+            .sort
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(default_key);
+        let (descending, key) = match raw_sort.strip_prefix('-') {
+            Some(key) => (true, key),
+            None => (false, raw_sort),
+        };
+        let key = match key {
+            "created_at" => SortKey::CreatedAt,
+            "updated_at" => SortKey::UpdatedAt,
+            "razao_social" => SortKey::RazaoSocial,
+            "enriched_at" => SortKey::EnrichedAt,
+            "relevance" => SortKey::Relevance,
+            _ => {
+                return Err(ApiError::field(
+                    "sort",
+                    "use created_at, updated_at, razao_social, enriched_at ou relevance (prefixo - para decrescente)",
+                ))
+            }
+        };
+        Ok((filter, Sort { key, descending }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn search_terms_fold_accents_prefix_words_and_spot_cnpjs() {
+        assert_eq!(
+            search_terms("Construtora São"),
+            (Some("construtora:* & sao:*".into()), None)
+        );
+        assert_eq!(
+            search_terms("11.222.333/0001"),
+            (
+                Some("11:* & 222:* & 333:* & 0001:*".into()),
+                Some("112223330001".into())
+            )
+        );
+        assert_eq!(
+            search_terms("12abc"),
+            (Some("12abc:*".into()), Some("12ABC".into()))
+        );
+        assert_eq!(search_terms("!!!"), (None, None));
+        assert_eq!(
+            search_terms("a'b & c|d"),
+            (Some("a:* & b:* & c:* & d:*".into()), None)
+        );
+    }
+}

@@ -28,6 +28,17 @@ impl ApiError {
         })
     }
 
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError(ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::NotFound,
+                message: message.into(),
+                details: None,
+                request_id: None,
+            },
+        })
+    }
+
     pub fn message(&self) -> &str {
         &self.0.error.message
     }
@@ -200,4 +211,73 @@ pub async fn logout() {
     )
     .await;
     set_access_token(None);
+}
+
+/// Uploads `file` as the multipart field `file` (CSV imports).
+pub async fn upload<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Result<T, ApiError> {
+    let form = web_sys::FormData::new().map_err(|_| ApiError::network("FormData indisponível"))?;
+    form.append_with_blob_and_filename("file", file, &file.name())
+        .map_err(|_| ApiError::network("não foi possível ler o arquivo"))?;
+    let send_form = |form: &web_sys::FormData| {
+        let mut builder = RequestBuilder::new(path)
+            .method(Method::POST)
+            .header(SESSION_MODE_HEADER, SESSION_MODE_COOKIE)
+            .header("Accept", "application/json");
+        if let Some(token) = access_token() {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        builder.body(form.clone())
+    };
+    let request = send_form(&form).map_err(|e| ApiError::network(e.to_string()))?;
+    let mut res = request.send().await.map_err(|_| {
+        ApiError::network("Não foi possível enviar o arquivo. Verifique sua conexão.")
+    })?;
+    if res.status() == 401 && access_token().is_some() && refresh_once().await {
+        let retry = send_form(&form).map_err(|e| ApiError::network(e.to_string()))?;
+        res = retry.send().await.map_err(|_| {
+            ApiError::network("Não foi possível enviar o arquivo. Verifique sua conexão.")
+        })?;
+    }
+    decode(res).await
+}
+
+/// Downloads an authenticated file (CSV exports) and hands it to the browser.
+pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
+    let mut res = send::<()>(Method::GET, path, None).await?;
+    if res.status() == 401 && access_token().is_some() && refresh_once().await {
+        res = send::<()>(Method::GET, path, None).await?;
+    }
+    if !res.ok() {
+        return decode::<()>(res).await;
+    }
+    let bytes = res
+        .binary()
+        .await
+        .map_err(|e| ApiError::network(e.to_string()))?;
+    save_bytes(&bytes, file_name, "text/csv").map_err(ApiError::network)
+}
+
+fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| "não foi possível montar o arquivo".to_owned())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "não foi possível montar o arquivo".to_owned())?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("sem documento")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "sem documento".to_owned())?
+        .dyn_into()
+        .map_err(|_| "sem documento".to_owned())?;
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod api;
 mod components;
+mod live;
 mod pages;
 mod session;
 mod texts;
@@ -19,7 +20,8 @@ use crate::{
     components::layout::AuthenticatedLayout,
     pages::{
         accept_invite::AcceptInvitePage, dashboard::DashboardPage,
-        forgot_password::ForgotPasswordPage, login::LoginPage, not_built::NotBuiltPage,
+        forgot_password::ForgotPasswordPage, lead_import::LeadImportPage,
+        lead_profile::LeadProfilePage, leads::LeadsPage, login::LoginPage, not_built::NotBuiltPage,
         reset_password::ResetPasswordPage, signup::SignupPage, users::UsersPage,
     },
     session::Session,
@@ -41,6 +43,9 @@ fn console_error_panic_hook_lite() {
 fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
+    let live = live::Live::new();
+    provide_context(live);
+    live.run(move || session.me.with_untracked(Option::is_some));
     // A revoked or expired session sends the user back to the login page.
     api::on_session_lost(move || session.me.set(None));
     spawn_local(async move {
@@ -59,9 +64,9 @@ fn App() -> impl IntoView {
                 <Route path=path!("/convite") view=AcceptInvitePage/>
                 <ParentRoute path=path!("") view=AuthenticatedLayout>
                     <Route path=path!("") view=DashboardPage/>
-                    <Route path=path!("/leads") view=|| view! {
-                        <NotBuiltPage title=texts::NAV_LEADS description="Importe empresas por CNPJ, enriqueça e trabalhe seus leads."/>
-                    }/>
+                    <Route path=path!("/leads") view=LeadsPage/>
+                    <Route path=path!("/leads/importar") view=LeadImportPage/>
+                    <Route path=path!("/leads/:id") view=LeadProfilePage/>
                     <Route path=path!("/cadencias") view=|| view! {
                         <NotBuiltPage title=texts::NAV_CADENCES description="Sequências de e-mail e WhatsApp com envio automático."/>
                     }/>

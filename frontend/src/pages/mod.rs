@@ -3,6 +3,9 @@
 pub mod accept_invite;
 pub mod dashboard;
 pub mod forgot_password;
+pub mod lead_import;
+pub mod lead_profile;
+pub mod leads;
 pub mod login;
 pub mod not_built;
 pub mod reset_password;

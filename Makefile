@@ -9,12 +9,13 @@ export SQLX_OFFLINE := true
 
 WASM := wasm32-unknown-unknown
 
-.PHONY: help run build spa tools tools-e2e test lint wasm-check sqlx-db sqlx-prepare sqlx-check test-rust e2e contract sdk openapi db-start db-stop clean
+.PHONY: help run build bench spa tools tools-e2e test lint wasm-check sqlx-db sqlx-prepare sqlx-check test-rust e2e contract sdk openapi db-start db-stop clean
 
 help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
 	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract, generated SDK"
 	@echo "make openapi  regenerate openapi/openapi.json"
+	@echo "make bench  measure import and lead-list performance into docs/benchmarks.md (BENCH=import|list)"
 	@echo "make sqlx-prepare  regenerate .sqlx/ after changing a query or a migration"
 
 tools:
@@ -91,6 +92,14 @@ sdk: db-start
 test: tools lint sqlx-check wasm-check test-rust e2e contract sdk
 	@scripts/test-db.sh stop
 	@scripts/summarize-tests.sh
+
+# Performance figures of the issues (docs/benchmarks.md), on a dedicated durable cluster.
+BENCH_PG = FLUX_TEST_PG_DIR=/tmp/flux-bench-pg FLUX_TEST_PG_PORT=54330 FLUX_TEST_PG_DURABLE=1
+bench: tools
+	cargo build --release -p flux-bench
+	@$(BENCH_PG) scripts/test-db.sh start >/dev/null
+	FLUX_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:54330/postgres ./target/release/flux-bench $(or $(BENCH),all); \
+	  status=$$?; $(BENCH_PG) scripts/test-db.sh stop; exit $$status
 
 clean:
 	cargo clean

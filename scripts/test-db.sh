@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL cluster for tests (fsync off, loopback only).
+# Throwaway PostgreSQL cluster for tests (fsync off, loopback only). Benchmarks set
+# FLUX_TEST_PG_DURABLE=1 for production-like durability and memory settings.
 #   scripts/test-db.sh start   -> prints DATABASE_URL
 #   scripts/test-db.sh stop
 set -euo pipefail
@@ -19,9 +20,14 @@ case "${1:-start}" in
       [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
       as_pg "$BIN/initdb" -D "$DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
     fi
+    if [ "${FLUX_TEST_PG_DURABLE:-0}" = 1 ]; then
+      SETTINGS="-c shared_buffers=1GB -c effective_cache_size=8GB -c work_mem=16MB -c max_connections=400"
+    else
+      SETTINGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
+    fi
     if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
       as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 60 \
-        -o "-k $DIR -p $PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+        -o "-k $DIR -p $PORT -c listen_addresses=127.0.0.1 $SETTINGS" \
         start >/dev/null
     fi
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"

@@ -146,6 +146,16 @@ impl TenantTx {
         &self.ctx
     }
 
+    /// Plans every statement of this transaction for its actual parameters and the
+    /// table's current size. Bulk work on a fast-growing table needs it: a cached
+    /// generic plan made while the table was nearly empty keeps scanning it whole.
+    pub async fn use_custom_plans(&mut self) -> RepoResult<()> {
+        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn commit(self) -> RepoResult<()> {
         self.tx.commit().await.map_err(RepoError::from)
     }

@@ -295,4 +295,7 @@ pub mod kinds {
     pub const IMPORT_LEADS: &str = "leads.import";
     /// Payload `{"lead_id": uuid}`: fetches company data from the providers.
     pub const ENRICH_LEAD: &str = "leads.enrich";
+    /// Payload `{"import_id": uuid}`: queues `leads.enrich` for every pending lead an
+    /// import created, in one statement, once the import has finished.
+    pub const ENRICH_IMPORT: &str = "leads.enrich_import";
 }

@@ -244,3 +244,23 @@ pub async fn export_page(
         .push_bind(limit);
     Ok(q.build_query_as().fetch_all(tx.conn()).await?)
 }
+
+/// The SQL texts `search` runs for `filter` (placeholders `$1…` in bind order), for
+/// benchmarks that replay the endpoint's own statements with pgbench.
+pub fn search_statements(
+    filter: &LeadFilter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> (String, String) {
+    let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {LIST_COLUMNS} FROM leads"));
+    push_filters(&mut q, filter);
+    push_order(&mut q, filter, sort);
+    q.push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM leads");
+    push_filters(&mut count, filter);
+    (q.sql().to_owned(), count.sql().to_owned())
+}

@@ -458,3 +458,31 @@ pub async fn soft_delete(tx: &mut TenantTx, id: Uuid, now: DateTime<Utc>) -> Rep
     .rows_affected()
         == 1)
 }
+
+/// Queues one `leads.enrich` job per pending lead of an import (skipping leads that
+/// already have a live one); returns how many were queued.
+pub async fn enqueue_enrichment_of_import(
+    tx: &mut TenantTx,
+    import_id: Uuid,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+) -> RepoResult<u64> {
+    let org_id = tx.ctx().org_id().uuid();
+    Ok(sqlx::query!(
+        "INSERT INTO jobs (org_id, kind, payload, unique_key, max_attempts, run_at)
+         SELECT $1, 'leads.enrich', jsonb_build_object('lead_id', id), id::text, $3, $4
+         FROM leads
+         WHERE import_id = $2 AND deleted_at IS NULL AND enrichment_status = 'pending'
+         ORDER BY created_at
+         ON CONFLICT (org_id, kind, unique_key)
+           WHERE unique_key IS NOT NULL AND status IN ('queued', 'running')
+         DO NOTHING",
+        org_id,
+        import_id,
+        max_attempts,
+        run_at
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
+}

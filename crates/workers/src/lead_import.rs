@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use flux_import::{validate_rows, LeadDraft, RowError};
 use flux_persistence::{
     events,
-    jobs::{self, kinds},
+    jobs::{self, kinds, NewJob},
     lead_imports::{self, ImportErrorRecord, ImportRecord, ImportStatus},
     leads::{self, NewLead},
     organizations, RepoError, TenantTx,
@@ -70,6 +70,19 @@ async fn finish(
 ) -> Result<(), RepoError> {
     let mut tx = ctx.begin().await?;
     let import = lead_imports::finish(&mut tx, id, status, reason, ctx.clock.now()).await?;
+    if import.success_count > 0 {
+        // Leads of a failed import were still created: they get enriched too.
+        jobs::enqueue(
+            &mut tx,
+            NewJob::new(
+                kinds::ENRICH_IMPORT,
+                json!({ "import_id": id }),
+                ctx.clock.now(),
+            )
+            .unique(id.to_string()),
+        )
+        .await?;
+    }
     let kind = if status == ImportStatus::Completed {
         "import.completed"
     } else {
@@ -145,7 +158,6 @@ impl JobHandler for ImportLeads {
                 current.created_by,
                 &items[position..end],
                 max_leads,
-                ctx,
             )
             .await?;
             events::publish(&mut tx, "import.progress", progress.event_data()).await?;
@@ -174,54 +186,59 @@ impl JobHandler for ImportLeads {
 }
 
 /// Checks one chunk against the database (existing leads, plan quota), inserts what
-/// passes, records the rest, enqueues enrichment and advances the counters.
+/// passes, records the rest and advances the counters.
 async fn import_chunk(
     tx: &mut TenantTx,
     import_id: Uuid,
     created_by: Option<Uuid>,
     chunk: &[Item],
     max_leads: i64,
-    ctx: &JobContext,
 ) -> Result<ImportRecord, JobError> {
     leads::lock_quota(tx).await?;
     let mut remaining = max_leads - leads::count_live(tx).await?;
-    let drafts: Vec<&LeadDraft> = chunk
-        .iter()
-        .filter_map(|i| match i {
-            Item::Draft(d) => Some(d),
-            Item::Error(_) => None,
-        })
-        .collect();
-    let cnpjs: Vec<String> = drafts.iter().map(|d| d.cnpj.as_str().to_owned()).collect();
-    let existing = leads::existing_cnpjs(tx, &cnpjs).await?;
-
     let mut errors: Vec<RowError> = Vec::new();
-    let mut to_insert: Vec<&LeadDraft> = Vec::new();
+    let mut candidates: std::collections::VecDeque<&LeadDraft> = std::collections::VecDeque::new();
     for item in chunk {
         match item {
             Item::Error(e) => errors.push(e.clone()),
-            Item::Draft(d) if existing.contains(d.cnpj.as_str()) => {
-                errors.push(RowError::already_exists(d))
-            }
-            Item::Draft(d) if remaining <= 0 => errors.push(RowError::plan_limit(d, max_leads)),
-            Item::Draft(d) => {
+            Item::Draft(d) => candidates.push_back(d),
+        }
+    }
+    // Insert up to the quota and let the unique index say which CNPJs already have a
+    // lead (no separate lookup); a conflict frees its quota slot for the next rows.
+    let mut inserted = 0_usize;
+    while remaining > 0 && !candidates.is_empty() {
+        let take = candidates
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let batch: Vec<&LeadDraft> = candidates.drain(..take).collect();
+        let rows: Vec<NewLead> = batch.iter().map(|d| new_lead(d)).collect();
+        let created = leads::insert_many(tx, &rows, Some(import_id), created_by).await?;
+        let created: std::collections::HashSet<&str> =
+            created.iter().map(|(_, c)| c.as_str()).collect();
+        for draft in batch {
+            if created.contains(draft.cnpj.as_str()) {
+                inserted += 1;
                 remaining -= 1;
-                to_insert.push(d);
+            } else {
+                errors.push(RowError::already_exists(draft));
             }
         }
     }
-    let new_leads: Vec<NewLead> = to_insert.iter().map(|d| new_lead(d)).collect();
-    let inserted = leads::insert_many(tx, &new_leads, Some(import_id), created_by).await?;
-    if inserted.len() < to_insert.len() {
-        // A lead created concurrently (API, another import) after our existence check.
-        let created: std::collections::HashSet<&str> =
-            inserted.iter().map(|(_, c)| c.as_str()).collect();
-        errors.extend(
-            to_insert
-                .iter()
-                .filter(|d| !created.contains(d.cnpj.as_str()))
-                .map(|d| RowError::already_exists(d)),
-        );
+    if !candidates.is_empty() {
+        // Past the plan's limit: an existing lead is still reported as such.
+        let cnpjs: Vec<String> = candidates
+            .iter()
+            .map(|d| d.cnpj.as_str().to_owned())
+            .collect();
+        let existing = leads::existing_cnpjs(tx, &cnpjs).await?;
+        errors.extend(candidates.into_iter().map(|d| {
+            if existing.contains(d.cnpj.as_str()) {
+                RowError::already_exists(d)
+            } else {
+                RowError::plan_limit(d, max_leads)
+            }
+        }));
     }
     errors.sort_by_key(|e| e.row_number);
     let records: Vec<ImportErrorRecord> = errors
@@ -234,24 +251,12 @@ async fn import_chunk(
         })
         .collect();
     lead_imports::insert_errors(tx, import_id, &records).await?;
-    let enrich: Vec<(serde_json::Value, String)> = inserted
-        .iter()
-        .map(|(lead_id, _)| (json!({ "lead_id": lead_id }), lead_id.to_string()))
-        .collect();
-    jobs::enqueue_many(
-        tx,
-        kinds::ENRICH_LEAD,
-        &enrich,
-        ENRICH_MAX_ATTEMPTS,
-        ctx.clock.now(),
-    )
-    .await?;
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     Ok(lead_imports::advance(
         tx,
         import_id,
         count(chunk.len()),
-        count(inserted.len()),
+        count(inserted),
         count(errors.len()),
     )
     .await?)
@@ -265,5 +270,22 @@ pub fn new_lead(d: &LeadDraft) -> NewLead {
         email: d.email.as_ref().map(|e| e.as_str().to_owned()),
         telefone: d.telefone.as_ref().map(|t| t.as_str().to_owned()),
         contact_name: d.contact_name.clone(),
+    }
+}
+
+/// The `leads.enrich_import` job: one `leads.enrich` job per pending lead of an import.
+pub struct EnrichImportedLeads;
+
+#[async_trait]
+impl JobHandler for EnrichImportedLeads {
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let id = import_id(ctx)?;
+        let mut tx = ctx.begin().await?;
+        let queued =
+            leads::enqueue_enrichment_of_import(&mut tx, id, ENRICH_MAX_ATTEMPTS, ctx.clock.now())
+                .await?;
+        tx.commit().await?;
+        tracing::info!(import_id = %id, queued, "enrichment queued for imported leads");
+        Ok(())
     }
 }

@@ -19,6 +19,10 @@ pub fn runner(db: Db, enrichment: enrichment::EnrichmentPolicy) -> queue::Runner
             Arc::new(lead_import::ImportLeads::default()),
         )
         .handler(
+            kinds::ENRICH_IMPORT,
+            Arc::new(lead_import::EnrichImportedLeads),
+        )
+        .handler(
             kinds::ENRICH_LEAD,
             Arc::new(enrichment::EnrichLead { policy: enrichment }),
         )

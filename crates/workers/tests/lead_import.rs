@@ -14,7 +14,7 @@ use flux_persistence::{
 };
 use flux_testkit::TestDatabase;
 use flux_workers::{
-    lead_import::ImportLeads,
+    lead_import::{EnrichImportedLeads, ImportLeads},
     queue::{JobOutcome, Runner, RunnerConfig},
 };
 use serde_json::json;
@@ -144,10 +144,6 @@ async fn resumes_after_a_failed_chunk_without_duplicates() {
         .await
         .unwrap();
     assert_eq!(leads.len(), 5);
-    let enrich = jobs::list(&mut tx, Some(kinds::ENRICH_LEAD), 100)
-        .await
-        .unwrap();
-    assert_eq!(enrich.len(), 5, "one enrichment job per new lead");
     assert!(
         lead_imports::file_content(&mut tx, id)
             .await
@@ -155,6 +151,26 @@ async fn resumes_after_a_failed_chunk_without_duplicates() {
             .is_none(),
         "file dropped when done"
     );
+    let fan_out = jobs::list(&mut tx, Some(kinds::ENRICH_IMPORT), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        fan_out.len(),
+        1,
+        "enrichment is queued once the import is done"
+    );
+    drop(tx);
+    Runner::builder(db.clone())
+        .handler(kinds::ENRICH_IMPORT, Arc::new(EnrichImportedLeads))
+        .build()
+        .drain()
+        .await
+        .unwrap();
+    let mut tx = db.begin_tenant(&ctx).await.unwrap();
+    let enrich = jobs::list(&mut tx, Some(kinds::ENRICH_LEAD), 100)
+        .await
+        .unwrap();
+    assert_eq!(enrich.len(), 5, "one enrichment job per new lead");
 }
 
 #[tokio::test]

@@ -69,6 +69,10 @@ impl TestApp {
                 Arc::new(flux_workers::lead_import::ImportLeads::default()),
             )
             .handler(
+                kinds::ENRICH_IMPORT,
+                Arc::new(flux_workers::lead_import::EnrichImportedLeads),
+            )
+            .handler(
                 kinds::ENRICH_LEAD,
                 Arc::new(EnrichLead {
                     policy: policy_from(&self.settings.enrichment),
@@ -144,8 +148,8 @@ async fn imported_leads_are_enriched_in_the_background() {
     let outcomes = app.run_all_jobs().await;
     assert_eq!(
         outcomes.len(),
-        2,
-        "import, then one enrichment: {outcomes:?}"
+        3,
+        "import, enrichment fan-out, one enrichment: {outcomes:?}"
     );
 
     let lead = app.only_lead(&s).await;

@@ -1,0 +1,520 @@
+//! `GET /api/v1/leads` latency at 16 concurrent clients for an organization with 100k
+//! leads in a 1M-lead database, and the same SQL replayed by pgbench as the ceiling.
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use flux_persistence::lead_search::{self, LeadFilter, Sort, SortKey};
+use serde_json::{json, Value};
+
+use crate::{
+    report::Section,
+    setup::{organization, BenchDb},
+};
+
+const ORGS: usize = 10;
+const LEADS_PER_ORG: i64 = 100_000;
+const CLIENTS: usize = 16;
+const WARMUP: Duration = Duration::from_secs(3);
+const MEASURE: Duration = Duration::from_secs(20);
+const PER_PAGE: i64 = 50;
+const PASSWORD: &str = "senha-do-benchmark-1";
+
+/// One request shape: the HTTP query string, and the same filter as the repository
+/// sees it with its bind values in order (for pgbench).
+struct Scenario {
+    query: &'static str,
+    filter: LeadFilter,
+    sort: Sort,
+    binds: Vec<&'static str>,
+}
+
+fn newest() -> Sort {
+    Sort {
+        key: SortKey::CreatedAt,
+        descending: true,
+    }
+}
+
+fn relevance() -> Sort {
+    Sort {
+        key: SortKey::Relevance,
+        descending: true,
+    }
+}
+
+fn filters() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            query: "uf=SP&porte=ME",
+            filter: LeadFilter {
+                portes: vec!["ME".into()],
+                ufs: vec!["SP".into()],
+                ..Default::default()
+            },
+            sort: newest(),
+            binds: vec!["{ME}", "{SP}"],
+        },
+        Scenario {
+            query: "status=new&enrichment_status=enriched",
+            filter: LeadFilter {
+                statuses: vec!["new".into()],
+                enrichment_statuses: vec!["enriched".into()],
+                ..Default::default()
+            },
+            sort: newest(),
+            binds: vec!["{new}", "{enriched}"],
+        },
+        Scenario {
+            query: "city=Campinas",
+            filter: LeadFilter {
+                city: Some("Campinas".into()),
+                ..Default::default()
+            },
+            sort: newest(),
+            binds: vec!["Campinas"],
+        },
+        Scenario {
+            query: "cnae=47",
+            filter: LeadFilter {
+                cnaes: vec!["47".into()],
+                ..Default::default()
+            },
+            sort: newest(),
+            binds: vec!["{47%}"],
+        },
+        Scenario {
+            query: "uf=RJ&sort=razao_social",
+            filter: LeadFilter {
+                ufs: vec!["RJ".into()],
+                ..Default::default()
+            },
+            sort: Sort {
+                key: SortKey::RazaoSocial,
+                descending: false,
+            },
+            binds: vec!["{RJ}"],
+        },
+    ]
+}
+
+fn searches() -> Vec<Scenario> {
+    let ts = |q: &str| LeadFilter {
+        tsquery: Some(q.into()),
+        ..Default::default()
+    };
+    vec![
+        Scenario {
+            query: "q=constru",
+            filter: ts("constru:*"),
+            sort: relevance(),
+            binds: vec!["constru:*", "constru:*"],
+        },
+        Scenario {
+            query: "q=padaria%20sao",
+            filter: ts("padaria:* & sao:*"),
+            sort: relevance(),
+            binds: vec!["padaria:* & sao:*", "padaria:* & sao:*"],
+        },
+        Scenario {
+            query: "q=silva",
+            filter: ts("silva:*"),
+            sort: relevance(),
+            binds: vec!["silva:*", "silva:*"],
+        },
+        Scenario {
+            query: "q=tecnologia%20lima",
+            filter: ts("tecnologia:* & lima:*"),
+            sort: relevance(),
+            binds: vec!["tecnologia:* & lima:*", "tecnologia:* & lima:*"],
+        },
+        Scenario {
+            query: "q=10012",
+            filter: LeadFilter {
+                tsquery: Some("10012:*".into()),
+                cnpj_prefix: Some("10012".into()),
+                ..Default::default()
+            },
+            sort: relevance(),
+            binds: vec!["10012:*", "10012%", "10012:*"],
+        },
+    ]
+}
+
+/// 1M leads over 10 organizations with realistic spreads of names, places, sizes,
+/// activities, statuses and dates.
+async fn seed(b: &BenchDb, orgs: &[uuid::Uuid]) -> anyhow::Result<()> {
+    for (i, org) in orgs.iter().enumerate() {
+        let started = Instant::now();
+        sqlx::query(
+            "INSERT INTO leads (org_id, cnpj, razao_social, nome_fantasia, uf, cidade, porte, cnae, status,
+                                enrichment_status, situacao_cadastral, email, created_at, updated_at)
+             SELECT $1,
+                    lpad(($2::bigint * 1000000 + n)::text, 12, '0') || '00',
+                    (ARRAY['Construtora','Padaria','Comércio de Alimentos','Transportes','Tecnologia','Distribuidora',
+                           'Farmácia','Auto Peças','Restaurante','Indústria Metalúrgica','Clínica','Escola'])[1 + n % 12]
+                      || ' ' || (ARRAY['São João','Silva','Souza','Oliveira','Santos','Pereira','Lima','Costa',
+                           'Almeida','Ribeiro','Carvalho','Gomes','Martins','Araújo','Barbosa','Rocha','Dias'])[1 + (n / 12) % 17]
+                      || ' ' || (n % 997)::text || ' Ltda',
+                    'Fantasia ' || n,
+                    (ARRAY['SP','SP','SP','RJ','MG','PR','RS','SC','BA','PE'])[1 + (n / 7) % 10],
+                    (ARRAY['São Paulo','Campinas','Santos','Rio de Janeiro','Belo Horizonte','Curitiba','Porto Alegre',
+                           'Florianópolis','Salvador','Recife'])[1 + (n / 7) % 10],
+                    (ARRAY['ME','ME','EPP','DEMAIS'])[1 + (n / 3) % 4],
+                    (ARRAY['4711302','4120400','5611201','4930202','6201501','4639701','4771701','4530703',
+                           '8630504','8513900','2511000','4781400'])[1 + (n / 5) % 12],
+                    (ARRAY['new','new','contacted','qualified','unqualified'])[1 + (n / 11) % 5]::lead_status,
+                    (ARRAY['enriched','enriched','enriched','pending','not_found','enrichment_failed'])[1 + (n / 13) % 6]::enrichment_status,
+                    'ATIVA',
+                    'contato' || n || '@empresa' || n || '.com.br',
+                    now() - make_interval(secs => (n * 317) % 31536000),
+                    now()
+             FROM generate_series(1, $3) AS n",
+        )
+        .bind(org)
+        .bind(i as i64 + 10)
+        .bind(LEADS_PER_ORG)
+        .execute(b.db.pool())
+        .await?;
+        println!(
+            "  seeded org {}/{ORGS} in {:.1} s",
+            i + 1,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    sqlx::query("VACUUM ANALYZE leads")
+        .execute(b.db.pool())
+        .await?;
+    Ok(())
+}
+
+struct Latencies {
+    samples: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Latencies {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    fn rps(&self) -> f64 {
+        self.samples.len() as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// `CLIENTS` loops over the scenarios (random page 1–5) for `MEASURE` after `WARMUP`.
+async fn load(base: &str, token: &str, scenarios: &[Scenario]) -> anyhow::Result<Latencies> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()?;
+    let queries: Vec<String> = scenarios.iter().map(|s| s.query.to_owned()).collect();
+    let started = Instant::now();
+    let measure_from = started + WARMUP;
+    let until = measure_from + MEASURE;
+    let mut tasks = Vec::new();
+    for worker in 0..CLIENTS {
+        let (client, queries, token, base) = (
+            client.clone(),
+            queries.clone(),
+            token.to_owned(),
+            base.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ worker as u64;
+            let mut samples = Vec::new();
+            let mut i = worker;
+            loop {
+                let now = Instant::now();
+                if now >= until {
+                    break;
+                }
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let page = 1 + (seed >> 33) % 5;
+                let url = format!(
+                    "{base}/api/v1/leads?{}&page={page}&per_page={PER_PAGE}",
+                    queries[i % queries.len()]
+                );
+                i += 1;
+                let res = client.get(&url).bearer_auth(&token).send().await?;
+                anyhow::ensure!(res.status().is_success(), "{url}: {}", res.status());
+                let _ = res.bytes().await?;
+                if now >= measure_from {
+                    samples.push(now.elapsed());
+                }
+            }
+            Ok::<_, anyhow::Error>(samples)
+        }));
+    }
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await??);
+    }
+    Ok(Latencies {
+        samples,
+        elapsed: MEASURE,
+    })
+}
+
+/// The endpoint's statements with pgbench variables: `$k` → `:sNpK`, the page size
+/// literal, and a random page offset.
+fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>) {
+    let (list, count) = lead_search::search_statements(&s.filter, s.sort, PER_PAGE, 0);
+    let n = s.binds.len();
+    let substitute = |sql: &str, limit_offset: bool| {
+        let mut out = sql.to_owned();
+        // Highest index first so `$1` does not clobber `$10`.
+        let total = if limit_offset { n + 2 } else { n };
+        for k in (1..=total).rev() {
+            let value = if limit_offset && k == n + 1 {
+                PER_PAGE.to_string()
+            } else if limit_offset && k == n + 2 {
+                ":off".to_owned()
+            } else {
+                format!(":s{index}p{k}")
+            };
+            out = out.replace(&format!("${k}"), &value);
+        }
+        out
+    };
+    let script = format!(
+        "\\set off random(0, 4) * {PER_PAGE}\n\
+         SELECT role::text AS \"role!\" FROM organization_members WHERE org_id = :org AND user_id = :usr AND status = 'active';\n\
+         BEGIN;\n\
+         SET LOCAL ROLE flux_app;\n\
+         SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true);\n\
+         {};\n\
+         {};\n\
+         COMMIT;\n",
+        substitute(&list, true),
+        substitute(&count, false)
+    );
+    let vars = s
+        .binds
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (format!("s{index}p{}", k + 1), (*v).to_owned()))
+        .collect();
+    (script, vars)
+}
+
+fn pgbench(
+    b: &BenchDb,
+    scenarios: &[Scenario],
+    org: uuid::Uuid,
+    user: uuid::Uuid,
+    name: &str,
+) -> anyhow::Result<f64> {
+    let dir = std::env::temp_dir().join(format!("flux-bench-{name}"));
+    std::fs::create_dir_all(&dir)?;
+    let mut args: Vec<String> = vec![
+        "-n".into(),
+        "-M".into(),
+        "prepared".into(),
+        "-c".into(),
+        CLIENTS.to_string(),
+        "-j".into(),
+        "2".into(),
+        "-T".into(),
+        MEASURE.as_secs().to_string(),
+        "-D".into(),
+        format!("org={org}"),
+        "-D".into(),
+        format!("usr={user}"),
+    ];
+    for (i, s) in scenarios.iter().enumerate() {
+        let (script, vars) = pgbench_script(i, s);
+        let path = dir.join(format!("s{i}.sql"));
+        std::fs::write(&path, script)?;
+        args.push("-f".into());
+        args.push(path.display().to_string());
+        for (k, v) in vars {
+            args.push("-D".into());
+            args.push(format!("{k}={v}"));
+        }
+    }
+    args.push(b.url.clone());
+    let output = std::process::Command::new(pgbench_bin())
+        .args(&args)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "pgbench failed: {}{}",
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {stdout}"))
+}
+
+fn pgbench_bin() -> String {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join("bin/pgbench"))
+                .filter(|p| p.exists())
+                .max()
+        })
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pgbench".into())
+}
+
+/// The HTTP answer's total for each scenario equals the count pgbench's SQL yields.
+async fn check_same_sql(
+    b: &BenchDb,
+    base: &str,
+    token: &str,
+    org: uuid::Uuid,
+    scenarios: &[Scenario],
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for s in scenarios {
+        let body: Value = client
+            .get(format!("{base}/api/v1/leads?{}", s.query))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let (_, mut count) = lead_search::search_statements(&s.filter, s.sort, PER_PAGE, 0);
+        for (k, v) in s.binds.iter().enumerate().rev() {
+            count = count.replace(
+                &format!("${}", k + 1),
+                &format!("'{}'", v.replace('\'', "''")),
+            );
+        }
+        let mut tx = b.db.begin_system().await?;
+        sqlx::query("SELECT set_config('app.org_id', $1, true)")
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let n: i64 = sqlx::query_scalar(&count).fetch_one(&mut *tx).await?;
+        anyhow::ensure!(
+            body["total"] == json!(n),
+            "{}: HTTP total {} vs SQL {n}",
+            s.query,
+            body["total"]
+        );
+    }
+    Ok(())
+}
+
+pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
+    let settings = flux_platform::Settings::from_map(&HashMap::from([
+        ("FLUX_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("FLUX_STATIC_DIR".to_owned(), "/nonexistent".to_owned()),
+        ("FLUX_LOGIN_RATE_PER_IP".to_owned(), "1000".to_owned()),
+    ]))?;
+    let app = flux_api::Application::build(
+        settings,
+        b.db.clone(),
+        b"bench-secret-bench-secret-bench-secret",
+    )?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let email = "sdr@alvo.com.br";
+    let signup: Value = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({"name": "Bench", "email": email, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let org: uuid::Uuid = serde_json::from_value(signup["organization"]["id"].clone())?;
+    let user: uuid::Uuid = serde_json::from_value(signup["user"]["id"].clone())?;
+    let mut orgs = vec![org];
+    for n in 1..ORGS {
+        orgs.push(organization(&b.db, n).await?.org_id().uuid());
+    }
+    println!(
+        "list: seeding {} leads ({ORGS} organizations)…",
+        LEADS_PER_ORG * ORGS as i64
+    );
+    seed(b, &orgs).await?;
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["tokens"]["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("login failed: {login}"))?
+        .to_owned();
+
+    let mut rows = Vec::new();
+    let mut verdicts = Vec::new();
+    for (name, scenarios, target_ms) in [("filters", filters(), 50), ("search", searches(), 100)] {
+        check_same_sql(b, &base, &token, org, &scenarios).await?;
+        let http = load(&base, &token, &scenarios).await?;
+        let tps = pgbench(b, &scenarios, org, user, name)?;
+        let (p50, p95, p99) = (
+            http.percentile(0.50),
+            http.percentile(0.95),
+            http.percentile(0.99),
+        );
+        let ratio = http.rps() / tps;
+        println!(
+            "  {name}: {:.0} req/s, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms · pgbench {tps:.0} tps · ratio {:.0}%",
+            http.rps(),
+            p50.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            ratio * 100.0
+        );
+        rows.push(format!(
+            "| {name} | {} | {:.0} | {:.1} ms | **{:.1} ms** (≤ {target_ms}) | {:.1} ms | {tps:.0} | **{:.0} %** (≥ 85) |",
+            scenarios.iter().map(|s| format!("`{}`", s.query)).collect::<Vec<_>>().join(", "),
+            http.rps(),
+            p50.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            ratio * 100.0
+        ));
+        let p95_ok = p95.as_millis() <= target_ms;
+        verdicts.push(format!(
+            "{name}: p95 {} the {target_ms} ms target; throughput {} the 85 % of the pgbench ceiling",
+            if p95_ok { "meets" } else { "misses" },
+            if ratio >= 0.85 { "meets" } else { "misses" }
+        ));
+    }
+    let mut body = vec![
+        format!(
+            "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
+             clients (keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
+             total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
+             endpoint runs (membership check, `BEGIN`, `SET LOCAL ROLE flux_app`, `set_config`, page query, count, \
+             `COMMIT`), prepared, {CLIENTS} clients, {}s.",
+            LEADS_PER_ORG * ORGS as i64,
+            WARMUP.as_secs(),
+            MEASURE.as_secs(),
+            MEASURE.as_secs()
+        ),
+        String::new(),
+        "| scenario | queries | req/s | p50 | p95 | p99 | pgbench tps | HTTP / pgbench |".into(),
+        "|---|---|---|---|---|---|---|---|".into(),
+    ];
+    body.extend(rows);
+    body.push(String::new());
+    body.extend(verdicts.into_iter().map(|v| format!("- {v}.")));
+    Ok(Section {
+        title: "`GET /api/v1/leads` at 16 concurrent clients (100k leads of 1M)".into(),
+        body,
+    })
+}

@@ -1,0 +1,52 @@
+//! A fresh, migrated `flux_bench` database and organizations to load.
+
+use std::str::FromStr;
+
+use flux_domain::{MemberRole, OrgId, TenantCtx, UserId};
+use flux_persistence::{organizations, users, Db};
+use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
+
+pub struct BenchDb {
+    pub db: Db,
+    pub url: String,
+}
+
+pub async fn fresh_database(admin_url: &str) -> anyhow::Result<BenchDb> {
+    let admin = PgConnectOptions::from_str(admin_url)?;
+    let mut conn = PgConnection::connect_with(&admin.clone().database("postgres")).await?;
+    sqlx::query("DROP DATABASE IF EXISTS flux_bench WITH (FORCE)")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("CREATE DATABASE flux_bench")
+        .execute(&mut conn)
+        .await?;
+    // psql must understand the URL too: plain `postgres://…/flux_bench`.
+    let (without_db, _) = admin_url
+        .split('?')
+        .next()
+        .and_then(|u| u.rsplit_once('/'))
+        .ok_or_else(|| anyhow::anyhow!("FLUX_BENCH_DATABASE_URL has no database part"))?;
+    let url = format!("{without_db}/flux_bench");
+    let db = Db::connect(&url, 24).await?;
+    db.migrate().await?;
+    // Plans big enough for the volumes measured here.
+    sqlx::query("UPDATE plans SET max_leads = 10000000")
+        .execute(db.pool())
+        .await?;
+    Ok(BenchDb { db, url })
+}
+
+/// An organization with its owner, as sign-up creates them.
+pub async fn organization(db: &Db, n: usize) -> anyhow::Result<TenantCtx> {
+    let email = format!("owner{n}@bench{n}.com.br");
+    let mut tx = db.begin_system().await?;
+    let user = users::insert(&mut tx, "Bench Owner", &email, "not-a-real-hash").await?;
+    let org =
+        organizations::create_with_owner(&mut tx, &email, &format!("bench-{n}"), user.id).await?;
+    tx.commit().await?;
+    Ok(TenantCtx::new(
+        OrgId::new(org.id),
+        UserId::new(user.id),
+        MemberRole::Manager,
+    ))
+}

@@ -62,14 +62,8 @@ pub fn write(sections: &[Section]) -> anyhow::Result<()> {
         None => (existing.as_str(), ""),
     };
     let mut file = std::fs::File::create(path)?;
-    write!(
-        file,
-        "{}{}{}{}",
-        if head.is_empty() { &text } else { head },
-        run,
-        rest,
-        ""
-    )?;
+    let head = if head.is_empty() { text.as_str() } else { head };
+    write!(file, "{head}{run}{rest}")?;
     println!("results written to docs/benchmarks.md");
     Ok(())
 }

@@ -213,7 +213,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
         format!(
             "{ROWS}-row CSV (Excel pt-BR: `;`, masked CNPJs, e-mail, phone; {} invalid CNPJs, {} duplicates). \
              Flux: file check + import row + the `leads.import` job (decode, validate, dedup, quota, row errors, \
-             insert, one enrichment job per lead, progress events) — rows of the file per second. \
+             insert, progress events; enrichment is queued right after, see below) — rows of the file per second. \
              `\\copy`: the {} valid, distinct, pre-normalized rows into the same `leads` table with the same \
              indexes, via psql. Median of {ROUNDS} rounds, each into fresh organizations.",
             g.invalid,

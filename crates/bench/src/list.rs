@@ -500,7 +500,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
              clients (keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
              total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
              endpoint runs (membership check, `BEGIN`, `SET LOCAL ROLE flux_app`, `set_config`, page query, count, \
-             `COMMIT`), prepared, {CLIENTS} clients, {}s.",
+             `COMMIT`) over the extended protocol, {CLIENTS} clients, {}s.",
             LEADS_PER_ORG * ORGS as i64,
             WARMUP.as_secs(),
             MEASURE.as_secs(),

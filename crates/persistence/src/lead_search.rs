@@ -124,7 +124,7 @@ fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
         q.push(" AND uf = ANY(").push_bind(f.ufs.clone()).push(")");
     }
     if let Some(city) = &f.city {
-        q.push(" AND fold_accents(cidade) = fold_accents(")
+        q.push(" AND cidade_key = fold_accents(")
             .push_bind(city.clone())
             .push(")");
     }
@@ -185,7 +185,7 @@ fn push_order(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter, sort: Sort) {
         }
         (SortKey::RazaoSocial, _) => {
             q.push(format!(
-                " ORDER BY fold_accents(razao_social) {dir} NULLS LAST, id {dir}"
+                " ORDER BY razao_social_key {dir} NULLS LAST, id {dir}"
             ));
         }
         (SortKey::EnrichedAt, _) => {
@@ -209,7 +209,14 @@ pub async fn search(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows: Vec<LeadListRow> = q.build_query_as().fetch_all(tx.conn()).await?;
+    // Unnamed statements: planned for these very values every time. A cached generic
+    // plan cannot know how selective a filter or a search term is, and picks
+    // whole-organization scans.
+    let rows: Vec<LeadListRow> = q
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(tx.conn())
+        .await?;
     let total = if offset == 0 && (rows.len() as i64) < limit {
         // The whole result fits in this page: no second query.
         rows.len() as i64
@@ -242,7 +249,10 @@ pub async fn export_page(
     }
     q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(limit);
-    Ok(q.build_query_as().fetch_all(tx.conn()).await?)
+    Ok(q.build_query_as()
+        .persistent(false)
+        .fetch_all(tx.conn())
+        .await?)
 }
 
 /// The SQL texts `search` runs for `filter` (placeholders `$1…` in bind order), for

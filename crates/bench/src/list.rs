@@ -287,8 +287,7 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
         "\\set off random(0, 4) * {PER_PAGE}\n\
          SELECT role::text AS \"role!\" FROM organization_members WHERE org_id = :org AND user_id = :usr AND status = 'active';\n\
          BEGIN;\n\
-         SET LOCAL ROLE flux_app;\n\
-         SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true);\n\
+         SELECT set_config('role', 'flux_app', true), set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true);\n\
          {};\n\
          {};\n\
          COMMIT;\n",
@@ -499,7 +498,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
             "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
              clients (keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
              total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
-             endpoint runs (membership check, `BEGIN`, `SET LOCAL ROLE flux_app`, `set_config`, page query, count, \
+             endpoint runs (membership check, `BEGIN`, `set_config` of role and tenant, page query, count, \
              `COMMIT`) over the extended protocol, {CLIENTS} clients, {}s.",
             LEADS_PER_ORG * ORGS as i64,
             WARMUP.as_secs(),

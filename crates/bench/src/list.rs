@@ -83,7 +83,7 @@ fn filters() -> Vec<Scenario> {
                 ..Default::default()
             },
             sort: newest(),
-            binds: vec!["{47%}"],
+            binds: vec!["47", "48"],
         },
         Scenario {
             query: "uf=RJ&sort=razao_social",

@@ -28,7 +28,7 @@ pub struct LeadFilter {
     pub statuses: Vec<String>,
     pub enrichment_statuses: Vec<String>,
     pub portes: Vec<String>,
-    /// CNAE codes or prefixes (`47` = every retail activity).
+    /// CNAE codes or prefixes of ASCII digits (`47` = every retail activity).
     pub cnaes: Vec<String>,
     pub ufs: Vec<String>,
     /// Compared without accents or case.
@@ -116,9 +116,21 @@ fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
             .push(")");
     }
     if !f.cnaes.is_empty() {
-        q.push(" AND cnae LIKE ANY(")
-            .push_bind(f.cnaes.iter().map(|c| format!("{c}%")).collect::<Vec<_>>())
-            .push(")");
+        // A code prefix as a byte-wise range (`47` → [`47`, `48`)), served by the
+        // text_pattern_ops index and estimated from the column histogram — `LIKE '47%'`
+        // is estimated far too selective and picks a bad plan.
+        q.push(" AND (");
+        for (i, cnae) in f.cnaes.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("(cnae ~>=~ ")
+                .push_bind(cnae.clone())
+                .push(" AND cnae ~<~ ")
+                .push_bind(prefix_upper_bound(cnae))
+                .push(")");
+        }
+        q.push(")");
     }
     if !f.ufs.is_empty() {
         q.push(" AND uf = ANY(").push_bind(f.ufs.clone()).push(")");
@@ -166,6 +178,18 @@ fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
             q.push(" AND cnpj LIKE ").push_bind(format!("{prefix}%"));
         }
         (None, None) => {}
+    }
+}
+
+/// The smallest string above every string starting with `prefix` (byte-wise).
+fn prefix_upper_bound(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    match bytes.last_mut() {
+        Some(last) if *last < 0x7F => {
+            *last += 1;
+            String::from_utf8(bytes).unwrap_or_else(|_| format!("{prefix}\u{7f}"))
+        }
+        _ => format!("{prefix}\u{7f}"),
     }
 }
 
@@ -273,4 +297,18 @@ pub fn search_statements(
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM leads");
     push_filters(&mut count, filter);
     (q.sql().to_owned(), count.sql().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_upper_bound;
+
+    #[test]
+    fn prefix_bounds_cover_exactly_the_codes_with_that_prefix() {
+        assert_eq!(prefix_upper_bound("47"), "48");
+        assert_eq!(prefix_upper_bound("49"), "4:");
+        assert!("4999999" < prefix_upper_bound("49").as_str());
+        assert!("5000000" > prefix_upper_bound("49").as_str());
+        assert_eq!(prefix_upper_bound("4711302"), "4711303");
+    }
 }

@@ -41,10 +41,6 @@ impl LiveEvent {
             || self.kind == "import.progress"
     }
 
-    pub fn import_id(&self) -> Option<uuid::Uuid> {
-        self.data.get("import_id")?.as_str()?.parse().ok()
-    }
-
     pub fn lead_id(&self) -> Option<uuid::Uuid> {
         self.data.get("lead_id")?.as_str()?.parse().ok()
     }
@@ -53,7 +49,6 @@ impl LiveEvent {
 #[derive(Clone, Copy)]
 pub struct Live {
     pub last: RwSignal<Option<LiveEvent>>,
-    pub connected: RwSignal<bool>,
 }
 
 pub fn use_live() -> Live {
@@ -69,7 +64,6 @@ impl Live {
     pub fn new() -> Self {
         Self {
             last: RwSignal::new(None),
-            connected: RwSignal::new(false),
         }
     }
 
@@ -89,8 +83,7 @@ impl Live {
                             .or(last_id);
                     }
                 }
-                self.connected.set(false);
-                gloo_timers_sleep(3000).await;
+                crate::timer::sleep(3000).await;
             }
         });
     }
@@ -128,7 +121,7 @@ impl Live {
                 source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
             listeners.push(listener);
         }
-        let (done_tx, done_rx) = futures_channel_oneshot();
+        let (done_tx, done_rx) = futures_channel::oneshot::channel();
         let done_tx = std::rc::Rc::new(std::cell::RefCell::new(Some(done_tx)));
         let on_error = {
             let done_tx = done_tx.clone();
@@ -138,62 +131,38 @@ impl Live {
                 }
             })
         };
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.connected.set(true));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let _ = done_rx.await;
         source.close();
-        drop((listeners, on_error, on_open));
+        drop((listeners, on_error));
         seen.get()
     }
 }
 
-fn futures_channel_oneshot() -> (
-    futures_channel::oneshot::Sender<()>,
-    futures_channel::oneshot::Receiver<()>,
-) {
-    futures_channel::oneshot::channel()
+/// The counters an `import.*` event carries.
+#[derive(Deserialize)]
+struct ImportProgress {
+    import_id: uuid::Uuid,
+    status: flux_dto::leads::ImportStatus,
+    total_rows: i32,
+    processed_rows: i32,
+    success_count: i32,
+    error_count: i32,
 }
 
-async fn gloo_timers_sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// The import in an `import.*` event, when it carries one.
-pub fn import_progress(event: &LiveEvent) -> Option<(uuid::Uuid, i64, i64, i64, i64, String)> {
-    let d = &event.data;
-    Some((
-        event.import_id()?,
-        d.get("total_rows")?.as_i64()?,
-        d.get("processed_rows")?.as_i64()?,
-        d.get("success_count")?.as_i64()?,
-        d.get("error_count")?.as_i64()?,
-        d.get("status")?.as_str()?.to_owned(),
-    ))
-}
-
-/// Applies an `import.*` event to an import shown on screen.
+/// Applies an `import.*` event to an import shown on screen; `false` when the event is
+/// about another import (or is not an import event).
 pub fn apply_to_import(import: &mut LeadImportDto, event: &LiveEvent) -> bool {
-    let Some((id, total, processed, success, errors, status)) = import_progress(event) else {
+    let Ok(progress) = serde_json::from_value::<ImportProgress>(event.data.clone()) else {
         return false;
     };
-    if id != import.id {
+    if progress.import_id != import.id {
         return false;
     }
-    import.total_rows = total as i32;
-    import.processed_rows = processed as i32;
-    import.success_count = success as i32;
-    import.error_count = errors as i32;
-    import.status = match status.as_str() {
-        "processing" => flux_dto::leads::ImportStatus::Processing,
-        "completed" => flux_dto::leads::ImportStatus::Completed,
-        "failed" => flux_dto::leads::ImportStatus::Failed,
-        _ => flux_dto::leads::ImportStatus::Queued,
-    };
+    import.status = progress.status;
+    import.total_rows = progress.total_rows;
+    import.processed_rows = progress.processed_rows;
+    import.success_count = progress.success_count;
+    import.error_count = progress.error_count;
     true
 }

@@ -9,6 +9,7 @@ mod live;
 mod pages;
 mod session;
 mod texts;
+mod timer;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{

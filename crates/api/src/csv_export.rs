@@ -32,14 +32,9 @@ impl Writer {
         }
     }
 
-    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
-        let record: Vec<String> = cells.into_iter().map(neutralize).collect();
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let record: Vec<String> = cells.into_iter().map(|c| neutralize(c.as_ref())).collect();
         // Writing into a Vec cannot fail.
-        let _ = self.inner.write_record(&record);
-    }
-
-    pub fn row_owned(&mut self, cells: Vec<String>) {
-        let record: Vec<String> = cells.iter().map(|c| neutralize(c)).collect();
         let _ = self.inner.write_record(&record);
     }
 

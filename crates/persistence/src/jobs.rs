@@ -117,38 +117,6 @@ pub async fn enqueue(tx: &mut TenantTx, job: NewJob) -> RepoResult<Option<Uuid>>
     Ok(id)
 }
 
-/// Enqueues one job per payload with its unique key, skipping live duplicates;
-/// returns how many were created. One statement, however many payloads.
-pub async fn enqueue_many(
-    tx: &mut TenantTx,
-    kind: &'static str,
-    items: &[(Value, String)],
-    max_attempts: i32,
-    run_at: DateTime<Utc>,
-) -> RepoResult<u64> {
-    if items.is_empty() {
-        return Ok(0);
-    }
-    let org_id = tx.ctx().org_id().uuid();
-    let (payloads, keys): (Vec<Value>, Vec<String>) = items.iter().cloned().unzip();
-    let done = sqlx::query!(
-        "INSERT INTO jobs (org_id, kind, payload, unique_key, max_attempts, run_at)
-         SELECT $1, $2, p, k, $5, $6 FROM unnest($3::jsonb[], $4::text[]) AS t(p, k)
-         ON CONFLICT (org_id, kind, unique_key)
-           WHERE unique_key IS NOT NULL AND status IN ('queued', 'running')
-         DO NOTHING",
-        org_id,
-        kind,
-        &payloads,
-        &keys,
-        max_attempts,
-        run_at
-    )
-    .execute(tx.conn())
-    .await?;
-    Ok(done.rows_affected())
-}
-
 /// Takes the oldest due job of one of `kinds` and leases it until `now + lease`.
 pub async fn claim(
     pool: &PgPool,

@@ -95,16 +95,6 @@ pub async fn insert_many(
     Ok(rows.into_iter().map(|r| (r.id, r.cnpj)).collect())
 }
 
-/// Leads created by an import, in creation order (tests and progress reports).
-pub async fn cnpjs_of_import(tx: &mut TenantTx, import_id: Uuid) -> RepoResult<Vec<String>> {
-    Ok(sqlx::query_scalar!(
-        "SELECT cnpj FROM leads WHERE import_id = $1 AND deleted_at IS NULL ORDER BY created_at, cnpj",
-        import_id
-    )
-    .fetch_all(tx.conn())
-    .await?)
-}
-
 /// A lead as stored.
 #[derive(Debug, Clone)]
 pub struct LeadRecord {

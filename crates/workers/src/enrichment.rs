@@ -234,19 +234,10 @@ pub struct EnrichLead {
     pub policy: EnrichmentPolicy,
 }
 
-fn lead_id(ctx: &JobContext) -> Result<Uuid, JobError> {
-    ctx.job
-        .payload
-        .get("lead_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| JobError::permanent("payload without a valid lead_id"))
-}
-
 #[async_trait]
 impl JobHandler for EnrichLead {
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
-        let id = lead_id(ctx)?;
+        let id = ctx.payload_uuid("lead_id")?;
         let clock = ctx.clock.clone();
         match enrich_lead(ctx.db(), &self.policy, id, || clock.now()).await? {
             EnrichOutcome::Enriched { .. } | EnrichOutcome::NotFound | EnrichOutcome::Skipped => {
@@ -260,7 +251,7 @@ impl JobHandler for EnrichLead {
     }
 
     async fn on_dead(&self, ctx: &JobContext, error: &str) -> Result<(), RepoError> {
-        match lead_id(ctx) {
+        match ctx.payload_uuid("lead_id") {
             Ok(id) => give_up(ctx.db(), id, error).await,
             Err(_) => Ok(()),
         }

@@ -53,15 +53,6 @@ impl Item {
     }
 }
 
-fn import_id(ctx: &JobContext) -> Result<Uuid, JobError> {
-    ctx.job
-        .payload
-        .get("import_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| JobError::permanent("payload without a valid import_id"))
-}
-
 async fn finish(
     ctx: &JobContext,
     id: Uuid,
@@ -95,7 +86,7 @@ async fn finish(
 #[async_trait]
 impl JobHandler for ImportLeads {
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
-        let id = import_id(ctx)?;
+        let id = ctx.payload_uuid("import_id")?;
         let mut tx = ctx.begin().await?;
         let Some(import) = lead_imports::get(&mut tx, id).await? else {
             return Err(JobError::permanent(format!("import {id} not found")));
@@ -169,7 +160,7 @@ impl JobHandler for ImportLeads {
     }
 
     async fn on_dead(&self, ctx: &JobContext, error: &str) -> Result<(), RepoError> {
-        let Ok(id) = import_id(ctx) else {
+        let Ok(id) = ctx.payload_uuid("import_id") else {
             return Ok(());
         };
         let mut tx = ctx.begin().await?;
@@ -262,7 +253,7 @@ async fn import_chunk(
     .await?)
 }
 
-pub fn new_lead(d: &LeadDraft) -> NewLead {
+fn new_lead(d: &LeadDraft) -> NewLead {
     NewLead {
         cnpj: d.cnpj.as_str().to_owned(),
         razao_social: d.razao_social.clone(),
@@ -279,7 +270,7 @@ pub struct EnrichImportedLeads;
 #[async_trait]
 impl JobHandler for EnrichImportedLeads {
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
-        let id = import_id(ctx)?;
+        let id = ctx.payload_uuid("import_id")?;
         let mut tx = ctx.begin().await?;
         let queued =
             leads::enqueue_enrichment_of_import(&mut tx, id, ENRICH_MAX_ATTEMPTS, ctx.clock.now())

@@ -76,6 +76,16 @@ impl JobContext {
         self.db.ctx()
     }
 
+    /// The UUID under `key` in the payload; a job without it can never succeed.
+    pub fn payload_uuid(&self, key: &str) -> Result<Uuid, JobError> {
+        self.job
+            .payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| JobError::permanent(format!("payload without a valid {key}")))
+    }
+
     pub fn is_last_attempt(&self) -> bool {
         self.job.attempts >= self.job.max_attempts
     }

@@ -140,10 +140,13 @@ async fn resumes_after_a_failed_chunk_without_duplicates() {
     let (errors, total) = lead_imports::errors(&mut tx, id, None, 0).await.unwrap();
     assert_eq!(total, 1, "the invalid row is reported once");
     assert_eq!(errors[0].row_number, 4);
-    let leads = flux_persistence::leads::cnpjs_of_import(&mut tx, id)
-        .await
-        .unwrap();
-    assert_eq!(leads.len(), 5);
+    let leads: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT cnpj) FROM leads WHERE import_id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(leads, 5, "five leads, none twice");
     assert!(
         lead_imports::file_content(&mut tx, id)
             .await

@@ -183,31 +183,6 @@ async fn unique_key_dedups_live_jobs_only() {
 }
 
 #[tokio::test]
-async fn enqueue_many_skips_live_duplicates() {
-    let db = db().await;
-    let ctx = org(&db, "a@a.com.br").await;
-    let clock = clock();
-    let items: Vec<_> = (0..5)
-        .map(|n| (json!({ "n": n }), format!("k{n}")))
-        .collect();
-    let mut tx = db.begin_tenant(&ctx).await.unwrap();
-    assert_eq!(
-        jobs::enqueue_many(&mut tx, "test.flaky", &items, 3, clock.now())
-            .await
-            .unwrap(),
-        5
-    );
-    assert_eq!(
-        jobs::enqueue_many(&mut tx, "test.flaky", &items[3..], 3, clock.now())
-            .await
-            .unwrap(),
-        0
-    );
-    tx.commit().await.unwrap();
-    assert_eq!(all_jobs(&db, &ctx).await.len(), 5);
-}
-
-#[tokio::test]
 async fn retries_with_growing_backoff_then_succeeds() {
     let db = db().await;
     let ctx = org(&db, "a@a.com.br").await;
@@ -372,12 +347,14 @@ async fn concurrent_workers_never_run_a_job_twice() {
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let mut tx = db.begin_tenant(&ctx).await.unwrap();
-    let items: Vec<_> = (0..60)
-        .map(|n| (json!({ "n": n }), format!("k{n}")))
-        .collect();
-    jobs::enqueue_many(&mut tx, "test.count", &items, 3, clock.now())
+    for n in 0..60 {
+        jobs::enqueue(
+            &mut tx,
+            NewJob::new("test.count", json!({ "n": n }), clock.now()),
+        )
         .await
         .unwrap();
+    }
     tx.commit().await.unwrap();
     let handler = Arc::new(Counting::default());
     let workers: Vec<_> = (0..4)

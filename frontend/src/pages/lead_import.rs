@@ -76,7 +76,7 @@ pub fn LeadImportPage() -> impl IntoView {
         let alive = alive.clone();
         spawn_local(async move {
             loop {
-                sleep(2000).await;
+                crate::timer::sleep(2000).await;
                 if !alive.load(std::sync::atomic::Ordering::Relaxed) {
                     return;
                 }
@@ -135,15 +135,6 @@ pub fn LeadImportPage() -> impl IntoView {
             Step::Running(import) => view! { <Progress import=import/> }.into_any(),
         }}
     }
-}
-
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[component]

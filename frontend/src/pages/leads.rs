@@ -140,7 +140,7 @@ pub fn LeadsPage() -> impl IntoView {
         if waiting {
             let alive = alive.clone();
             spawn_local(async move {
-                crate::pages::lead_import::sleep(4000).await;
+                crate::timer::sleep(4000).await;
                 if alive.load(std::sync::atomic::Ordering::Relaxed) {
                     leads.refetch();
                 }

@@ -58,7 +58,7 @@ fn write_row(csv: &mut Writer, l: &LeadListRow) {
         .map(|c| c.formatted())
         .unwrap_or_else(|_| l.cnpj.clone());
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    csv.row_owned(vec![
+    csv.row([
         cnpj,
         opt(&l.razao_social),
         opt(&l.nome_fantasia),

@@ -12,7 +12,7 @@ use flux_persistence::{
     audit, events,
     jobs::{self, kinds, NewJob},
     lead_imports::{self, ImportErrorRecord, ImportRecord, NewImport},
-    leads, organizations, TenantTx,
+    leads,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -47,14 +47,6 @@ pub fn mapping_entries(file: &ParsedFile) -> Vec<ColumnMappingEntry> {
         .collect()
 }
 
-async fn remaining_quota(tx: &mut TenantTx) -> ApiResult<i64> {
-    let max = organizations::subscription(tx)
-        .await?
-        .map(|s| i64::from(s.max_leads))
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("organization without subscription")))?;
-    Ok((max - leads::count_live(tx).await?).max(0))
-}
-
 /// What importing this file would do, without writing anything.
 #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), bytes = upload.content.len()))]
 pub async fn preview(
@@ -71,7 +63,9 @@ pub async fn preview(
         .collect();
     let mut tx = state.db.begin_tenant(ctx).await?;
     let existing = leads::existing_cnpjs(&mut tx, &cnpjs).await?;
-    let remaining_quota = remaining_quota(&mut tx).await?;
+    let remaining_quota = crate::services::leads::LeadQuota::load(&mut tx)
+        .await?
+        .remaining();
     drop(tx);
 
     let mut issues: HashMap<u32, Vec<RowIssue>> = HashMap::new();

@@ -137,24 +137,45 @@ async fn ensure_member(tx: &mut TenantTx, field: &str, user_id: uuid::Uuid) -> A
     }
 }
 
+/// The plan's lead limit and the live leads counting against it.
+pub(crate) struct LeadQuota {
+    pub(crate) subscription: organizations::SubscriptionRecord,
+    pub(crate) used: i64,
+}
+
+impl LeadQuota {
+    pub(crate) async fn load(tx: &mut TenantTx) -> ApiResult<Self> {
+        let subscription = organizations::subscription(tx).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("organization without subscription"))
+        })?;
+        let used = leads::count_live(tx).await?;
+        Ok(Self { subscription, used })
+    }
+
+    pub(crate) fn max(&self) -> i64 {
+        i64::from(self.subscription.max_leads)
+    }
+
+    pub(crate) fn remaining(&self) -> i64 {
+        (self.max() - self.used).max(0)
+    }
+}
+
 /// 402 when the plan's `max_leads` is reached (call under `leads::lock_quota`).
 async fn ensure_lead_quota(tx: &mut TenantTx, adding: i64) -> ApiResult<()> {
-    let subscription = organizations::subscription(tx)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("organization without subscription")))?;
-    let used = leads::count_live(tx).await?;
-    let max = i64::from(subscription.max_leads);
-    if used + adding > max {
+    let quota = LeadQuota::load(tx).await?;
+    if quota.remaining() < adding {
+        let (max, used) = (quota.max(), quota.used);
         return Err(ApiError::LimitExceeded {
             message: format!(
                 "Seu plano {} permite {max} leads e {used} já estão em uso. Exclua leads ou faça upgrade do plano.",
-                subscription.plan_name
+                quota.subscription.plan_name
             ),
             details: json!({
                 "limit": "max_leads",
                 "max": max,
                 "used": used,
-                "plan": subscription.plan_slug,
+                "plan": quota.subscription.plan_slug,
                 "upgrade_url": "/configuracoes/plano",
             }),
         });

@@ -213,7 +213,7 @@ async fn rate_limited_provider_falls_back_and_public_data_is_shared_through_the_
     Mock::given(method("GET"))
         .and(path(format!("/cnpj/{CNPJ}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(cnpj_ws))
-        .expect(1)
+        .expect(2)
         .mount(&p.cnpj_ws)
         .await;
     let a = app.signup("Ana", "ana@acme.com.br").await;
@@ -260,6 +260,23 @@ async fn rate_limited_provider_falls_back_and_public_data_is_shared_through_the_
     let attempts = app.attempts(&b, lead_b["id"].as_str().unwrap()).await;
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0]["from_cache"], true);
+    // Once the cached data is older than FLUX_ENRICHMENT_CACHE_TTL_HOURS, the provider
+    // is asked again (the mock expects exactly two calls).
+    sqlx::query("UPDATE company_registry_cache SET fetched_at = now() - interval '31 days'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/leads/{}/enrich", lead_b["id"].as_str().unwrap()),
+            &json!({}),
+            Some(b.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let refreshed = app.attempts(&b, lead_b["id"].as_str().unwrap()).await;
+    assert_eq!(refreshed[0]["provider"], "cnpj_ws");
+    assert_eq!(refreshed[0]["from_cache"], false);
     // Organization A's attempts are not visible to B and vice versa.
     assert_error(
         app.get(
@@ -423,6 +440,14 @@ async fn enrich_now_answers_with_the_lead_or_queues_when_providers_are_down() {
     assert_eq!(lead["enrichment_status"], "enriched");
     assert_eq!(lead["nome_fantasia"], "REDE PELO CONHECIMENTO LIVRE");
 
+    let res = app
+        .post(
+            "/api/v1/leads/nao-e-uuid/enrich",
+            &json!({}),
+            Some(s.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
     let other = app.signup("Bia", "bia@outra.com.br").await;
     for res in [
         app.post(

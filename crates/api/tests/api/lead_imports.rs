@@ -332,7 +332,14 @@ async fn files_that_cannot_be_imported_are_refused_whole() {
         }
     }
     let big = format!("CNPJ\n{}", format!("{B}\n").repeat(200)).into_bytes();
-    let res = app.upload(&s, "/api/v1/lead-imports", "big.csv", big).await;
+    let res = app
+        .upload(&s, "/api/v1/lead-imports", "big.csv", big.clone())
+        .await;
+    assert_error(res, StatusCode::PAYLOAD_TOO_LARGE, "VALIDATION").await;
+    // The Idempotency-Key path reads the body itself and applies the same limit.
+    let res = app
+        .upload_with_key(&s, "/api/v1/lead-imports", "big.csv", big, Some("grande"))
+        .await;
     assert_error(res, StatusCode::PAYLOAD_TOO_LARGE, "VALIDATION").await;
 
     // Not multipart at all, and multipart without the `file` field.

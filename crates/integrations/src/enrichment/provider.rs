@@ -27,12 +27,9 @@ impl ProviderId {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "cnpj_ws" | "cnpjws" | "cnpj.ws" => Some(Self::CnpjWs),
-            "brasilapi" | "brasil_api" => Some(Self::BrasilApi),
-            "lemit" => Some(Self::Lemit),
-            _ => None,
-        }
+        [Self::CnpjWs, Self::BrasilApi, Self::Lemit]
+            .into_iter()
+            .find(|p| p.as_str() == raw)
     }
 }
 

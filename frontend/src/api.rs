@@ -73,18 +73,24 @@ fn access_token() -> Option<String> {
     ACCESS_TOKEN.with(|t| t.borrow().clone())
 }
 
+/// A request with the session headers and the current access token.
+fn authorized(method: Method, path: &str) -> RequestBuilder {
+    let builder = RequestBuilder::new(path)
+        .method(method)
+        .header(SESSION_MODE_HEADER, SESSION_MODE_COOKIE)
+        .header("Accept", "application/json");
+    match access_token() {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
 async fn send<B: Serialize>(
     method: Method,
     path: &str,
     body: Option<&B>,
 ) -> Result<gloo_net::http::Response, ApiError> {
-    let mut builder = RequestBuilder::new(path)
-        .method(method)
-        .header(SESSION_MODE_HEADER, SESSION_MODE_COOKIE)
-        .header("Accept", "application/json");
-    if let Some(token) = access_token() {
-        builder = builder.header("Authorization", &format!("Bearer {token}"));
-    }
+    let builder = authorized(method, path);
     let request = match body {
         Some(body) => builder
             .json(body)
@@ -159,18 +165,28 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
     body: Option<&B>,
 ) -> Result<T, ApiError> {
     let res = send(method.clone(), path, body).await?;
-    if res.status() == 401 && access_token().is_some() {
-        if refresh_once().await {
-            return decode(send(method, path, body).await?).await;
-        }
-        set_access_token(None);
-        ON_SESSION_LOST.with(|c| {
-            if let Some(callback) = c.borrow().as_ref() {
-                callback();
-            }
-        });
+    if renewed_after(&res).await {
+        return decode(send(method, path, body).await?).await;
     }
     decode(res).await
+}
+
+/// After a 401 on a signed-in session: refreshes once (`true`: send again), or ends
+/// the session so the app returns to the login page.
+async fn renewed_after(res: &gloo_net::http::Response) -> bool {
+    if res.status() != 401 || access_token().is_none() {
+        return false;
+    }
+    if refresh_once().await {
+        return true;
+    }
+    set_access_token(None);
+    ON_SESSION_LOST.with(|c| {
+        if let Some(callback) = c.borrow().as_ref() {
+            callback();
+        }
+    });
+    false
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -218,25 +234,19 @@ pub async fn upload<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Re
     let form = web_sys::FormData::new().map_err(|_| ApiError::network("FormData indisponível"))?;
     form.append_with_blob_and_filename("file", file, &file.name())
         .map_err(|_| ApiError::network("não foi possível ler o arquivo"))?;
-    let send_form = |form: &web_sys::FormData| {
-        let mut builder = RequestBuilder::new(path)
-            .method(Method::POST)
-            .header(SESSION_MODE_HEADER, SESSION_MODE_COOKIE)
-            .header("Accept", "application/json");
-        if let Some(token) = access_token() {
-            builder = builder.header("Authorization", &format!("Bearer {token}"));
-        }
-        builder.body(form.clone())
+    let send_form = || async {
+        authorized(Method::POST, path)
+            .body(form.clone())
+            .map_err(|e| ApiError::network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|_| {
+                ApiError::network("Não foi possível enviar o arquivo. Verifique sua conexão.")
+            })
     };
-    let request = send_form(&form).map_err(|e| ApiError::network(e.to_string()))?;
-    let mut res = request.send().await.map_err(|_| {
-        ApiError::network("Não foi possível enviar o arquivo. Verifique sua conexão.")
-    })?;
-    if res.status() == 401 && access_token().is_some() && refresh_once().await {
-        let retry = send_form(&form).map_err(|e| ApiError::network(e.to_string()))?;
-        res = retry.send().await.map_err(|_| {
-            ApiError::network("Não foi possível enviar o arquivo. Verifique sua conexão.")
-        })?;
+    let res = send_form().await?;
+    if renewed_after(&res).await {
+        return decode(send_form().await?).await;
     }
     decode(res).await
 }
@@ -244,7 +254,7 @@ pub async fn upload<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Re
 /// Downloads an authenticated file (CSV exports) and hands it to the browser.
 pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
     let mut res = send::<()>(Method::GET, path, None).await?;
-    if res.status() == 401 && access_token().is_some() && refresh_once().await {
+    if renewed_after(&res).await {
         res = send::<()>(Method::GET, path, None).await?;
     }
     if !res.ok() {

@@ -9,24 +9,6 @@ use wasm_bindgen::{closure::Closure, JsCast};
 
 use crate::api;
 
-/// Every event kind the server sends (EventSource needs one listener per kind).
-const KINDS: [&str; 14] = [
-    "import.created",
-    "import.progress",
-    "import.completed",
-    "import.failed",
-    "lead.created",
-    "lead.updated",
-    "lead.deleted",
-    "lead.enrichment_started",
-    "lead.enriched",
-    "lead.not_found",
-    "lead.enrichment_failed",
-    "leads.archived",
-    "leads.unarchived",
-    "leads.assigned",
-];
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveEvent {
     pub id: i64,
@@ -67,18 +49,27 @@ impl Live {
         }
     }
 
-    /// Keeps a stream open while `active()` is true (a signed-in session).
-    pub fn run(self, active: impl Fn() -> bool + 'static) {
+    /// Keeps a stream open for the organization `org()` names (the signed-in one),
+    /// and closes it as soon as that changes (sign-out, another user, org switch).
+    pub fn run(self, org: impl Fn() -> Option<uuid::Uuid> + 'static) {
         spawn_local(async move {
             let mut last_id: Option<i64> = None;
+            let mut streamed_org = None;
             loop {
-                if active() {
+                let current = org();
+                if current != streamed_org {
+                    // Another organization's ids mean nothing here.
+                    last_id = None;
+                    streamed_org = current;
+                }
+                if current.is_some() {
                     if let Ok(ticket) =
                         api::post::<Ticket, _>("/api/v1/events/ticket", &serde_json::json!({}))
                             .await
                     {
+                        let still = || org() == current;
                         last_id = self
-                            .stream_until_error(&ticket.ticket, last_id)
+                            .stream_until_error(&ticket.ticket, last_id, &still)
                             .await
                             .or(last_id);
                     }
@@ -88,8 +79,14 @@ impl Live {
         });
     }
 
-    /// Listens until the stream errors; returns the last event id seen.
-    async fn stream_until_error(self, ticket: &str, after: Option<i64>) -> Option<i64> {
+    /// Listens until the stream errors or `still()` turns false; returns the last
+    /// event id seen.
+    async fn stream_until_error(
+        self,
+        ticket: &str,
+        after: Option<i64>,
+        still: &dyn Fn() -> bool,
+    ) -> Option<i64> {
         let mut url = format!("/api/v1/events?ticket={ticket}");
         if let Some(id) = after {
             url.push_str(&format!("&last_event_id={id}"));
@@ -99,7 +96,7 @@ impl Live {
         };
         let seen = std::rc::Rc::new(std::cell::Cell::new(after));
         let mut listeners = Vec::new();
-        for kind in KINDS {
+        for kind in flux_dto::events::ALL {
             let seen = seen.clone();
             let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |ev: web_sys::MessageEvent| {
@@ -132,7 +129,12 @@ impl Live {
             })
         };
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let _ = done_rx.await;
+        let session_changed = async {
+            while still() {
+                crate::timer::sleep(1000).await;
+            }
+        };
+        futures_util::future::select(done_rx, Box::pin(session_changed)).await;
         source.close();
         drop((listeners, on_error));
         seen.get()

@@ -46,7 +46,11 @@ fn App() -> impl IntoView {
     provide_context(session);
     let live = live::Live::new();
     provide_context(live);
-    live.run(move || session.me.with_untracked(Option::is_some));
+    live.run(move || {
+        session
+            .me
+            .with_untracked(|me| me.as_ref().map(|m| m.organization.id))
+    });
     // A revoked or expired session sends the user back to the login page.
     api::on_session_lost(move || session.me.set(None));
     spawn_local(async move {

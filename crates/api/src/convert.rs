@@ -289,7 +289,8 @@ pub fn lead_status_str(status: flux_dto::leads::LeadStatus) -> &'static str {
     }
 }
 
-fn formatted_cnpj(raw: &str) -> String {
+/// `12.ABC.345/01DE-35`; a value that is not a valid CNPJ is shown as stored.
+pub(crate) fn formatted_cnpj(raw: &str) -> String {
     flux_domain::Cnpj::parse(raw)
         .map(|c| c.formatted())
         .unwrap_or_else(|_| raw.to_owned())

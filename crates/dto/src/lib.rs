@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod leads;
 pub mod members;
 

@@ -78,6 +78,7 @@ pub struct ClaimedJob {
     /// Including this one.
     pub attempts: i32,
     pub max_attempts: i32,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +136,7 @@ pub async fn claim(
                      ORDER BY run_at, created_at
                      LIMIT 1
                      FOR UPDATE SKIP LOCKED)
-         RETURNING id, org_id, kind, payload, attempts, max_attempts",
+         RETURNING id, org_id, kind, payload, attempts, max_attempts, created_at",
         worker,
         locked_until,
         now,
@@ -186,6 +187,26 @@ pub async fn fail(
         error,
         retry_at,
         now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a job back in the queue for `run_at` without counting the attempt it just had.
+pub async fn defer(
+    pool: &PgPool,
+    id: Uuid,
+    worker: &str,
+    run_at: DateTime<Utc>,
+) -> RepoResult<bool> {
+    let done = sqlx::query!(
+        "UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = $3,
+                locked_by = NULL, locked_until = NULL
+         WHERE id = $1 AND status = 'running' AND locked_by = $2",
+        id,
+        worker,
+        run_at
     )
     .execute(pool)
     .await?;

@@ -286,14 +286,15 @@ pub async fn advance(
     .try_into()
 }
 
-/// Ends the import (`completed` or `failed`) and drops its file.
+/// Ends the import (`completed` or `failed`) and drops its file; `None` when it had
+/// already ended (another run finished it first).
 pub async fn finish(
     tx: &mut TenantTx,
     id: Uuid,
     status: ImportStatus,
     failure_reason: Option<&str>,
     now: DateTime<Utc>,
-) -> RepoResult<ImportRecord> {
+) -> RepoResult<Option<ImportRecord>> {
     sqlx::query!("DELETE FROM lead_import_files WHERE import_id = $1", id)
         .execute(tx.conn())
         .await?;
@@ -301,7 +302,7 @@ pub async fn finish(
         ImportRow,
         r#"UPDATE lead_imports SET status = $2::text::import_status, failure_reason = $3,
                   finished_at = $4
-           WHERE id = $1
+           WHERE id = $1 AND status IN ('queued', 'processing')
            RETURNING id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                      total_rows, processed_rows, success_count, error_count,
                      status::text AS "status!", failure_reason, created_by, created_at,
@@ -311,9 +312,10 @@ pub async fn finish(
         failure_reason,
         now
     )
-    .fetch_one(tx.conn())
+    .fetch_optional(tx.conn())
     .await?
-    .try_into()
+    .map(TryInto::try_into)
+    .transpose()
 }
 
 /// Stores row errors in one statement.

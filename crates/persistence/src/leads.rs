@@ -460,7 +460,7 @@ pub async fn enqueue_enrichment_of_import(
     let org_id = tx.ctx().org_id().uuid();
     Ok(sqlx::query!(
         "INSERT INTO jobs (org_id, kind, payload, unique_key, max_attempts, run_at)
-         SELECT $1, 'leads.enrich', jsonb_build_object('lead_id', id), id::text, $3, $4
+         SELECT $1, $5, jsonb_build_object('lead_id', id), id::text, $3, $4
          FROM leads
          WHERE import_id = $2 AND deleted_at IS NULL AND enrichment_status = 'pending'
          ORDER BY created_at
@@ -470,9 +470,30 @@ pub async fn enqueue_enrichment_of_import(
         org_id,
         import_id,
         max_attempts,
-        run_at
+        run_at,
+        crate::jobs::kinds::ENRICH_LEAD
     )
     .execute(tx.conn())
     .await?
     .rows_affected())
+}
+
+/// Marks the lead `enriching` for this run, unless another run holds it (claimed
+/// after `stale_before`); `false` when the lead is taken or gone.
+pub async fn claim_enrichment(
+    tx: &mut TenantTx,
+    id: Uuid,
+    stale_before: DateTime<Utc>,
+) -> RepoResult<bool> {
+    Ok(sqlx::query!(
+        "UPDATE leads SET enrichment_status = 'enriching'
+         WHERE id = $1 AND deleted_at IS NULL
+           AND (enrichment_status <> 'enriching' OR updated_at < $2)",
+        id,
+        stale_before
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
 }

@@ -207,10 +207,6 @@ pub async fn is_active_member_email(tx: &mut TenantTx, email: &str) -> RepoResul
 
 /// Whether `user_id` is an active member of the transaction's organization.
 pub async fn is_active_member(tx: &mut TenantTx, user_id: Uuid) -> RepoResult<bool> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM organization_members WHERE user_id = $1 AND status = 'active') AS "exists!""#,
-        user_id
-    )
-    .fetch_one(tx.conn())
-    .await?)
+    let org_id = tx.ctx().org_id().uuid();
+    Ok(active_role(tx.conn(), org_id, user_id).await?.is_some())
 }

@@ -2,6 +2,7 @@
 //! contacts for plans that include them, the attempts log, the lead's status and a
 //! live event. Used by the `leads.enrich` job and by the API's "enrich now".
 
+use flux_dto::events as event_kind;
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
@@ -33,8 +34,14 @@ pub enum EnrichOutcome {
         retry_after: Option<Duration>,
         error: String,
     },
-    /// The lead is gone (deleted) — nothing to do.
+    /// The lead is gone (deleted), or was enriched since the caller asked.
     Skipped,
+    /// Every provider's rate limit is used up for `after`; nothing was recorded.
+    Deferred {
+        after: Duration,
+    },
+    /// Another run is enriching this lead right now.
+    InProgress,
 }
 
 /// How long public registry data is reused across organizations.
@@ -94,42 +101,73 @@ fn to_enrichment(
     }
 }
 
-/// Enriches `lead_id` for the organization of `db`.
+/// How long an `enriching` claim holds before another run may take the lead over
+/// (a run that died mid-way must not block the lead for ever).
+const CLAIM_TTL_MINUTES: i64 = 5;
+
+/// Enriches `lead_id` for the organization of `db`. `done_since`: skip when the lead
+/// was already enriched at or after this instant (a queued job whose work an "enrich
+/// now" did meanwhile).
 #[tracing::instrument(skip_all, fields(org_id = %db.ctx().org_id(), %lead_id))]
 pub async fn enrich_lead(
     db: &TenantDb,
     policy: &EnrichmentPolicy,
     lead_id: Uuid,
+    done_since: Option<DateTime<Utc>>,
     now: impl Fn() -> DateTime<Utc>,
 ) -> Result<EnrichOutcome, RepoError> {
     let mut tx = db.begin().await?;
     let Some(lead) = leads::get(&mut tx, lead_id).await? else {
         return Ok(EnrichOutcome::Skipped);
     };
+    if let (Some(since), Some(enriched_at)) = (done_since, lead.enriched_at) {
+        if enriched_at >= since {
+            return Ok(EnrichOutcome::Skipped);
+        }
+    }
     let Ok(cnpj) = Cnpj::parse(&lead.cnpj) else {
         // The CHECK constraint admits only valid shapes; a bad check digit here would
         // be data written around the domain type.
         return Ok(EnrichOutcome::NotFound);
     };
+    let cached = leads::cached_registry(&mut tx, cnpj.as_str(), now() - policy.cache_ttl)
+        .await?
+        .and_then(|(provider, data)| {
+            Some((provider, serde_json::from_value::<CompanyData>(data).ok()?))
+        });
+    // Without cached data a provider call is needed: take its slot before writing
+    // anything, so a used-up rate limit defers the work instead of recording it.
+    let reservation = match &cached {
+        Some(_) => None,
+        None => match policy.enricher.reserve() {
+            Ok(reservation) => Some(reservation),
+            Err(wait) => return Ok(EnrichOutcome::Deferred { after: wait }),
+        },
+    };
+    let claimed = leads::claim_enrichment(
+        &mut tx,
+        lead_id,
+        now() - chrono::Duration::minutes(CLAIM_TTL_MINUTES),
+    )
+    .await?;
+    if !claimed {
+        return Ok(EnrichOutcome::InProgress);
+    }
     let premium_plan = organizations::subscription(&mut tx)
         .await?
         .is_some_and(|s| s.enrichment_tier != "basic");
-    leads::set_enrichment_status(&mut tx, lead_id, "enriching").await?;
     events::publish(
         &mut tx,
-        "lead.enrichment_started",
+        event_kind::LEAD_ENRICHMENT_STARTED,
         json!({ "lead_id": lead_id }),
     )
     .await?;
-    let cached = leads::cached_registry(&mut tx, cnpj.as_str(), now() - policy.cache_ttl).await?;
     tx.commit().await?;
 
     let started_at = now();
     let mut attempts: Vec<AttemptRecord> = Vec::new();
-    let public = match cached.and_then(|(provider, data)| {
-        Some((provider, serde_json::from_value::<CompanyData>(data).ok()?))
-    }) {
-        Some((provider, data)) => {
+    let public = match (cached, reservation) {
+        (Some((provider, data)), _) => {
             let id = ProviderId::parse(&provider).unwrap_or(ProviderId::BrasilApi);
             attempts.push(record(
                 &Attempt {
@@ -144,8 +182,11 @@ pub async fn enrich_lead(
             ));
             Ok((provider, data, true))
         }
-        None => {
-            let result = policy.enricher.public_data(&cnpj).await;
+        (None, reservation) => {
+            let result = match reservation {
+                Some(reservation) => policy.enricher.fetch(reservation, &cnpj).await,
+                None => policy.enricher.public_data(&cnpj).await,
+            };
             attempts.extend(result.attempts.iter().map(|a| record(a, false)));
             match result.outcome {
                 PublicOutcome::Found { provider, data } => {
@@ -185,7 +226,7 @@ pub async fn enrich_lead(
             }
             events::publish(
                 &mut tx,
-                "lead.enriched",
+                event_kind::LEAD_ENRICHED,
                 json!({ "lead_id": lead_id, "provider": provider, "razao_social": data.razao_social }),
             )
             .await?;
@@ -196,7 +237,12 @@ pub async fn enrich_lead(
         }
         Err(None) => {
             leads::set_enrichment_status(&mut tx, lead_id, "not_found").await?;
-            events::publish(&mut tx, "lead.not_found", json!({ "lead_id": lead_id })).await?;
+            events::publish(
+                &mut tx,
+                event_kind::LEAD_NOT_FOUND,
+                json!({ "lead_id": lead_id }),
+            )
+            .await?;
             EnrichOutcome::NotFound
         }
         Err(Some(retry_after)) => {
@@ -221,7 +267,7 @@ pub async fn give_up(db: &TenantDb, lead_id: Uuid, error: &str) -> Result<(), Re
         leads::set_enrichment_status(&mut tx, lead_id, "enrichment_failed").await?;
         events::publish(
             &mut tx,
-            "lead.enrichment_failed",
+            event_kind::LEAD_ENRICHMENT_FAILED,
             json!({ "lead_id": lead_id, "error": error }),
         )
         .await?;
@@ -239,10 +285,19 @@ impl JobHandler for EnrichLead {
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
         let id = ctx.payload_uuid("lead_id")?;
         let clock = ctx.clock.clone();
-        match enrich_lead(ctx.db(), &self.policy, id, || clock.now()).await? {
+        let queued_at = Some(ctx.job.created_at);
+        match enrich_lead(ctx.db(), &self.policy, id, queued_at, || clock.now()).await? {
             EnrichOutcome::Enriched { .. } | EnrichOutcome::NotFound | EnrichOutcome::Skipped => {
                 Ok(())
             }
+            EnrichOutcome::Deferred { after } => Err(JobError::Defer {
+                reason: "provider rate limit used up".into(),
+                after,
+            }),
+            EnrichOutcome::InProgress => Err(JobError::Defer {
+                reason: "lead being enriched by another run".into(),
+                after: Duration::from_secs(60),
+            }),
             EnrichOutcome::Unavailable { retry_after, error } => Err(JobError::Retry {
                 message: error,
                 after: retry_after,

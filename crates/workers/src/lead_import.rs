@@ -6,6 +6,7 @@
 //! chunk — so no row is ever imported or reported twice.
 
 use async_trait::async_trait;
+use flux_dto::events as event_kind;
 use flux_import::{validate_rows, LeadDraft, RowError};
 use flux_persistence::{
     events,
@@ -60,7 +61,10 @@ async fn finish(
     reason: Option<&str>,
 ) -> Result<(), RepoError> {
     let mut tx = ctx.begin().await?;
-    let import = lead_imports::finish(&mut tx, id, status, reason, ctx.clock.now()).await?;
+    let Some(import) = lead_imports::finish(&mut tx, id, status, reason, ctx.clock.now()).await?
+    else {
+        return Ok(()); // another run ended it first
+    };
     if import.success_count > 0 {
         // Leads of a failed import were still created: they get enriched too.
         jobs::enqueue(
@@ -75,9 +79,9 @@ async fn finish(
         .await?;
     }
     let kind = if status == ImportStatus::Completed {
-        "import.completed"
+        event_kind::IMPORT_COMPLETED
     } else {
-        "import.failed"
+        event_kind::IMPORT_FAILED
     };
     events::publish(&mut tx, kind, import.event_data()).await?;
     tx.commit().await
@@ -151,7 +155,7 @@ impl JobHandler for ImportLeads {
                 max_leads,
             )
             .await?;
-            events::publish(&mut tx, "import.progress", progress.event_data()).await?;
+            events::publish(&mut tx, event_kind::IMPORT_PROGRESS, progress.event_data()).await?;
             tx.commit().await.map_err(JobError::from)?;
             position = end;
         }

@@ -9,11 +9,13 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use flux_domain::{OrgId, TenantCtx};
 use flux_persistence::{
     jobs::{self, ClaimedJob},
     Db, RepoError, TenantDb, TenantTx,
 };
+use futures_util::FutureExt;
 use rand::Rng;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -30,6 +32,10 @@ pub enum JobError {
         message: String,
         after: Option<Duration>,
     },
+    /// Not this job's failure (our own provider rate limit is used up, another run
+    /// holds the target): run again after `after`, without spending an attempt.
+    #[error("deferred: {reason}")]
+    Defer { reason: String, after: Duration },
     /// Retrying cannot help (malformed payload, deleted target): dead at once.
     #[error("{0}")]
     Permanent(String),
@@ -109,6 +115,11 @@ pub enum JobOutcome {
         id: Uuid,
         kind: String,
     },
+    /// Put back for later without spending an attempt.
+    Deferred {
+        id: Uuid,
+        kind: String,
+    },
     Retrying {
         id: Uuid,
         kind: String,
@@ -144,8 +155,12 @@ impl Default for RunnerConfig {
     }
 }
 
+/// Seconds between two sweeps of expired leases by one runner.
+const SWEEP_EVERY_SECS: i64 = 5;
+
 #[derive(Clone)]
 pub struct Runner {
+    last_sweep: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     db: Db,
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
     kinds: Arc<Vec<String>>,
@@ -181,6 +196,7 @@ impl RunnerBuilder {
         let mut kinds: Vec<String> = self.handlers.keys().map(|k| (*k).to_owned()).collect();
         kinds.sort();
         Runner {
+            last_sweep: Arc::new(std::sync::Mutex::new(None)),
             db: self.db,
             handlers: Arc::new(self.handlers),
             kinds: Arc::new(kinds),
@@ -212,7 +228,7 @@ impl Runner {
     /// Claims and runs one due job; `None` when nothing is due.
     pub async fn run_one(&self) -> Result<Option<JobOutcome>, RepoError> {
         let now = self.clock.now();
-        jobs::reclaim_expired(self.db.pool(), now).await?;
+        self.reclaim_expired_leases(now).await?;
         let lease = chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::MAX);
         let Some(job) =
             jobs::claim(self.db.pool(), &self.worker_id, &self.kinds, now, lease).await?
@@ -237,7 +253,20 @@ impl Runner {
             clock: self.clock.clone(),
         };
         let span = tracing::info_span!("job", id = %ctx.job.id, kind = %ctx.job.kind, org_id = %ctx.job.org_id, attempt = ctx.job.attempts);
-        let result = tracing::Instrument::instrument(handler.run(&ctx), span).await;
+        // A panicking handler fails its job instead of ending this loop for good.
+        let result = tracing::Instrument::instrument(
+            std::panic::AssertUnwindSafe(handler.run(&ctx)).catch_unwind(),
+            span,
+        )
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "handler panicked".to_owned());
+            Err(JobError::permanent(format!("panic: {message}")))
+        });
         let (id, kind) = (ctx.job.id, ctx.job.kind.clone());
         let finished_at = self.clock.now();
         Ok(Some(match result {
@@ -245,16 +274,18 @@ impl Runner {
                 jobs::complete(self.db.pool(), id, &self.worker_id, finished_at).await?;
                 JobOutcome::Succeeded { id, kind }
             }
+            Err(JobError::Defer { reason, after }) => {
+                let run_at = self.later(finished_at, after);
+                jobs::defer(self.db.pool(), id, &self.worker_id, run_at).await?;
+                tracing::debug!(%id, %kind, %reason, "job deferred");
+                JobOutcome::Deferred { id, kind }
+            }
             Err(e) => {
                 let error = e.to_string();
                 let retry_at = match &e {
                     JobError::Retry { after, .. } if !ctx.is_last_attempt() => {
                         let delay = after.unwrap_or_else(|| self.backoff(ctx.job.attempts));
-                        Some(
-                            finished_at
-                                + chrono::Duration::from_std(delay)
-                                    .unwrap_or(chrono::Duration::MAX),
-                        )
+                        Some(self.later(finished_at, delay))
                     }
                     _ => None,
                 };
@@ -279,6 +310,31 @@ impl Runner {
                 }
             }
         }))
+    }
+
+    /// `from + delay`, with the delay capped at `backoff_cap` (a provider may ask for
+    /// absurd waits; the arithmetic must not overflow).
+    fn later(&self, from: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+        let delay = chrono::Duration::from_std(delay.min(self.config.backoff_cap))
+            .unwrap_or(chrono::Duration::hours(1));
+        from.checked_add_signed(delay).unwrap_or(from)
+    }
+
+    /// Requeues jobs of vanished workers, at most every few seconds per process: the
+    /// sweep is an UPDATE on the whole queue and idle loops poll twice a second.
+    async fn reclaim_expired_leases(&self, now: DateTime<Utc>) -> Result<(), RepoError> {
+        {
+            let mut last = self
+                .last_sweep
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if last.is_some_and(|at| now - at < chrono::Duration::seconds(SWEEP_EVERY_SECS)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        jobs::reclaim_expired(self.db.pool(), now).await?;
+        Ok(())
     }
 
     /// Runs due jobs until none is left (tests, and `flux` one-shot commands).

@@ -444,3 +444,57 @@ async fn spawned_loops_pick_up_work_and_stop_on_shutdown() {
             .unwrap();
     }
 }
+
+/// Panics on its first run, then asks for an absurd wait.
+#[derive(Default)]
+struct Wild(Mutex<usize>);
+
+#[async_trait]
+impl JobHandler for Wild {
+    async fn run(&self, _ctx: &JobContext) -> Result<(), JobError> {
+        let mut runs = self.0.lock().unwrap();
+        *runs += 1;
+        match *runs {
+            1 => Err(JobError::Retry {
+                message: "provider said: come back in a century".into(),
+                after: Some(Duration::from_secs(u64::MAX / 2)),
+            }),
+            _ => panic!("handler bug"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn absurd_waits_are_capped_and_a_panicking_handler_only_fails_its_job() {
+    let db = db().await;
+    let ctx = org(&db, "a@a.com.br").await;
+    let clock = clock();
+    let runner = Runner::builder(db.clone())
+        .handler("test.wild", Arc::new(Wild::default()))
+        .clock(clock.clone())
+        .config(RunnerConfig {
+            backoff_cap: Duration::from_secs(600),
+            ..RunnerConfig::default()
+        })
+        .build();
+    enqueue(&db, &ctx, NewJob::new("test.wild", json!({}), clock.now())).await;
+    assert!(matches!(
+        runner.run_one().await.unwrap(),
+        Some(JobOutcome::Retrying { .. })
+    ));
+    let job = &all_jobs(&db, &ctx).await[0];
+    assert_eq!(
+        job.run_at - clock.now(),
+        chrono::Duration::seconds(600),
+        "capped at backoff_cap"
+    );
+    clock.advance(chrono::Duration::seconds(600));
+    let outcome = runner.run_one().await.unwrap().unwrap();
+    assert!(
+        matches!(outcome, JobOutcome::Dead { ref error, .. } if error.contains("handler bug")),
+        "{outcome:?}"
+    );
+    // The runner survived: it keeps taking jobs.
+    enqueue(&db, &ctx, NewJob::new("test.wild", json!({}), clock.now())).await;
+    assert!(runner.run_one().await.unwrap().is_some());
+}

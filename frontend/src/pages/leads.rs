@@ -107,23 +107,42 @@ pub fn LeadsPage() -> impl IntoView {
     let members = LocalResource::new(|| api::get::<MemberList>("/api/v1/members"));
     let reload = Callback::new(move |()| leads.refetch());
 
-    // Live: enrichment results and finished imports show up without a reload.
-    Effect::new(move |_| {
-        if live
-            .last
-            .with(|e| e.as_ref().is_some_and(|e| e.is_about_leads()))
-        {
-            leads.refetch();
-        }
-    });
-
-    // Fallback for a stream that is still connecting: while some rows wait for
-    // enrichment, look again every few seconds (until the page is left).
+    // One refetch at a time, however many reasons arrive meanwhile (a big import
+    // sends hundreds of lead events), and none after the page is left.
+    let scheduled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     {
         let alive = alive.clone();
         on_cleanup(move || alive.store(false, std::sync::atomic::Ordering::Relaxed));
     }
+    let refetch_soon = move |ms: i32| {
+        use std::sync::atomic::Ordering::Relaxed;
+        if scheduled.swap(true, Relaxed) {
+            return;
+        }
+        let (scheduled, alive) = (scheduled.clone(), alive.clone());
+        spawn_local(async move {
+            crate::timer::sleep(ms).await;
+            scheduled.store(false, Relaxed);
+            if alive.load(Relaxed) {
+                leads.refetch();
+            }
+        });
+    };
+
+    // Live: enrichment results and finished imports show up without a reload.
+    let on_event = refetch_soon.clone();
+    Effect::new(move |_| {
+        if live
+            .last
+            .with(|e| e.as_ref().is_some_and(|e| e.is_about_leads()))
+        {
+            on_event(1500);
+        }
+    });
+
+    // Fallback for a stream that is still connecting: while some rows wait for
+    // enrichment, look again every few seconds.
     Effect::new(move |_| {
         let waiting = leads.with(|l| {
             l.as_ref()
@@ -138,13 +157,7 @@ pub fn LeadsPage() -> impl IntoView {
                 })
         });
         if waiting {
-            let alive = alive.clone();
-            spawn_local(async move {
-                crate::timer::sleep(4000).await;
-                if alive.load(std::sync::atomic::Ordering::Relaxed) {
-                    leads.refetch();
-                }
-            });
+            refetch_soon(4000);
         }
     });
 

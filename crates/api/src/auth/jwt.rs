@@ -56,51 +56,57 @@ impl JwtKeys {
         }
     }
 
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        org_id: Uuid,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(user_id, org_id, AUDIENCE, self.ttl.as_secs() as i64)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, InvalidToken> {
+        self.decode_with(token, &self.validation)
+    }
+
     /// A one-minute ticket to open the events stream as `user_id` in `org_id`.
     pub fn issue_stream_ticket(
         &self,
         user_id: Uuid,
         org_id: Uuid,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let now = Utc::now().timestamp();
-        let claims = AccessClaims {
-            sub: user_id,
-            org: org_id,
-            iss: ISSUER.into(),
-            aud: STREAM_AUDIENCE.into(),
-            iat: now,
-            exp: now + STREAM_TICKET_TTL_SECS,
-            jti: Uuid::new_v4(),
-        };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        self.sign(user_id, org_id, STREAM_AUDIENCE, STREAM_TICKET_TTL_SECS)
     }
 
     pub fn verify_stream_ticket(&self, ticket: &str) -> Result<AccessClaims, InvalidToken> {
-        decode::<AccessClaims>(ticket, &self.decoding, &self.stream_validation)
-            .map(|data| data.claims)
-            .map_err(|e| InvalidToken(e.to_string()))
+        self.decode_with(ticket, &self.stream_validation)
     }
 
-    pub fn issue(
+    fn sign(
         &self,
         user_id: Uuid,
         org_id: Uuid,
+        audience: &str,
+        ttl_secs: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = AccessClaims {
             sub: user_id,
             org: org_id,
             iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
+            aud: audience.into(),
             iat: now,
-            exp: now + self.ttl.as_secs() as i64,
+            exp: now + ttl_secs,
             jti: Uuid::new_v4(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, InvalidToken> {
-        decode::<AccessClaims>(token, &self.decoding, &self.validation)
+    fn decode_with(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<AccessClaims, InvalidToken> {
+        decode::<AccessClaims>(token, &self.decoding, validation)
             .map(|data| data.claims)
             .map_err(|e| InvalidToken(e.to_string()))
     }

@@ -27,10 +27,34 @@ struct State {
     db: Db,
     ctx: TenantCtx,
     receiver: broadcast::Receiver<Arc<Notice>>,
+    /// Highest id read from the table (replay, lag catch-up).
     last_id: i64,
+    /// Ids sent from the table that may still arrive live: skipped once, then
+    /// forgotten. Live events are not compared with `last_id`: ids are assigned
+    /// before commit, so a lower id may commit (and arrive) after a higher one.
+    from_table: std::collections::HashSet<i64>,
     pending: std::collections::VecDeque<Bytes>,
     started: bool,
     replay_from: Option<i64>,
+    /// The heartbeat is due at a fixed time, whatever other organizations' events
+    /// wake the stream meanwhile.
+    next_ping: tokio::time::Instant,
+}
+
+/// Bounds the memory of a stream that replayed events which never arrive live.
+const FROM_TABLE_MAX: usize = 10_000;
+
+impl State {
+    fn push_from_table(&mut self, events: Vec<events::EventRecord>) {
+        if self.from_table.len() > FROM_TABLE_MAX {
+            self.from_table.clear();
+        }
+        for e in events {
+            self.last_id = self.last_id.max(e.id);
+            self.from_table.insert(e.id);
+            self.pending.push_back(frame(e.id, &e.kind, &e.data));
+        }
+    }
 }
 
 async fn missed(
@@ -75,9 +99,11 @@ pub fn sse(
         ctx,
         receiver,
         last_id: last_event_id.unwrap_or(0),
+        from_table: Default::default(),
         pending: Default::default(),
         started: false,
         replay_from: last_event_id,
+        next_ping: tokio::time::Instant::now() + HEARTBEAT,
     };
     futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -90,20 +116,16 @@ pub fn sse(
                     .push_back(Bytes::from(format!("retry: {RETRY_MS}\n: connected\n\n")));
                 if let Some(after) = s.replay_from {
                     match missed(&s.db, &s.ctx, after).await {
-                        Ok(events) => {
-                            for e in events {
-                                s.last_id = s.last_id.max(e.id);
-                                s.pending.push_back(frame(e.id, &e.kind, &e.data));
-                            }
-                        }
+                        Ok(events) => s.push_from_table(events),
                         Err(e) => tracing::warn!(error = %e, "event replay failed"),
                     }
                 }
                 continue;
             }
-            let next = tokio::time::timeout(HEARTBEAT, s.receiver.recv()).await;
+            let next = tokio::time::timeout_at(s.next_ping, s.receiver.recv()).await;
             match next {
                 Err(_elapsed) => {
+                    s.next_ping = tokio::time::Instant::now() + HEARTBEAT;
                     // A member removed or deactivated meanwhile stops receiving.
                     if !still_member(&s.db, &s.ctx).await {
                         return None;
@@ -114,17 +136,13 @@ pub fn sse(
                 Ok(Err(RecvError::Lagged(_))) => {
                     // Too slow for the live buffer: catch up from the table.
                     if let Ok(events) = missed(&s.db, &s.ctx, s.last_id).await {
-                        for e in events {
-                            s.last_id = s.last_id.max(e.id);
-                            s.pending.push_back(frame(e.id, &e.kind, &e.data));
-                        }
+                        s.push_from_table(events);
                     }
                 }
                 Ok(Ok(notice)) => {
-                    if notice.org_id != s.ctx.org_id().uuid() || notice.id <= s.last_id {
+                    if notice.org_id != s.ctx.org_id().uuid() || s.from_table.remove(&notice.id) {
                         continue;
                     }
-                    s.last_id = notice.id;
                     match (&notice.kind, &notice.data) {
                         (Some(kind), Some(data)) => {
                             s.pending.push_back(frame(notice.id, kind, data))

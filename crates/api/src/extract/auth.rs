@@ -8,7 +8,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpR
 use flux_domain::{OrgId, Permission, TenantCtx, UserId};
 use flux_persistence::members;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{auth::jwt::AccessClaims, error::ApiError, state::AppState};
 
 pub struct Authenticated(pub TenantCtx);
 
@@ -43,6 +43,12 @@ pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<Tenan
         .jwt
         .verify(token)
         .map_err(|_| ApiError::Unauthorized("Sessão inválida ou expirada".into()))?;
+    member_ctx(state, &claims).await
+}
+
+/// The tenant context of verified claims, if the member is still active (the role
+/// comes from the database, so changes apply at once).
+pub async fn member_ctx(state: &AppState, claims: &AccessClaims) -> Result<TenantCtx, ApiError> {
     let mut conn = state.db.acquire().await?;
     let role = members::active_role(&mut conn, claims.org, claims.sub)
         .await?

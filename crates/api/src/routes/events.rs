@@ -5,7 +5,7 @@ use actix_web::{
     http::header::{self, CacheControl, CacheDirective, ContentEncoding},
     post, web, HttpRequest, HttpResponse,
 };
-use flux_domain::{OrgId, TenantCtx, UserId};
+use flux_domain::TenantCtx;
 use flux_dto::ErrorBody;
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,7 +14,10 @@ use crate::{
     auth::jwt::STREAM_TICKET_TTL_SECS,
     error::{ApiError, ApiResult},
     events::stream::sse,
-    extract::{auth::authenticate, auth::bearer_token, Authenticated},
+    extract::{
+        auth::{authenticate, bearer_token, member_ctx},
+        Authenticated,
+    },
     state::AppState,
 };
 
@@ -75,24 +78,15 @@ async fn stream_ctx(
         .jwt
         .verify_stream_ticket(ticket)
         .map_err(|_| ApiError::Unauthorized("Ticket inválido ou expirado".into()))?;
-    let mut conn = state.db.acquire().await?;
-    let role = flux_persistence::members::active_role(&mut conn, claims.org, claims.sub)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
-        })?;
-    Ok(TenantCtx::new(
-        OrgId::new(claims.org),
-        UserId::new(claims.sub),
-        role,
-    ))
+    member_ctx(state, &claims).await
 }
 
 /// The organization's live events (`text/event-stream`). Each event has an `id`, an
 /// `event` kind and JSON `data`: `import.created`, `import.progress`,
-/// `import.completed`, `import.failed` (data: the import's counters and status),
-/// `lead.enrichment_started`, `lead.enriched`, `lead.not_found`,
-/// `lead.enrichment_failed` (data: `lead_id` and details). Reconnect with the
+/// `import.completed`, `import.failed` (data: the import's counters and status);
+/// `lead.created`, `lead.updated`, `lead.deleted`, `lead.enrichment_started`,
+/// `lead.enriched`, `lead.not_found`, `lead.enrichment_failed` (data: `lead_id` and
+/// details); `leads.archived`, `leads.unarchived`, `leads.assigned` (data: `count`). Reconnect with the
 /// `Last-Event-ID` header (or `?last_event_id=`) to receive what was missed (up to 500
 /// events of the last 24 h). A `: ping` comment is sent every 15 s.
 #[utoipa::path(

@@ -6,7 +6,7 @@ use flux_domain::text::fold_accents;
 use flux_persistence::lead_search::{ArchivedFilter, LeadFilter, OwnerFilter, Sort, SortKey};
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, routes::query_param};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -26,7 +26,8 @@ pub(crate) struct LeadQuery {
     uf: Option<String>,
     /// City name (case and accents ignored).
     city: Option<String>,
-    import_id: Option<uuid::Uuid>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    import_id: Option<String>,
     /// A member's user id, or `none` for leads without owner.
     owner_id: Option<String>,
     /// Created at or after: RFC 3339 date-time or `YYYY-MM-DD` (UTC midnight).
@@ -35,7 +36,8 @@ pub(crate) struct LeadQuery {
     created_to: Option<String>,
     /// `active` (default), `archived` or `all`.
     archived: Option<String>,
-    do_not_contact: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    do_not_contact: Option<String>,
     /// `created_at`, `updated_at`, `razao_social`, `enriched_at` or `relevance`;
     /// prefix `-` for descending. Default `-created_at` (`-relevance` with `q`).
     sort: Option<String>,
@@ -144,10 +146,10 @@ impl LeadQuery {
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
-            import_id: self.import_id,
+            import_id: query_param("import_id", &self.import_id, "um UUID")?,
             created_from: instant("created_from", &self.created_from, false)?,
             created_to: instant("created_to", &self.created_to, true)?,
-            do_not_contact: self.do_not_contact,
+            do_not_contact: query_param("do_not_contact", &self.do_not_contact, "true ou false")?,
             ..LeadFilter::default()
         };
         if filter

@@ -38,12 +38,28 @@ pub(crate) fn parse_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Paging {
+    // Read as text so a malformed value is a 422 naming the parameter.
     /// 1-based page number (default 1).
-    #[param(minimum = 1)]
-    page: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1)]
+    page: Option<String>,
     /// Items per page, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    per_page: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    per_page: Option<String>,
+}
+
+/// An optional query parameter parsed as `T`, or 422 naming it.
+pub(crate) fn query_param<T: std::str::FromStr>(
+    name: &str,
+    raw: &Option<String>,
+    expected: &str,
+) -> Result<Option<T>, ApiError> {
+    match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(value) => value
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::field(name, format!("{value:?} não é {expected}"))),
+    }
 }
 
 impl Paging {
@@ -51,8 +67,8 @@ impl Paging {
 
     /// `(page, per_page)`, or 422 naming the parameter out of range.
     pub(crate) fn validate(&self) -> Result<(i64, i64), ApiError> {
-        let page = self.page.unwrap_or(1);
-        let per_page = self.per_page.unwrap_or(50);
+        let page = query_param::<i64>("page", &self.page, "um número")?.unwrap_or(1);
+        let per_page = query_param::<i64>("per_page", &self.per_page, "um número")?.unwrap_or(50);
         if !(1..=1_000_000).contains(&page) {
             return Err(ApiError::field(
                 "page",

@@ -54,9 +54,7 @@ fn yes_no(flag: bool) -> &'static str {
 }
 
 fn write_row(csv: &mut Writer, l: &LeadListRow) {
-    let cnpj = flux_domain::Cnpj::parse(&l.cnpj)
-        .map(|c| c.formatted())
-        .unwrap_or_else(|_| l.cnpj.clone());
+    let cnpj = crate::convert::formatted_cnpj(&l.cnpj);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     csv.row([
         cnpj,

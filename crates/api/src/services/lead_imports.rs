@@ -2,6 +2,7 @@
 //! progress and row errors. Row processing itself is the `leads.import` job
 //! (`flux_workers::lead_import`), which uses the same parser and validation.
 
+use flux_dto::events as event_kind;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
@@ -166,7 +167,7 @@ pub async fn create(
         .max_attempts(IMPORT_MAX_ATTEMPTS),
     )
     .await?;
-    events::publish(&mut tx, "import.created", import.event_data()).await?;
+    events::publish(&mut tx, event_kind::IMPORT_CREATED, import.event_data()).await?;
     let mut entry = audit_entry(client, "lead_import.created", "lead_import");
     entry.resource_id = Some(import.id);
     entry.changes = json!({

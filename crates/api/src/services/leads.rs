@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use flux_domain::{Cnpj, Email, PhoneBr, TenantCtx};
+use flux_dto::events as event_kind;
 use flux_dto::leads::{CreateLeadRequest, UpdateLeadRequest};
 use flux_persistence::{
     audit, events,
@@ -46,33 +47,32 @@ pub enum EnrichNow {
     Scheduled(LeadRecord),
 }
 
-/// Calls the providers right away (the SDR is waiting). When none can answer, the
-/// work goes to the queue with the provider's retry hint instead of failing.
+/// If the inline run is cut short (client gone, process stopped) or cannot call a
+/// provider now, this queued job finishes the work; after a successful inline run it
+/// sees the fresh `enriched_at` and does nothing.
+const SAFETY_NET_DELAY_SECS: i64 = 60;
+
+/// Calls the providers right away (the SDR is waiting). A queued job backs the call
+/// up: when no provider can answer now, it retries with backoff instead of failing.
 #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), lead_id = %id))]
 pub async fn enrich_now(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<EnrichNow> {
     let db = state.db.for_tenant(ctx);
-    let outcome = enrich_lead(&db, &state.enrichment, id, Utc::now).await?;
-    let scheduled = match outcome {
-        EnrichOutcome::Skipped => return Err(not_found()),
-        EnrichOutcome::Enriched { .. } | EnrichOutcome::NotFound => false,
-        EnrichOutcome::Unavailable { retry_after, .. } => {
-            let delay = retry_after.unwrap_or(std::time::Duration::from_secs(30));
-            let mut job = NewJob::new(kinds::ENRICH_LEAD, json!({ "lead_id": id }), Utc::now())
-                .unique(id.to_string())
-                .max_attempts(ENRICH_MAX_ATTEMPTS);
-            job.run_at +=
-                chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(30));
-            let mut tx = db.begin().await?;
-            jobs::enqueue(&mut tx, job).await?;
-            tx.commit().await?;
-            true
-        }
-    };
+    let mut job = NewJob::new(kinds::ENRICH_LEAD, json!({ "lead_id": id }), Utc::now())
+        .unique(id.to_string())
+        .max_attempts(ENRICH_MAX_ATTEMPTS);
+    job.run_at += chrono::Duration::seconds(SAFETY_NET_DELAY_SECS);
+    let mut tx = db.begin().await?;
+    leads::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    jobs::enqueue(&mut tx, job).await?;
+    tx.commit().await?;
+    let outcome = enrich_lead(&db, &state.enrichment, id, None, Utc::now).await?;
     let lead = get(state, ctx, id).await?;
-    Ok(if scheduled {
-        EnrichNow::Scheduled(lead)
-    } else {
-        EnrichNow::Done(lead)
+    Ok(match outcome {
+        EnrichOutcome::Enriched { .. } | EnrichOutcome::NotFound => EnrichNow::Done(lead),
+        EnrichOutcome::Skipped => return Err(not_found()),
+        EnrichOutcome::Unavailable { .. }
+        | EnrichOutcome::Deferred { .. }
+        | EnrichOutcome::InProgress => EnrichNow::Scheduled(lead),
     })
 }
 
@@ -240,7 +240,7 @@ pub async fn create(
     .await?;
     events::publish(
         &mut tx,
-        "lead.created",
+        event_kind::LEAD_CREATED,
         json!({ "lead_id": id, "cnpj": new.cnpj }),
     )
     .await?;
@@ -313,7 +313,7 @@ pub async fn update(
         audit::record(&mut tx, entry).await?;
         events::publish(
             &mut tx,
-            "lead.updated",
+            event_kind::LEAD_UPDATED,
             json!({ "lead_id": id, "fields": changed }),
         )
         .await?;
@@ -356,17 +356,20 @@ pub async fn bulk(
     let (affected, name) = match action {
         BulkAction::Archive => (
             leads::set_archived(&mut tx, &ids, true, Utc::now()).await?,
-            "leads.archived",
+            event_kind::LEADS_ARCHIVED,
         ),
         BulkAction::Unarchive => (
             leads::set_archived(&mut tx, &ids, false, Utc::now()).await?,
-            "leads.unarchived",
+            event_kind::LEADS_UNARCHIVED,
         ),
         BulkAction::Assign(owner) => {
             if let Some(owner) = owner {
                 ensure_member(&mut tx, "owner_id", owner).await?;
             }
-            (leads::assign(&mut tx, &ids, owner).await?, "leads.assigned")
+            (
+                leads::assign(&mut tx, &ids, owner).await?,
+                event_kind::LEADS_ASSIGNED,
+            )
         }
     };
     if affected > 0 {
@@ -393,7 +396,7 @@ pub async fn delete(
     let mut entry = audit_entry(client, "lead.deleted", "lead");
     entry.resource_id = Some(id);
     audit::record(&mut tx, entry).await?;
-    events::publish(&mut tx, "lead.deleted", json!({ "lead_id": id })).await?;
+    events::publish(&mut tx, event_kind::LEAD_DELETED, json!({ "lead_id": id })).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -40,23 +40,34 @@ struct Providers {
 }
 
 async fn app_with_providers() -> (TestApp, Providers) {
+    app_with_providers_and(&[]).await
+}
+
+/// Later settings win over the defaults below.
+async fn app_with_providers_and(extra: &[(&str, &str)]) -> (TestApp, Providers) {
     let providers = Providers {
         brasilapi: MockServer::start().await,
         cnpj_ws: MockServer::start().await,
         lemit: MockServer::start().await,
     };
-    let app = spawn_app_with(&[
-        ("FLUX_BRASILAPI_URL", &providers.brasilapi.uri()),
-        ("FLUX_CNPJWS_URL", &providers.cnpj_ws.uri()),
-        ("FLUX_LEMIT_URL", &providers.lemit.uri()),
+    let (brasilapi, cnpj_ws, lemit) = (
+        providers.brasilapi.uri(),
+        providers.cnpj_ws.uri(),
+        providers.lemit.uri(),
+    );
+    let mut settings = vec![
+        ("FLUX_BRASILAPI_URL", brasilapi.as_str()),
+        ("FLUX_CNPJWS_URL", cnpj_ws.as_str()),
+        ("FLUX_LEMIT_URL", lemit.as_str()),
         ("FLUX_LEMIT_API_KEY", "lemit-key"),
         ("FLUX_ENRICHMENT_PROVIDERS", "brasilapi,cnpj_ws"),
         ("FLUX_ENRICHMENT_TIMEOUT_SECS", "2"),
-        // Generous local limits: these tests are about provider answers, not throttling.
+        // Generous local limits: most tests are about provider answers, not throttling.
         ("FLUX_CNPJWS_RATE_PER_MINUTE", "1000"),
         ("FLUX_BRASILAPI_RATE_PER_MINUTE", "1000"),
-    ])
-    .await;
+    ];
+    settings.extend_from_slice(extra);
+    let app = spawn_app_with(&settings).await;
     (app, providers)
 }
 
@@ -520,5 +531,113 @@ async fn pro_plans_get_premium_contacts_with_masked_cpfs() {
     assert!(
         !cached.to_string().contains("diretoria"),
         "premium data never enters the shared cache"
+    );
+}
+
+#[tokio::test]
+async fn a_used_up_rate_limit_defers_enrichment_without_spending_attempts() {
+    let (app, p) = app_with_providers_and(&[
+        ("FLUX_ENRICHMENT_PROVIDERS", "brasilapi"),
+        ("FLUX_BRASILAPI_RATE_PER_MINUTE", "1"),
+    ])
+    .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(brasilapi_body()))
+        .expect(1)
+        .mount(&p.brasilapi)
+        .await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let csv = format!("CNPJ\n{CNPJ}\n11222333000181\n33000167000101\n");
+    app.upload(&s, "/api/v1/lead-imports", "l.csv", csv.into_bytes())
+        .await;
+    let outcomes = app.run_all_jobs().await;
+    assert!(
+        !outcomes
+            .iter()
+            .any(|o| matches!(o, JobOutcome::Dead { .. } | JobOutcome::Retrying { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, JobOutcome::Deferred { .. }))
+            .count(),
+        2
+    );
+    let waiting: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT attempts, status::text FROM jobs WHERE kind = 'leads.enrich' AND status <> 'succeeded'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        waiting,
+        vec![(0, "queued".to_owned()), (0, "queued".to_owned())],
+        "no attempt spent"
+    );
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT enrichment_status::text FROM leads WHERE org_id = $1 ORDER BY enrichment_status::text",
+    )
+    .bind(s.org_id())
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(statuses, vec!["enriched", "pending", "pending"]);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM enrichment_attempts")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logged, 1, "a deferral records nothing");
+}
+
+#[tokio::test]
+async fn enrich_now_and_the_queued_job_call_the_providers_once() {
+    let (app, p) = app_with_providers().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(brasilapi_body()))
+        .expect(1)
+        .mount(&p.brasilapi)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"empresa": {"emails": [{"email": "a@ok.org.br"}]}})),
+        )
+        .expect(1)
+        .mount(&p.lemit)
+        .await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    sqlx::query("UPDATE subscriptions SET plan_id = (SELECT id FROM plans WHERE slug = 'pro') WHERE org_id = $1")
+        .bind(s.org_id())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let created: Value = app
+        .post("/api/v1/leads", &json!({"cnpj": CNPJ}), Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/leads/{id}/enrich"),
+            &json!({}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The job create queued finds the work done and calls nobody (mocks expect once).
+    let outcomes = app.run_all_jobs().await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, JobOutcome::Succeeded { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        app.attempts(&s, id).await.len(),
+        2,
+        "one public and one premium call"
     );
 }

@@ -164,6 +164,38 @@ async fn filters_and_accent_insensitive_search() {
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(got, expected, "{query}");
     }
+    // More filters and sorts: several CNAE prefixes, opt-out, relevance both ways.
+    assert_eq!(
+        app.list_cnpjs(&s, "cnae=41,64&sort=created_at").await,
+        vec![sj.clone(), bb.clone()]
+    );
+    assert_eq!(
+        app.list_cnpjs(&s, "do_not_contact=true").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(app.list_cnpjs(&s, "do_not_contact=false").await.len(), 4);
+    assert_eq!(
+        app.list_cnpjs(&s, "q=padaria&sort=-relevance").await,
+        vec![padaria.clone()]
+    );
+    assert_eq!(
+        app.list_cnpjs(&s, "q=padaria&sort=relevance").await,
+        vec![padaria.clone()]
+    );
+    let other_import = uuid::Uuid::new_v4();
+    assert!(app
+        .list_cnpjs(&s, &format!("import_id={other_import}"))
+        .await
+        .is_empty());
+    let long = "a".repeat(201);
+    assert_eq!(
+        invalid_fields(
+            app.get(&format!("/api/v1/leads?q={long}"), Some(s.token()))
+                .await
+        )
+        .await,
+        vec!["q"]
+    );
     let mine = app
         .list_cnpjs(&s, &format!("owner_id={}&sort=created_at", s.user_id()))
         .await;
@@ -193,6 +225,10 @@ async fn filters_and_accent_insensitive_search() {
         ("owner_id=someone", "owner_id"),
         ("sort=cnpj", "sort"),
         ("q=%21%21%21", "q"),
+        ("do_not_contact=talvez", "do_not_contact"),
+        ("import_id=123", "import_id"),
+        ("page=um", "page"),
+        ("per_page=-", "per_page"),
     ] {
         let res = app
             .get(&format!("/api/v1/leads?{query}"), Some(s.token()))
@@ -573,4 +609,23 @@ async fn export_of_many_leads_spans_several_pages_without_loss() {
         2500,
         "no row twice, none missing across keyset pages"
     );
+}
+
+#[tokio::test]
+async fn concurrent_creates_cannot_both_take_the_last_lead_of_the_plan() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    sqlx::query("UPDATE plans SET max_leads = 1 WHERE slug = 'starter'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (first, second) = (json!({"cnpj": ROWS[0].0}), json!({"cnpj": ROWS[1].0}));
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/leads", &first, Some(s.token())),
+        app.post("/api/v1/leads", &second, Some(s.token())),
+    );
+    let mut statuses = vec![a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 402]);
+    assert_eq!(app.list_cnpjs(&s, "").await.len(), 1);
 }

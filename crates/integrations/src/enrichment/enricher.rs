@@ -90,6 +90,12 @@ impl<P: ?Sized> Limited<P> {
     }
 }
 
+/// A call slot taken from one public provider's rate limit.
+#[derive(Debug)]
+pub struct Reservation {
+    index: usize,
+}
+
 /// Shared by every tenant of the process, so provider limits hold across orgs.
 pub struct Enricher {
     public: Vec<Limited<dyn CompanyProvider>>,
@@ -184,22 +190,58 @@ impl Enricher {
         self.public.iter().map(|p| p.provider.id()).collect()
     }
 
-    /// Tries the public providers in order. A rate limit (theirs or ours) or an
-    /// outage moves on to the next provider at once; a "not found" also moves on
-    /// (a newer provider may know a freshly issued CNPJ).
+    /// Takes a call slot from the first public provider (in fallback order) whose
+    /// limit allows a call now; `Err(wait)` when every one is used up for `wait`.
+    /// Callers that must not record anything for a call that cannot happen (the
+    /// enrichment job) reserve first and defer on `Err`.
+    pub fn reserve(&self) -> Result<Reservation, Duration> {
+        let mut soonest: Option<Duration> = None;
+        for (index, limited) in self.public.iter().enumerate() {
+            match limited.permit() {
+                Ok(()) => return Ok(Reservation { index }),
+                Err(wait) => soonest = Some(soonest.map_or(wait, |s| s.min(wait))),
+            }
+        }
+        Err(soonest.unwrap_or(Duration::from_secs(1)))
+    }
+
+    /// Reserves and fetches (see [`fetch`](Self::fetch)); when no provider has a slot,
+    /// `Unavailable` with the wait and one `rate_limited` attempt per provider.
     #[tracing::instrument(skip_all, fields(cnpj = %cnpj))]
     pub async fn public_data(&self, cnpj: &Cnpj) -> PublicResult {
+        match self.reserve() {
+            Ok(reservation) => self.fetch(reservation, cnpj).await,
+            Err(wait) => PublicResult {
+                outcome: PublicOutcome::Unavailable {
+                    retry_after: Some(wait),
+                },
+                attempts: self
+                    .public
+                    .iter()
+                    .map(|p| throttled(p.provider.id(), wait))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Calls the reserved provider, then the next ones in order while they fail. A rate
+    /// limit (theirs or ours) or an outage moves on at once; a "not found" also moves
+    /// on (a newer provider may know a freshly issued CNPJ).
+    #[tracing::instrument(skip_all, fields(cnpj = %cnpj))]
+    pub async fn fetch(&self, reservation: Reservation, cnpj: &Cnpj) -> PublicResult {
         let mut attempts = Vec::new();
         let mut any_not_found = false;
         let mut any_unavailable = false;
         let mut soonest_retry: Option<Duration> = None;
-        for limited in &self.public {
+        for (index, limited) in self.public.iter().enumerate().skip(reservation.index) {
             let id = limited.provider.id();
-            if let Err(wait) = limited.permit() {
-                attempts.push(throttled(id, wait));
-                soonest_retry = Some(soonest_retry.map_or(wait, |s| s.min(wait)));
-                any_unavailable = true;
-                continue;
+            if index != reservation.index {
+                if let Err(wait) = limited.permit() {
+                    attempts.push(throttled(id, wait));
+                    soonest_retry = Some(soonest_retry.map_or(wait, |s| s.min(wait)));
+                    any_unavailable = true;
+                    continue;
+                }
             }
             let (started_at, started) = (Utc::now(), Instant::now());
             let answer = limited.provider.company(cnpj).await;

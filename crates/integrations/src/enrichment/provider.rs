@@ -137,7 +137,8 @@ pub(crate) async fn exchange(
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        // A provider's wait beyond an hour is treated as an hour.
+        .map(|secs| Duration::from_secs(secs.min(3600)));
     let body = match response.bytes().await {
         Ok(b) => b,
         Err(e) => {

@@ -1,6 +1,12 @@
 //! Lead list queries: filters, accent-insensitive Portuguese full-text search, sort and
 //! paging, plus keyset pages for streaming exports. Built dynamically so each request
 //! carries only the conditions it uses (the planner then picks the matching index).
+//!
+//! Every condition uses leakproof operators only (text, uuid, boolean and timestamp
+//! comparisons): under row-level security PostgreSQL will not run any other operator
+//! ahead of the tenant policy, so it could not serve it from an index. Searches read
+//! `lead_search_terms` (one row per lexeme of a lead, kept by triggers) by byte-wise
+//! prefix ranges instead of `@@` on the GIN index.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder};
@@ -39,8 +45,9 @@ pub struct LeadFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub archived: ArchivedFilter,
     pub do_not_contact: Option<bool>,
-    /// `to_tsquery('portuguese', …)` input, already sanitized (`constru:* & sao:*`).
-    pub tsquery: Option<String>,
+    /// Folded words typed in the search box (`[a-z0-9]+`); a lead matches when each
+    /// word is a prefix of one of its Portuguese lexemes (`constru` → Construtora).
+    pub search_words: Vec<String>,
     /// Uppercase `0-9A-Z` prefix of a CNPJ typed in the search box.
     pub cnpj_prefix: Option<String>,
 }
@@ -51,7 +58,8 @@ pub enum SortKey {
     UpdatedAt,
     RazaoSocial,
     EnrichedAt,
-    /// Full-text rank (only meaningful with a search).
+    /// How well a search matches (only meaningful with a search): lexeme occurrences,
+    /// a CNPJ prefix first, then newest.
     Relevance,
 }
 
@@ -87,28 +95,127 @@ pub struct LeadListRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const LIST_COLUMNS: &str = "id, cnpj, status::text AS status, enrichment_status::text AS enrichment_status, \
-     razao_social, nome_fantasia, porte, cnae, uf, cidade, situacao_cadastral, email, telefone, \
-     contact_name, owner_id, do_not_contact, import_id, enriched_at, archived_at, created_at, updated_at";
+const LIST_COLUMNS: &str = "id, cnpj, status, enrichment_status, razao_social, nome_fantasia, \
+     porte, cnae, uf, cidade, situacao_cadastral, email, telefone, contact_name, owner_id, \
+     do_not_contact, import_id, enriched_at, archived_at, created_at, updated_at";
 
-fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
+/// The Portuguese lexemes of the words typed, stemmed as the indexed text is (stop
+/// words drop out). `$1` is the words joined by spaces.
+pub const LEXEMES_SQL: &str =
+    "SELECT coalesce(array_agg(t.lexeme ORDER BY t.lexeme), '{}'::text[]) \
+     FROM unnest(to_tsvector('portuguese', $1)) AS t";
+
+/// Rank of a lead found by its CNPJ prefix: above any match by name.
+const CNPJ_MATCH_WEIGHT: i16 = 1000;
+
+impl LeadFilter {
+    fn searches(&self) -> bool {
+        !self.search_words.is_empty() || self.cnpj_prefix.is_some()
+    }
+
+    /// Conditions only the leads table answers (beyond deletion and archiving).
+    fn has_lead_conditions(&self) -> bool {
+        !self.statuses.is_empty()
+            || !self.enrichment_statuses.is_empty()
+            || !self.portes.is_empty()
+            || !self.cnaes.is_empty()
+            || !self.ufs.is_empty()
+            || self.city.is_some()
+            || self.import_id.is_some()
+            || self.owner.is_some()
+            || self.created_from.is_some()
+            || self.created_to.is_some()
+            || self.do_not_contact.is_some()
+    }
+}
+
+type Builder = QueryBuilder<'static, Postgres>;
+
+fn push_archived(q: &mut Builder, archived: ArchivedFilter, column: &str) {
+    match archived {
+        ArchivedFilter::Active => q.push(format!(" AND {column} IS NULL")),
+        ArchivedFilter::Archived => q.push(format!(" AND {column} IS NOT NULL")),
+        ArchivedFilter::All => q,
+    };
+}
+
+/// `(SELECT lead_id, rank, matched_created_at …)`: one row per lead of the archived view
+/// whose lexemes start with every searched lexeme, or whose CNPJ starts with the prefix.
+fn push_matches(q: &mut Builder, f: &LeadFilter, lexemes: &[String]) {
+    if lexemes.is_empty() && f.cnpj_prefix.is_none() {
+        // Only stop words were typed: nothing matches (as `to_tsquery` would say).
+        q.push(
+            "(SELECT NULL::uuid AS lead_id, 0::bigint AS rank, \
+             NULL::timestamptz AS matched_created_at WHERE false)",
+        );
+        return;
+    }
+    // A bit per lexeme; a lead matches when its rows cover them all. A CNPJ hit
+    // covers every bit at once.
+    let every_bit = (1_i32 << lexemes.len()) - 1;
+    q.push("(SELECT lead_id, sum(weight) AS rank, max(created_at) AS matched_created_at FROM (");
+    for (i, lexeme) in lexemes.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        q.push(format!(
+            "SELECT lead_id, created_at, weight, {} AS bit FROM lead_search_terms \
+             WHERE org_id = app_current_org()",
+            1_i32 << i
+        ));
+        q.push(match f.archived {
+            ArchivedFilter::Active => " AND archived = false",
+            ArchivedFilter::Archived => " AND archived = true",
+            ArchivedFilter::All => " AND archived IN (false, true)",
+        });
+        q.push(" AND term >= ")
+            .push_bind(lexeme.clone())
+            .push(" AND term < ")
+            .push_bind(prefix_upper_bound(lexeme));
+    }
+    if let Some(prefix) = &f.cnpj_prefix {
+        if !lexemes.is_empty() {
+            q.push(" UNION ALL ");
+        }
+        q.push(format!(
+            "SELECT id, created_at, {CNPJ_MATCH_WEIGHT}::smallint, {every_bit} FROM leads \
+             WHERE org_id = app_current_org() AND deleted_at IS NULL"
+        ));
+        push_archived(q, f.archived, "archived_at");
+        q.push(" AND cnpj ~>=~ ")
+            .push_bind(prefix.clone())
+            .push(" AND cnpj ~<~ ")
+            .push_bind(prefix_upper_bound(prefix));
+    }
+    q.push(format!(
+        ") AS hit GROUP BY lead_id HAVING bit_or(bit) = {every_bit})"
+    ));
+}
+
+/// ` FROM leads` joined to the search matches when searching.
+fn push_from(q: &mut Builder, f: &LeadFilter, lexemes: &[String]) {
+    q.push(" FROM leads");
+    if f.searches() {
+        q.push(" JOIN ");
+        push_matches(q, f, lexemes);
+        q.push(" AS m ON m.lead_id = leads.id");
+    }
+}
+
+fn push_filters(q: &mut Builder, f: &LeadFilter) {
     // RLS confines rows to the tenant; the explicit org condition lets the planner use
     // the (org_id, …) indexes.
     q.push(" WHERE org_id = app_current_org() AND deleted_at IS NULL");
-    match f.archived {
-        ArchivedFilter::Active => q.push(" AND archived_at IS NULL"),
-        ArchivedFilter::Archived => q.push(" AND archived_at IS NOT NULL"),
-        ArchivedFilter::All => q,
-    };
+    push_archived(q, f.archived, "archived_at");
     if !f.statuses.is_empty() {
         q.push(" AND status = ANY(")
             .push_bind(f.statuses.clone())
-            .push("::lead_status[])");
+            .push(")");
     }
     if !f.enrichment_statuses.is_empty() {
         q.push(" AND enrichment_status = ANY(")
             .push_bind(f.enrichment_statuses.clone())
-            .push("::enrichment_status[])");
+            .push(")");
     }
     if !f.portes.is_empty() {
         q.push(" AND porte = ANY(")
@@ -117,8 +224,7 @@ fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
     }
     if !f.cnaes.is_empty() {
         // A code prefix as a byte-wise range (`47` → [`47`, `48`)), served by the
-        // text_pattern_ops index and estimated from the column histogram — `LIKE '47%'`
-        // is estimated far too selective and picks a bad plan.
+        // text_pattern_ops index and estimated from the column histogram.
         q.push(" AND (");
         for (i, cnae) in f.cnaes.iter().enumerate() {
             if i > 0 {
@@ -161,28 +267,10 @@ fn push_filters(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter) {
     if let Some(flag) = f.do_not_contact {
         q.push(" AND do_not_contact = ").push_bind(flag);
     }
-    match (&f.tsquery, &f.cnpj_prefix) {
-        (Some(ts), Some(prefix)) => {
-            q.push(" AND (search @@ to_tsquery('portuguese', ")
-                .push_bind(ts.clone())
-                .push(") OR cnpj LIKE ")
-                .push_bind(format!("{prefix}%"))
-                .push(")");
-        }
-        (Some(ts), None) => {
-            q.push(" AND search @@ to_tsquery('portuguese', ")
-                .push_bind(ts.clone())
-                .push(")");
-        }
-        (None, Some(prefix)) => {
-            q.push(" AND cnpj LIKE ").push_bind(format!("{prefix}%"));
-        }
-        (None, None) => {}
-    }
 }
 
 /// The smallest string above every string starting with `prefix` (byte-wise).
-fn prefix_upper_bound(prefix: &str) -> String {
+pub fn prefix_upper_bound(prefix: &str) -> String {
     let mut bytes = prefix.as_bytes().to_vec();
     match bytes.last_mut() {
         Some(last) if *last < 0x7F => {
@@ -193,29 +281,116 @@ fn prefix_upper_bound(prefix: &str) -> String {
     }
 }
 
-fn push_order(q: &mut QueryBuilder<'_, Postgres>, f: &LeadFilter, sort: Sort) {
+fn push_order(q: &mut Builder, f: &LeadFilter, sort: Sort) {
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    match (sort.key, &f.tsquery) {
-        (SortKey::Relevance, Some(ts)) => {
-            q.push(" ORDER BY ts_rank(search, to_tsquery('portuguese', ")
-                .push_bind(ts.clone())
-                .push(format!(")) {dir}, created_at DESC, id DESC"));
+    match sort.key {
+        SortKey::Relevance if f.searches() => {
+            q.push(format!(" ORDER BY m.rank {dir}, created_at DESC, id DESC"));
         }
-        (SortKey::Relevance, None) | (SortKey::CreatedAt, _) => {
+        SortKey::Relevance | SortKey::CreatedAt => {
             q.push(format!(" ORDER BY created_at {dir}, id {dir}"));
         }
-        (SortKey::UpdatedAt, _) => {
+        SortKey::UpdatedAt => {
             q.push(format!(" ORDER BY updated_at {dir}, id {dir}"));
         }
-        (SortKey::RazaoSocial, _) => {
+        SortKey::RazaoSocial => {
             q.push(format!(
                 " ORDER BY razao_social_key {dir} NULLS LAST, id {dir}"
             ));
         }
-        (SortKey::EnrichedAt, _) => {
+        SortKey::EnrichedAt => {
             q.push(format!(" ORDER BY enriched_at {dir} NULLS LAST, id {dir}"));
         }
     }
+}
+
+/// The statements of one list request.
+struct ListQuery {
+    page: Builder,
+    count: Builder,
+    /// The page's rows carry the total (`count(*) OVER ()` over the matches), so the
+    /// count runs only for a page past the end.
+    total_in_page: bool,
+}
+
+fn list_query(
+    f: &LeadFilter,
+    lexemes: &[String],
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> ListQuery {
+    let ranked_by_matches = f.searches()
+        && !f.has_lead_conditions()
+        && matches!(sort.key, SortKey::Relevance | SortKey::CreatedAt);
+    if ranked_by_matches {
+        // A plain search is counted, ranked and paged from the terms index alone;
+        // only the page's leads are read.
+        let dir = if sort.descending { "DESC" } else { "ASC" };
+        let order = |t: &str| match sort.key {
+            SortKey::Relevance => {
+                format!("{t}rank {dir}, {t}matched_created_at DESC, {t}lead_id DESC")
+            }
+            _ => format!("{t}matched_created_at {dir}, {t}lead_id {dir}"),
+        };
+        let mut page = Builder::new(
+            "SELECT p.total, leads.* FROM (SELECT lead_id, rank, matched_created_at, \
+             count(*) OVER () AS total FROM ",
+        );
+        push_matches(&mut page, f, lexemes);
+        page.push(format!(" AS m ORDER BY {} LIMIT ", order("")))
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset)
+            .push(format!(
+                ") AS p CROSS JOIN LATERAL (SELECT {LIST_COLUMNS} FROM leads \
+                 WHERE leads.id = p.lead_id) AS leads ORDER BY {}",
+                order("p.")
+            ));
+        let mut count = Builder::new("SELECT count(*) FROM ");
+        push_matches(&mut count, f, lexemes);
+        count.push(" AS m");
+        return ListQuery {
+            page,
+            count,
+            total_in_page: true,
+        };
+    }
+    let mut page = Builder::new(format!("SELECT {LIST_COLUMNS}"));
+    push_from(&mut page, f, lexemes);
+    push_filters(&mut page, f);
+    push_order(&mut page, f, sort);
+    page.push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let mut count = Builder::new("SELECT count(*)");
+    push_from(&mut count, f, lexemes);
+    push_filters(&mut count, f);
+    ListQuery {
+        page,
+        count,
+        total_in_page: false,
+    }
+}
+
+/// A page row that also carries the total of the search.
+#[derive(sqlx::FromRow)]
+struct CountedRow {
+    total: i64,
+    #[sqlx(flatten)]
+    lead: LeadListRow,
+}
+
+/// The lexemes `words` search for (see [`LEXEMES_SQL`]).
+async fn search_lexemes(tx: &mut TenantTx, words: &[String]) -> RepoResult<Vec<String>> {
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(LEXEMES_SQL)
+        .bind(words.join(" "))
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 /// One page of leads and the total matching the filter.
@@ -226,31 +401,43 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> RepoResult<(Vec<LeadListRow>, i64)> {
-    let mut q = QueryBuilder::new(format!("SELECT {LIST_COLUMNS} FROM leads"));
-    push_filters(&mut q, filter);
-    push_order(&mut q, filter, sort);
-    q.push(" LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
+    let lexemes = search_lexemes(tx, &filter.search_words).await?;
+    let ListQuery {
+        mut page,
+        mut count,
+        total_in_page,
+    } = list_query(filter, &lexemes, sort, limit, offset);
     // Unnamed statements: planned for these very values every time. A cached generic
     // plan cannot know how selective a filter or a search term is, and picks
     // whole-organization scans.
-    let rows: Vec<LeadListRow> = q
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(tx.conn())
-        .await?;
-    let total = if offset == 0 && (rows.len() as i64) < limit {
-        // The whole result fits in this page: no second query.
-        rows.len() as i64
+    let (rows, total) = if total_in_page {
+        let rows: Vec<CountedRow> = page
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(tx.conn())
+            .await?;
+        let total = rows.first().map(|r| r.total);
+        (rows.into_iter().map(|r| r.lead).collect::<Vec<_>>(), total)
     } else {
-        let mut count = QueryBuilder::new("SELECT count(*) FROM leads");
-        push_filters(&mut count, filter);
-        count
-            .build_query_scalar::<i64>()
-            .fetch_one(tx.conn())
-            .await?
+        let rows: Vec<LeadListRow> = page
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(tx.conn())
+            .await?;
+        // When the whole result fits in the first page, its length is the total.
+        let total = (offset == 0 && (rows.len() as i64) < limit).then_some(rows.len() as i64);
+        (rows, total)
+    };
+    let total = match total {
+        Some(total) => total,
+        None if offset == 0 => 0,
+        None => {
+            count
+                .build_query_scalar::<i64>()
+                .persistent(false)
+                .fetch_one(tx.conn())
+                .await?
+        }
     };
     Ok((rows, total))
 }
@@ -262,7 +449,9 @@ pub async fn export_page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> RepoResult<Vec<LeadListRow>> {
-    let mut q = QueryBuilder::new(format!("SELECT {LIST_COLUMNS} FROM leads"));
+    let lexemes = search_lexemes(tx, &filter.search_words).await?;
+    let mut q = Builder::new(format!("SELECT {LIST_COLUMNS}"));
+    push_from(&mut q, filter, &lexemes);
     push_filters(&mut q, filter);
     if let Some((created_at, id)) = after {
         q.push(" AND (created_at, id) < (")
@@ -279,24 +468,32 @@ pub async fn export_page(
         .await?)
 }
 
-/// The SQL texts `search` runs for `filter` (placeholders `$1…` in bind order), for
-/// benchmarks that replay the endpoint's own statements with pgbench.
+/// The SQL `search` runs for `filter` once its words are `lexemes` (placeholders
+/// `$1…` in bind order), for benchmarks that replay the endpoint's own statements.
+#[derive(Debug)]
+pub struct ListStatements {
+    /// Run first when the filter has search words ([`LEXEMES_SQL`]).
+    pub lexemes: Option<&'static str>,
+    pub page: String,
+    pub count: String,
+    /// The page carries the total; `count` runs only for a page past the end.
+    pub total_in_page: bool,
+}
+
 pub fn search_statements(
     filter: &LeadFilter,
+    lexemes: &[String],
     sort: Sort,
     limit: i64,
     offset: i64,
-) -> (String, String) {
-    let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {LIST_COLUMNS} FROM leads"));
-    push_filters(&mut q, filter);
-    push_order(&mut q, filter, sort);
-    q.push(" LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
-    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM leads");
-    push_filters(&mut count, filter);
-    (q.sql().to_owned(), count.sql().to_owned())
+) -> ListStatements {
+    let query = list_query(filter, lexemes, sort, limit, offset);
+    ListStatements {
+        lexemes: (!filter.search_words.is_empty()).then_some(LEXEMES_SQL),
+        page: query.page.sql().to_owned(),
+        count: query.count.sql().to_owned(),
+        total_in_page: query.total_in_page,
+    }
 }
 
 #[cfg(test)]

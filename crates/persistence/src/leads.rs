@@ -151,7 +151,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> 
 /// Moves a lead's enrichment status (`pending`, `enriching`, `enrichment_failed`, …).
 pub async fn set_enrichment_status(tx: &mut TenantTx, id: Uuid, status: &str) -> RepoResult<()> {
     sqlx::query!(
-        "UPDATE leads SET enrichment_status = $2::text::enrichment_status WHERE id = $1 AND deleted_at IS NULL",
+        "UPDATE leads SET enrichment_status = $2 WHERE id = $1 AND deleted_at IS NULL",
         id,
         status
     )
@@ -380,9 +380,7 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, patch: &LeadPatch) -> RepoResul
             }
         }
         if let Some(status) = &patch.status {
-            set.push("status = ")
-                .push_bind_unseparated(status.clone())
-                .push_unseparated("::lead_status");
+            set.push("status = ").push_bind_unseparated(status.clone());
         }
         if let Some(owner) = patch.owner_id {
             set.push("owner_id = ").push_bind_unseparated(owner);

@@ -95,8 +95,9 @@ fn instant(
     Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
 }
 
-/// `("constru:* & sao:*", Some("1122233"))` from what a user types.
-pub(crate) fn search_terms(q: &str) -> (Option<String>, Option<String>) {
+/// `(["construtora", "sao"], Some("1122233"))` from what a user types: folded words
+/// (at most 8) and, when it looks like one, a CNPJ prefix.
+pub(crate) fn search_terms(q: &str) -> (Vec<String>, Option<String>) {
     let compact: String = q
         .chars()
         .filter(|c| !matches!(c, '.' | '/' | '-' | ' '))
@@ -106,14 +107,13 @@ pub(crate) fn search_terms(q: &str) -> (Option<String>, Option<String>) {
         && compact.chars().all(|c| c.is_ascii_alphanumeric())
         && compact.chars().any(|c| c.is_ascii_digit()))
     .then(|| compact.to_uppercase());
-    let words: Vec<String> = fold_accents(q)
+    let words = fold_accents(q)
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(8)
-        .map(|w| format!("{w}:*"))
+        .map(str::to_owned)
         .collect();
-    let tsquery = (!words.is_empty()).then(|| words.join(" & "));
-    (tsquery, cnpj_prefix)
+    (words, cnpj_prefix)
 }
 
 impl LeadQuery {
@@ -183,14 +183,14 @@ impl LeadQuery {
             if q.chars().count() > 200 {
                 return Err(ApiError::field("q", "a busca aceita até 200 caracteres"));
             }
-            let (tsquery, cnpj_prefix) = search_terms(q);
-            if tsquery.is_none() && cnpj_prefix.is_none() {
+            let (words, cnpj_prefix) = search_terms(q);
+            if words.is_empty() && cnpj_prefix.is_none() {
                 return Err(ApiError::field("q", "digite letras ou números para buscar"));
             }
-            filter.tsquery = tsquery;
+            filter.search_words = words;
             filter.cnpj_prefix = cnpj_prefix;
         }
-        let default_key = if filter.tsquery.is_some() {
+        let default_key = if !filter.search_words.is_empty() || filter.cnpj_prefix.is_some() {
             "-relevance"
         } else {
             "-created_at"
@@ -227,26 +227,28 @@ mod tests {
     use super::search_terms;
 
     #[test]
-    fn search_terms_fold_accents_prefix_words_and_spot_cnpjs() {
+    fn search_terms_fold_accents_split_words_and_spot_cnpjs() {
+        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             search_terms("Construtora São"),
-            (Some("construtora:* & sao:*".into()), None)
+            (words(&["construtora", "sao"]), None)
         );
         assert_eq!(
             search_terms("11.222.333/0001"),
             (
-                Some("11:* & 222:* & 333:* & 0001:*".into()),
+                words(&["11", "222", "333", "0001"]),
                 Some("112223330001".into())
             )
         );
         assert_eq!(
             search_terms("12abc"),
-            (Some("12abc:*".into()), Some("12ABC".into()))
+            (words(&["12abc"]), Some("12ABC".into()))
         );
-        assert_eq!(search_terms("!!!"), (None, None));
+        assert_eq!(search_terms("!!!"), (Vec::new(), None));
         assert_eq!(
             search_terms("a'b & c|d"),
-            (Some("a:* & b:* & c:* & d:*".into()), None)
+            (words(&["a", "b", "c", "d"]), None)
         );
+        assert_eq!(search_terms("a b c d e f g h i j").0.len(), 8);
     }
 }

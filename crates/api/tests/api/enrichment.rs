@@ -173,6 +173,17 @@ async fn imported_leads_are_enriched_in_the_background() {
     assert_eq!(lead["situacao_cadastral"], "ATIVA");
     assert_eq!(lead["uf"], "SP");
     assert_eq!(lead["cidade"], "SAO PAULO");
+    let found: Value = app
+        .get("/api/v1/leads?q=conhecimento%20livre", Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (found["total"].clone(), found["items"][0]["id"].clone()),
+        (json!(1), lead["id"].clone()),
+        "the name enrichment wrote is searchable"
+    );
     assert_eq!(lead["endereco"]["cep"], "01422000");
     assert_eq!(lead["socios"][0]["cpf_cnpj_masked"], "***059967**");
     assert_eq!(

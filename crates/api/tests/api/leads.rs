@@ -78,7 +78,7 @@ impl TestApp {
             let id: uuid::Uuid = sqlx::query_scalar(
                 "INSERT INTO leads (org_id, cnpj, razao_social, nome_fantasia, uf, cidade, porte, cnae, status,
                                     enrichment_status, created_at, owner_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::lead_status, $10::enrichment_status,
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
                          '2026-11-01T12:00:00Z'::timestamptz + make_interval(days => $11), $12)
                  RETURNING id",
             )

@@ -10,6 +10,7 @@ mod helpers;
 mod idempotency;
 mod invitations;
 mod lead_imports;
+mod lead_search;
 mod leads;
 mod members;
 mod ops;

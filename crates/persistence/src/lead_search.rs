@@ -416,7 +416,8 @@ pub async fn search(
             .persistent(false)
             .fetch_all(tx.conn())
             .await?;
-        let total = rows.first().map(|r| r.total);
+        // An empty first page means no match at all.
+        let total = rows.first().map(|r| r.total).or((offset == 0).then_some(0));
         (rows.into_iter().map(|r| r.lead).collect::<Vec<_>>(), total)
     } else {
         let rows: Vec<LeadListRow> = page
@@ -430,7 +431,6 @@ pub async fn search(
     };
     let total = match total {
         Some(total) => total,
-        None if offset == 0 => 0,
         None => {
             count
                 .build_query_scalar::<i64>()

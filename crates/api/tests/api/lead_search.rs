@@ -193,6 +193,10 @@ async fn search_ranks_counts_and_pages() {
     let (total, items) = app.search(&s, "q=constru&status=new&per_page=100").await;
     assert_eq!((total, items[0].clone()), (60, cnpj(218)));
 
+    // Without a search, a full page is counted too.
+    assert_eq!(app.search(&s, "status=new&per_page=10").await.0, 62);
+    assert_eq!(app.search(&s, "status=new&per_page=10&page=7").await.0, 62);
+
     // The export streams the same matches.
     let csv = app
         .get("/api/v1/leads/export?q=constru%20exemplo", Some(s.token()))

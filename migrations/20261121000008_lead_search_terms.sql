@@ -21,14 +21,31 @@ ALTER TABLE leads
 DROP TYPE lead_status;
 DROP TYPE enrichment_status;
 
--- Index-only counts for the city and state filters (the default view's
--- `archived_at IS NULL` is read from the index).
+-- Counts of the default view (live, not archived) read small partial indexes alone,
+-- with no per-entry archived check (half the time of an INCLUDE (archived_at) index).
+-- Archived leads, usually few, get their own index for the archived view.
+DROP INDEX idx_leads_status_enrichment;
+CREATE INDEX idx_leads_status_enrichment ON leads(org_id, status, enrichment_status)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
+DROP INDEX idx_leads_enrichment;
+CREATE INDEX idx_leads_enrichment ON leads(org_id, enrichment_status)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
+DROP INDEX idx_leads_cnae;
+CREATE INDEX idx_leads_cnae ON leads(org_id, cnae text_pattern_ops)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
+DROP INDEX idx_leads_porte_uf;
+CREATE INDEX idx_leads_porte_uf ON leads(org_id, porte, uf)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
+-- A city's newest leads and a state's leads by name are read in order, not sorted
+-- out of every row of the organization.
 DROP INDEX idx_leads_city_key;
-CREATE INDEX idx_leads_city_key ON leads(org_id, cidade_key)
-  INCLUDE (archived_at) WHERE deleted_at IS NULL;
+CREATE INDEX idx_leads_city_key ON leads(org_id, cidade_key, created_at DESC, id DESC)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
 DROP INDEX idx_leads_uf_city;
-CREATE INDEX idx_leads_uf_city ON leads(org_id, uf, cidade_key)
-  INCLUDE (archived_at) WHERE deleted_at IS NULL;
+CREATE INDEX idx_leads_uf_razao ON leads(org_id, uf, razao_social_key, id)
+  WHERE deleted_at IS NULL AND archived_at IS NULL;
+CREATE INDEX idx_leads_archived ON leads(org_id, archived_at DESC)
+  WHERE deleted_at IS NULL AND archived_at IS NOT NULL;
 
 -- One row per lexeme of a live lead's `search` vector. `term` is byte-ordered so a
 -- typed prefix is the range [prefix, next prefix). `archived`, `created_at` and

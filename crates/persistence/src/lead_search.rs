@@ -207,21 +207,9 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
     // the (org_id, …) indexes.
     q.push(" WHERE org_id = app_current_org() AND deleted_at IS NULL");
     push_archived(q, f.archived, "archived_at");
-    if !f.statuses.is_empty() {
-        q.push(" AND status = ANY(")
-            .push_bind(f.statuses.clone())
-            .push(")");
-    }
-    if !f.enrichment_statuses.is_empty() {
-        q.push(" AND enrichment_status = ANY(")
-            .push_bind(f.enrichment_statuses.clone())
-            .push(")");
-    }
-    if !f.portes.is_empty() {
-        q.push(" AND porte = ANY(")
-            .push_bind(f.portes.clone())
-            .push(")");
-    }
+    push_one_of(q, "status", &f.statuses);
+    push_one_of(q, "enrichment_status", &f.enrichment_statuses);
+    push_one_of(q, "porte", &f.portes);
     if !f.cnaes.is_empty() {
         // A code prefix as a byte-wise range (`47` → [`47`, `48`)), served by the
         // text_pattern_ops index and estimated from the column histogram.
@@ -238,9 +226,7 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
         }
         q.push(")");
     }
-    if !f.ufs.is_empty() {
-        q.push(" AND uf = ANY(").push_bind(f.ufs.clone()).push(")");
-    }
+    push_one_of(q, "uf", &f.ufs);
     if let Some(city) = &f.city {
         q.push(" AND cidade_key = fold_accents(")
             .push_bind(city.clone())
@@ -266,6 +252,22 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
     }
     if let Some(flag) = f.do_not_contact {
         q.push(" AND do_not_contact = ").push_bind(flag);
+    }
+}
+
+/// ` AND column = value`, or `= ANY(values)` for several: a single value keeps the
+/// rest of an index in order (`uf = 'RJ'` reads (org, uf, razão social) sorted).
+fn push_one_of(q: &mut Builder, column: &str, values: &[String]) {
+    match values {
+        [] => {}
+        [value] => {
+            q.push(format!(" AND {column} = ")).push_bind(value.clone());
+        }
+        _ => {
+            q.push(format!(" AND {column} = ANY("))
+                .push_bind(values.to_vec())
+                .push(")");
+        }
     }
 }
 
@@ -407,13 +409,14 @@ pub async fn search(
         mut count,
         total_in_page,
     } = list_query(filter, &lexemes, sort, limit, offset);
-    // Unnamed statements: planned for these very values every time. A cached generic
-    // plan cannot know how selective a filter or a search term is, and picks
-    // whole-organization scans.
+    // Filters run as unnamed statements, planned for these very values every time: a
+    // cached generic plan cannot know how selective a filter is and picks
+    // whole-organization scans. A plain search has one plan whatever its words (range
+    // scans of the terms index), so it is prepared once per connection.
     let (rows, total) = if total_in_page {
         let rows: Vec<CountedRow> = page
             .build_query_as()
-            .persistent(false)
+            .persistent(true)
             .fetch_all(tx.conn())
             .await?;
         // An empty first page means no match at all.
@@ -434,7 +437,7 @@ pub async fn search(
         None => {
             count
                 .build_query_scalar::<i64>()
-                .persistent(false)
+                .persistent(total_in_page)
                 .fetch_one(tx.conn())
                 .await?
         }
@@ -476,7 +479,8 @@ pub struct ListStatements {
     pub lexemes: Option<&'static str>,
     pub page: String,
     pub count: String,
-    /// The page carries the total; `count` runs only for a page past the end.
+    /// The page carries the total; `count` runs only for a page past the end. These
+    /// statements are prepared (the others are unnamed, planned on every run).
     pub total_in_page: bool,
 }
 

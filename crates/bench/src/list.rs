@@ -206,74 +206,84 @@ async fn seed(b: &BenchDb, orgs: &[uuid::Uuid]) -> anyhow::Result<()> {
 }
 
 struct Latencies {
-    samples: Vec<Duration>,
+    requests: u64,
     elapsed: Duration,
+    p50: Duration,
+    p95: Duration,
+    p99: Duration,
 }
 
 impl Latencies {
-    fn percentile(&self, p: f64) -> Duration {
-        let mut sorted = self.samples.clone();
-        sorted.sort();
-        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-    }
-
     fn rps(&self) -> f64 {
-        self.samples.len() as f64 / self.elapsed.as_secs_f64()
+        self.requests as f64 / self.elapsed.as_secs_f64()
     }
 }
 
-/// `CLIENTS` loops over the scenarios (random page 1–5) for `MEASURE` after `WARMUP`.
+/// `wrk` (a C load generator, as pgbench is a C client) with `CLIENTS` keep-alive
+/// connections on 2 threads, rotating over the scenarios with a random page 1–5, for
+/// `MEASURE` after a `WARMUP` run. Any non-2xx answer fails the benchmark.
 async fn load(base: &str, token: &str, scenarios: &[Scenario]) -> anyhow::Result<Latencies> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .build()?;
-    let queries: Vec<String> = scenarios.iter().map(|s| s.query.to_owned()).collect();
-    let started = Instant::now();
-    let measure_from = started + WARMUP;
-    let until = measure_from + MEASURE;
-    let mut tasks = Vec::new();
-    for worker in 0..CLIENTS {
-        let (client, queries, token, base) = (
-            client.clone(),
-            queries.clone(),
-            token.to_owned(),
-            base.to_owned(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ worker as u64;
-            let mut samples = Vec::new();
-            let mut i = worker;
-            loop {
-                let now = Instant::now();
-                if now >= until {
-                    break;
-                }
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let page = 1 + (seed >> 33) % 5;
-                let url = format!(
-                    "{base}/api/v1/leads?{}&page={page}&per_page={PER_PAGE}",
-                    queries[i % queries.len()]
-                );
-                i += 1;
-                let res = client.get(&url).bearer_auth(&token).send().await?;
-                anyhow::ensure!(res.status().is_success(), "{url}: {}", res.status());
-                let _ = res.bytes().await?;
-                if now >= measure_from {
-                    samples.push(now.elapsed());
-                }
-            }
-            Ok::<_, anyhow::Error>(samples)
-        }));
-    }
-    let mut samples = Vec::new();
-    for task in tasks {
-        samples.extend(task.await??);
-    }
+    let queries = scenarios
+        .iter()
+        .map(|s| format!("\"{}\"", s.query))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let script = format!(
+        r#"local queries = {{{queries}}}
+local n = 0
+math.randomseed(os.time())
+request = function()
+  n = n + 1
+  local path = "/api/v1/leads?" .. queries[(n % #queries) + 1] .. "&page=" .. math.random(1, 5) .. "&per_page={PER_PAGE}"
+  return wrk.format("GET", path, {{["Authorization"] = "Bearer {token}"}})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("FLUX %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.status + e.connect + e.read + e.write + e.timeout))
+end
+"#
+    );
+    let path = std::env::temp_dir().join("flux-bench-leads.lua");
+    std::fs::write(&path, script)?;
+    let run = |secs: u64| {
+        let (path, base) = (path.clone(), base.to_owned());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("wrk")
+                .args(["-t", "2", "-c", &CLIENTS.to_string(), "-d"])
+                .arg(format!("{secs}s"))
+                .arg("-s")
+                .arg(&path)
+                .arg(&base)
+                .output()
+        })
+    };
+    run(WARMUP.as_secs()).await??;
+    let output = run(MEASURE.as_secs()).await??;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed (apt-get install wrk): {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fields: Vec<u64> = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("FLUX "))
+        .ok_or_else(|| anyhow::anyhow!("no summary in wrk output: {stdout}"))?
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let [requests, duration_us, p50, p95, p99, errors] = fields[..] else {
+        anyhow::bail!("unexpected wrk summary: {stdout}");
+    };
+    anyhow::ensure!(errors == 0, "{errors} failed requests: {stdout}");
     Ok(Latencies {
-        samples,
-        elapsed: MEASURE,
+        requests,
+        elapsed: Duration::from_micros(duration_us),
+        p50: Duration::from_micros(p50),
+        p95: Duration::from_micros(p95),
+        p99: Duration::from_micros(p99),
     })
 }
 
@@ -501,11 +511,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
         check_same_sql(b, &base, &token, org, &scenarios).await?;
         let http = load(&base, &token, &scenarios).await?;
         let tps = pgbench(b, &scenarios, org, user, name)?;
-        let (p50, p95, p99) = (
-            http.percentile(0.50),
-            http.percentile(0.95),
-            http.percentile(0.99),
-        );
+        let (p50, p95, p99) = (http.p50, http.p95, http.p99);
         let ratio = http.rps() / tps;
         println!(
             "  {name}: {:.0} req/s, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms · pgbench {tps:.0} tps · ratio {:.0}%",
@@ -534,7 +540,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
     let mut body = vec![
         format!(
             "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
-             clients (keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
+             clients (`wrk`, keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
              total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
              endpoint runs (membership check, `BEGIN`, `set_config` of role and tenant, a search's lexemes, page \
              query, count unless the page carries it, `COMMIT`) in the endpoint's protocol (filters as unnamed statements \

@@ -11,8 +11,10 @@ use crate::{error::ApiError, routes::query_param};
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct LeadQuery {
-    /// Search razão social, nome fantasia (accent-insensitive, word prefixes) and CNPJ
-    /// (prefix, with or without mask).
+    /// Search razão social, nome fantasia (accent-insensitive; every word typed must
+    /// start a word of the name, Portuguese plurals and inflections included) and CNPJ
+    /// (prefix, with or without mask). Relevance: CNPJ matches first, then names with
+    /// more matching words, then newest.
     q: Option<String>,
     /// Comma-separated: `new`, `contacted`, `qualified`, `unqualified`.
     status: Option<String>,

@@ -88,7 +88,8 @@ CREATE FUNCTION lead_search_terms_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD.search IS NOT DISTINCT FROM NEW.search
-     AND (OLD.deleted_at IS NULL) = (NEW.deleted_at IS NULL) THEN
+     AND (OLD.deleted_at IS NULL) = (NEW.deleted_at IS NULL)
+     AND OLD.org_id = NEW.org_id AND OLD.created_at = NEW.created_at THEN
     UPDATE lead_search_terms SET archived = NEW.archived_at IS NOT NULL
     WHERE org_id = OLD.org_id AND archived = (OLD.archived_at IS NOT NULL)
       AND term = ANY(tsvector_to_array(OLD.search)) AND lead_id = OLD.id;
@@ -109,7 +110,8 @@ CREATE TRIGGER trg_leads_search_terms_update AFTER UPDATE ON leads
   FOR EACH ROW
   WHEN (OLD.search IS DISTINCT FROM NEW.search
         OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
-        OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))
+        OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
+        OR OLD.org_id <> NEW.org_id OR OLD.created_at <> NEW.created_at)
   EXECUTE FUNCTION lead_search_terms_update();
 
 CREATE FUNCTION lead_search_terms_delete() RETURNS trigger
@@ -123,6 +125,15 @@ END $$;
 CREATE TRIGGER trg_leads_search_terms_delete AFTER DELETE ON leads
   REFERENCING OLD TABLE AS deleted
   FOR EACH STATEMENT EXECUTE FUNCTION lead_search_terms_delete();
+
+CREATE FUNCTION lead_search_terms_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE lead_search_terms;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER trg_leads_search_terms_truncate AFTER TRUNCATE ON leads
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_search_terms_truncate();
 
 INSERT INTO lead_search_terms (org_id, lead_id, term, archived, created_at, weight)
 SELECT l.org_id, l.id, t.lexeme, l.archived_at IS NOT NULL, l.created_at,

@@ -151,7 +151,8 @@ fn push_matches(q: &mut Builder, f: &LeadFilter, lexemes: &[String]) {
         return;
     }
     // A bit per lexeme; a lead matches when its rows cover them all. A CNPJ hit
-    // covers every bit at once.
+    // covers every bit at once. The API sends at most 8 words.
+    debug_assert!(lexemes.len() < 31, "too many lexemes for the bitmask");
     let every_bit = (1_i32 << lexemes.len()) - 1;
     q.push("(SELECT lead_id, sum(weight) AS rank, max(created_at) AS matched_created_at FROM (");
     for (i, lexeme) in lexemes.iter().enumerate() {
@@ -178,7 +179,8 @@ fn push_matches(q: &mut Builder, f: &LeadFilter, lexemes: &[String]) {
             q.push(" UNION ALL ");
         }
         q.push(format!(
-            "SELECT id, created_at, {CNPJ_MATCH_WEIGHT}::smallint, {every_bit} FROM leads \
+            "SELECT id AS lead_id, created_at, {CNPJ_MATCH_WEIGHT}::smallint AS weight, \
+             {every_bit} AS bit FROM leads \
              WHERE org_id = app_current_org() AND deleted_at IS NULL"
         ));
         push_archived(q, f.archived, "archived_at");
@@ -277,9 +279,10 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
     match bytes.last_mut() {
         Some(last) if *last < 0x7F => {
             *last += 1;
-            String::from_utf8(bytes).unwrap_or_else(|_| format!("{prefix}\u{7f}"))
+            String::from_utf8(bytes).unwrap_or_else(|_| format!("{prefix}\u{10FFFF}"))
         }
-        _ => format!("{prefix}\u{7f}"),
+        // Above any continuation of `prefix` by a valid UTF-8 character.
+        _ => format!("{prefix}\u{10FFFF}"),
     }
 }
 
@@ -346,7 +349,7 @@ fn list_query(
             .push_bind(offset)
             .push(format!(
                 ") AS p CROSS JOIN LATERAL (SELECT {LIST_COLUMNS} FROM leads \
-                 WHERE leads.id = p.lead_id) AS leads ORDER BY {}",
+                 WHERE leads.id = p.lead_id AND deleted_at IS NULL) AS leads ORDER BY {}",
                 order("p.")
             ));
         let mut count = Builder::new("SELECT count(*) FROM ");
@@ -511,5 +514,9 @@ mod tests {
         assert!("4999999" < prefix_upper_bound("49").as_str());
         assert!("5000000" > prefix_upper_bound("49").as_str());
         assert_eq!(prefix_upper_bound("4711302"), "4711303");
+        // Past ASCII the bound stays above every continuation.
+        let bound = prefix_upper_bound("caf\u{e9}");
+        assert!("caf\u{e9}\u{e9}" < bound.as_str() && "caf\u{e9}zz" < bound.as_str());
+        assert!("cag" > bound.as_str());
     }
 }

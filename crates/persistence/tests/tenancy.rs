@@ -177,3 +177,42 @@ async fn tenant_transaction_sees_only_its_own_members_accounts() {
         .unwrap();
     assert_eq!(emails, ["a@a.com.br"]);
 }
+
+#[tokio::test]
+async fn lead_search_terms_are_confined_to_the_tenant() {
+    let db = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let b = org_with_manager(&db, "b@b.com.br").await;
+    for (ctx, name) in [(&a, "Construtora Alfa"), (&b, "Construtora Beta")] {
+        sqlx::query(
+            "INSERT INTO leads (org_id, cnpj, razao_social) VALUES ($1, '11222333000181', $2)",
+        )
+        .bind(ctx.org_id().uuid())
+        .bind(name)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    }
+
+    let mut tx = db.begin_tenant(&a).await.unwrap();
+    let terms: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT org_id, term FROM lead_search_terms ORDER BY term")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+    assert_eq!(
+        terms,
+        vec![
+            (a.org_id().uuid(), "alfa".to_owned()),
+            (a.org_id().uuid(), "construtor".to_owned())
+        ]
+    );
+    let forged = sqlx::query(
+        "INSERT INTO lead_search_terms (org_id, lead_id, term, archived, created_at, weight)
+         VALUES ($1, gen_random_uuid(), 'forjado', false, now(), 1)",
+    )
+    .bind(b.org_id().uuid())
+    .execute(tx.conn())
+    .await;
+    assert!(forged.is_err(), "a tenant wrote a term into another org");
+}

@@ -41,6 +41,24 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The terms index equals a rebuild from the leads, both ways.
+    async fn assert_terms_match_leads(&self) {
+        let drift: i64 = sqlx::query_scalar(
+            "WITH rebuilt AS (
+               SELECT l.org_id, l.id AS lead_id, t.lexeme::text COLLATE \"C\" AS term,
+                      l.archived_at IS NOT NULL AS archived, l.created_at,
+                      coalesce(array_length(t.positions, 1), 1)::smallint AS weight
+               FROM leads l, unnest(l.search) AS t WHERE l.deleted_at IS NULL),
+             kept AS (SELECT org_id, lead_id, term, archived, created_at, weight FROM lead_search_terms)
+             SELECT (SELECT count(*) FROM (TABLE rebuilt EXCEPT ALL TABLE kept) a)
+                  + (SELECT count(*) FROM (TABLE kept EXCEPT ALL TABLE rebuilt) b)",
+        )
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(drift, 0, "lead_search_terms drifted from leads");
+    }
+
     async fn terms_of(&self, lead: Uuid) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM lead_search_terms WHERE lead_id = $1")
             .bind(lead)
@@ -72,6 +90,7 @@ async fn search_follows_renames_archiving_and_deletion() {
         .unwrap();
     assert_eq!(app.search(&s, "q=padaria").await, (0, vec![]));
     assert_eq!(app.search(&s, "q=confeitaria").await, (1, vec![cnpj(1)]));
+    app.assert_terms_match_leads().await;
 
     // Archived leads leave the default view, and stay findable where archived leads are.
     let archive = |path: &'static str| {
@@ -98,8 +117,25 @@ async fn search_follows_renames_archiving_and_deletion() {
         app.search(&s, "q=central&archived=archived").await,
         (0, vec![])
     );
+    app.assert_terms_match_leads().await;
     archive("/api/v1/leads/unarchive").await;
     assert_eq!(app.search(&s, "q=confeitaria").await, (1, vec![cnpj(1)]));
+
+    // Archived and renamed in one statement, then restored from the archive.
+    sqlx::query(
+        "UPDATE leads SET razao_social = 'Doceria Bela Vista', archived_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    app.assert_terms_match_leads().await;
+    assert_eq!(
+        app.search(&s, "q=doceria&archived=archived").await,
+        (1, vec![cnpj(1)])
+    );
+    archive("/api/v1/leads/unarchive").await;
+    assert_eq!(app.search(&s, "q=doceria").await, (1, vec![cnpj(1)]));
 
     // A deleted lead is gone from every view, and from the index.
     let res = app
@@ -111,6 +147,7 @@ async fn search_follows_renames_archiving_and_deletion() {
         (0, vec![])
     );
     assert_eq!(app.terms_of(id).await, 0);
+    app.assert_terms_match_leads().await;
 
     // Only stop words: a valid search that matches nothing.
     assert_eq!(app.search(&s, "q=de%20da").await, (0, vec![]));
@@ -136,6 +173,7 @@ async fn search_ranks_counts_and_pages() {
         .await;
     app.lead_named(&s, &cnpj(3000), "Depósito 00000000090", 600)
         .await;
+    app.assert_terms_match_leads().await;
 
     let (total, first) = app.search(&s, "q=constru&per_page=50").await;
     assert_eq!(total, 121);
@@ -192,6 +230,12 @@ async fn search_ranks_counts_and_pages() {
     assert_eq!(items[0], cnpj(900), "Construtora Construções… sorts first");
     let (total, items) = app.search(&s, "q=constru&status=new&per_page=100").await;
     assert_eq!((total, items[0].clone()), (60, cnpj(218)));
+
+    // Relevance orders the same when the matches join the leads table.
+    let (_, joined) = app
+        .search(&s, "q=constru&do_not_contact=false&per_page=3")
+        .await;
+    assert_eq!(joined, vec![cnpj(900), cnpj(219), cnpj(218)]);
 
     // Without a search, a full page is counted too.
     assert_eq!(app.search(&s, "status=new&per_page=10").await.0, 62);

@@ -162,6 +162,16 @@ impl LeadQuery {
             return Err(ApiError::field("cnae", "use códigos CNAE de até 7 dígitos"));
         }
         if filter
+            .city
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > 100 || c.chars().any(char::is_control))
+        {
+            return Err(ApiError::field(
+                "city",
+                "use o nome da cidade (até 100 caracteres, sem caracteres de controle)",
+            ));
+        }
+        if filter
             .ufs
             .iter()
             .any(|u| u.len() != 2 || !u.chars().all(|c| c.is_ascii_uppercase()))

@@ -104,6 +104,8 @@ fn text(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
             field,
             format!("use no máximo {MAX_TEXT_CHARS} caracteres"),
         )),
+        // PostgreSQL text cannot hold NUL.
+        Some(v) if v.contains('\0') => Err(ApiError::field(field, "contém um caractere nulo")),
         other => Ok(other.map(str::to_owned)),
     }
 }

@@ -220,6 +220,7 @@ async fn filters_and_accent_insensitive_search() {
         ("porte=GIANT", "porte"),
         ("cnae=4x", "cnae"),
         ("uf=SAO", "uf"),
+        ("city=S%00o%20Paulo", "city"),
         ("created_from=ontem", "created_from"),
         ("archived=sometimes", "archived"),
         ("owner_id=someone", "owner_id"),
@@ -373,6 +374,7 @@ async fn patch_changes_and_clears_fields_and_checks_the_owner() {
         (json!({"owner_id": uuid::Uuid::new_v4()}), "owner_id"),
         (json!({"email": "x@"}), "email"),
         (json!({"telefone": "12"}), "telefone"),
+        (json!({"contact_name": "Ma\u{0}ria"}), "contact_name"),
     ] {
         assert_eq!(
             invalid_fields(app.patch(&url, &body, Some(s.token())).await).await,

@@ -109,7 +109,8 @@ pub const LEXEMES_SQL: &str =
 const CNPJ_MATCH_WEIGHT: i16 = 1000;
 
 impl LeadFilter {
-    fn searches(&self) -> bool {
+    /// Whether the filter has a search (words or a CNPJ prefix).
+    pub fn searches(&self) -> bool {
         !self.search_words.is_empty() || self.cnpj_prefix.is_some()
     }
 

@@ -135,7 +135,7 @@ pub struct LeadRecord {
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> {
     Ok(sqlx::query_as!(
         LeadRecord,
-        r#"SELECT id, cnpj, status::text AS "status!", enrichment_status::text AS "enrichment_status!",
+        r#"SELECT id, cnpj, status, enrichment_status,
                   razao_social, nome_fantasia, endereco, uf, cidade, porte, cnae, cnae_descricao,
                   situacao_cadastral, natureza_juridica, capital_social_cents, data_abertura, socios,
                   email, telefone, contact_name, do_not_contact, owner_id, enriched_at,

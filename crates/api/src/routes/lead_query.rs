@@ -202,7 +202,7 @@ impl LeadQuery {
             filter.search_words = words;
             filter.cnpj_prefix = cnpj_prefix;
         }
-        let default_key = if !filter.search_words.is_empty() || filter.cnpj_prefix.is_some() {
+        let default_key = if filter.searches() {
             "-relevance"
         } else {
             "-created_at"

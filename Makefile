@@ -93,13 +93,14 @@ test: tools lint sqlx-check wasm-check test-rust e2e contract sdk
 	@scripts/test-db.sh stop
 	@scripts/summarize-tests.sh
 
-# Performance figures of the issues (docs/benchmarks.md), on a dedicated durable cluster.
+# Performance figures of the issues (docs/benchmarks.md), on a dedicated durable cluster
+# reached over its Unix socket (server, pgbench and psql alike), as a local database is.
 BENCH_PG = FLUX_TEST_PG_DIR=/tmp/flux-bench-pg FLUX_TEST_PG_PORT=54330 FLUX_TEST_PG_DURABLE=1
 bench: tools
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	cargo build --release -p flux-bench
 	@$(BENCH_PG) scripts/test-db.sh start >/dev/null
-	FLUX_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:54330/postgres ./target/release/flux-bench $(or $(BENCH),all); \
+	FLUX_BENCH_DATABASE_URL='postgresql://postgres@localhost/postgres?host=/tmp/flux-bench-pg&port=54330' ./target/release/flux-bench $(or $(BENCH),all); \
 	  status=$$?; $(BENCH_PG) scripts/test-db.sh stop; exit $$status
 
 clean:

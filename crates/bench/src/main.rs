@@ -17,6 +17,10 @@ mod list;
 mod report;
 mod setup;
 
+// The allocator `flux` runs with: the list benchmark serves from this process.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());

@@ -20,13 +20,17 @@ pub async fn fresh_database(admin_url: &str) -> anyhow::Result<BenchDb> {
     sqlx::query("CREATE DATABASE flux_bench")
         .execute(&mut conn)
         .await?;
-    // psql must understand the URL too: plain `postgres://…/flux_bench`.
-    let (without_db, _) = admin_url
-        .split('?')
-        .next()
-        .and_then(|u| u.rsplit_once('/'))
+    // psql and pgbench must understand the URL too: the same URL naming `flux_bench`,
+    // keeping its parameters (e.g. `?host=/socket/dir`).
+    let (base, params) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+    let (without_db, _) = base
+        .rsplit_once('/')
         .ok_or_else(|| anyhow::anyhow!("FLUX_BENCH_DATABASE_URL has no database part"))?;
-    let url = format!("{without_db}/flux_bench");
+    let url = if params.is_empty() {
+        format!("{without_db}/flux_bench")
+    } else {
+        format!("{without_db}/flux_bench?{params}")
+    };
     let db = Db::connect(&url, 24).await?;
     db.migrate().await?;
     // Plans big enough for the volumes measured here.

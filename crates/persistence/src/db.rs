@@ -7,7 +7,7 @@ use sqlx::{
     migrate::Migrator,
     pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgConnection, PgPool, Postgres, Transaction,
+    Connection, PgConnection, PgPool, Postgres, Transaction,
 };
 
 use crate::error::{RepoError, RepoResult};
@@ -17,12 +17,28 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// The role RLS applies to; created by the first migration.
 const TENANT_ROLE: &str = "flux_app";
 
+/// A pooled connection idle longer than this is pinged before use.
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: PgPool,
 }
 
 pub type SystemTx = Transaction<'static, Postgres>;
+
+/// How a transaction plans its prepared statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plans {
+    /// PostgreSQL's default: after a few runs a statement may keep one generic plan.
+    Cached,
+    /// Planned for the actual values on every run (`plan_cache_mode =
+    /// force_custom_plan`), still skipping the parse and the extra round trip of an
+    /// unnamed statement. For queries whose best plan depends on how selective their
+    /// values are, e.g. list filters: a generic plan cannot know and picks
+    /// whole-organization scans.
+    PerValues,
+}
 
 /// A transaction confined to one organization by PostgreSQL row-level security.
 pub struct TenantTx {
@@ -50,6 +66,19 @@ impl Db {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx checks a connection when it returns to the pool; checking it again on
+            // every checkout doubles the round trips of a short request. Only a
+            // connection idle long enough to have been dropped by the server or the
+            // network is checked before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_CHECK_AFTER {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(DbSetupError::Connect)?;
@@ -85,21 +114,28 @@ impl Db {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
+    /// A transaction confined to `ctx`'s organization (prepared statements keep their
+    /// cached plans).
     pub async fn begin_tenant(&self, ctx: &TenantCtx) -> RepoResult<TenantTx> {
-        let mut tx = self.pool.begin().await?;
-        // `set_config(…, true)` is `SET LOCAL`: it ends with the transaction, so a pooled
-        // connection never keeps it. One statement sets the role RLS applies to and the
-        // tenant (one round trip per request instead of two).
-        sqlx::query(
-            "SELECT set_config('role', $1, true), set_config('app.org_id', $2, true),
-                    set_config('app.user_id', $3, true)",
-        )
-        .bind(TENANT_ROLE)
-        .bind(ctx.org_id().to_string())
-        .bind(ctx.user_id().to_string())
-        .execute(&mut *tx)
-        .await?;
+        self.begin_tenant_with(ctx, Plans::Cached).await
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
+    pub async fn begin_tenant_with(&self, ctx: &TenantCtx, plans: Plans) -> RepoResult<TenantTx> {
+        // `BEGIN` and the tenant setup travel as one simple query: one round trip. The
+        // values are UUIDs we format ourselves and a constant, so they can be literals.
+        // `set_config(…, true)` is `SET LOCAL`: it ends with the transaction, so a
+        // pooled connection never keeps it.
+        let mut setup = format!(
+            "BEGIN; SELECT set_config('role', '{TENANT_ROLE}', true), \
+             set_config('app.org_id', '{}', true), set_config('app.user_id', '{}', true)",
+            ctx.org_id().uuid(),
+            ctx.user_id().uuid()
+        );
+        if plans == Plans::PerValues {
+            setup.push_str(", set_config('plan_cache_mode', 'force_custom_plan', true)");
+        }
+        let tx = self.pool.begin_with(setup).await?;
         Ok(TenantTx {
             tx,
             ctx: ctx.clone(),
@@ -137,6 +173,10 @@ impl TenantDb {
         self.db.begin_tenant(&self.ctx).await
     }
 
+    pub async fn begin_with(&self, plans: Plans) -> RepoResult<TenantTx> {
+        self.db.begin_tenant_with(&self.ctx, plans).await
+    }
+
     pub fn ctx(&self) -> &TenantCtx {
         &self.ctx
     }
@@ -145,16 +185,6 @@ impl TenantDb {
 impl TenantTx {
     pub fn ctx(&self) -> &TenantCtx {
         &self.ctx
-    }
-
-    /// Plans every statement of this transaction for its actual parameters and the
-    /// table's current size. Bulk work on a fast-growing table needs it: a cached
-    /// generic plan made while the table was nearly empty keeps scanning it whole.
-    pub async fn use_custom_plans(&mut self) -> RepoResult<()> {
-        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
     }
 
     pub async fn commit(self) -> RepoResult<()> {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flux_domain::{MemberRole, OrgId, TenantCtx, UserId};
-use flux_persistence::{organizations, users, Db};
+use flux_persistence::{organizations, users, Db, Plans};
 use flux_testkit::TestDatabase;
 use uuid::Uuid;
 
@@ -215,4 +215,49 @@ async fn lead_search_terms_are_confined_to_the_tenant() {
     .execute(tx.conn())
     .await;
     assert!(forged.is_err(), "a tenant wrote a term into another org");
+}
+
+#[tokio::test]
+async fn tenant_setup_is_local_to_its_transaction_and_sets_the_plan_mode_asked() {
+    // One connection, with the app's pool options: every transaction below and the
+    // final check run on the same session.
+    let test_db = TestDatabase::create().await;
+    let db = Db::connect(&test_db.url, 1).await.unwrap();
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let settings = "SELECT current_user::text, current_setting('app.org_id', true), \
+                    current_setting('app.user_id', true), current_setting('plan_cache_mode')";
+
+    for (plans, mode) in [
+        (Plans::Cached, "auto"),
+        (Plans::PerValues, "force_custom_plan"),
+    ] {
+        let mut tx = db.begin_tenant_with(&a, plans).await.unwrap();
+        let seen: (String, String, String, String) = sqlx::query_as(settings)
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        assert_eq!(
+            seen,
+            (
+                "flux_app".to_owned(),
+                a.org_id().uuid().to_string(),
+                a.user_id().uuid().to_string(),
+                mode.to_owned()
+            )
+        );
+        tx.commit().await.unwrap();
+    }
+
+    // The pooled connection keeps none of it once its transactions end.
+    let mut conn = db.acquire().await.unwrap();
+    let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(
+        "SELECT current_user::text, nullif(current_setting('app.org_id', true), ''), \
+         current_setting('plan_cache_mode')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_ne!(role, "flux_app");
+    assert_eq!(org, None);
+    assert_eq!(mode, "auto");
 }

@@ -65,7 +65,7 @@ async fn list_leads(
     let (rows, total) = leads::list(&state, ctx, &filter, sort, page, per_page).await?;
     Ok(web::Json(LeadList {
         items: rows
-            .iter()
+            .into_iter()
             .map(convert::lead_list_item)
             .collect::<ApiResult<_>>()?,
         total,

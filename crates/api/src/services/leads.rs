@@ -94,8 +94,8 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> ApiResult<(Vec<LeadListRow>, i64)> {
-    let mut tx = state.db.begin_tenant(ctx).await?;
-    Ok(lead_search::search(&mut tx, filter, sort, per_page, (page - 1) * per_page).await?)
+    let db = state.db.for_tenant(ctx);
+    Ok(lead_search::search(&db, filter, sort, per_page, (page - 1) * per_page).await?)
 }
 
 fn text(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {

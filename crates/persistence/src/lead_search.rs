@@ -8,7 +8,7 @@
 //! `lead_search_terms` (one row per lexeme of a lead, kept by triggers) by byte-wise
 //! prefix ranges instead of `@@` on the GIN index.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{postgres::PgRow, FromRow, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -41,8 +41,10 @@ pub struct LeadFilter {
     pub city: Option<String>,
     pub import_id: Option<Uuid>,
     pub owner: Option<OwnerFilter>,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
+    /// Created at or after.
+    pub created_from: Option<CreatedBound>,
+    /// Created before.
+    pub created_to: Option<CreatedBound>,
     pub archived: ArchivedFilter,
     pub do_not_contact: Option<bool>,
     /// Folded words typed in the search box (`[a-z0-9]+`); a lead matches when each
@@ -67,6 +69,14 @@ pub enum SortKey {
 pub struct Sort {
     pub key: SortKey,
     pub descending: bool,
+}
+
+/// A bound of the creation-date filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatedBound {
+    At(DateTime<Utc>),
+    /// Midnight starting this day in the organization's time zone.
+    DayStart(NaiveDate),
 }
 
 /// The columns of a list row ([`LIST_COLUMNS`], in that order).
@@ -289,11 +299,18 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
         }
         None => {}
     }
-    if let Some(from) = f.created_from {
-        q.push(" AND created_at >= ").push_bind(from);
-    }
-    if let Some(to) = f.created_to {
-        q.push(" AND created_at < ").push_bind(to);
+    for (bound, op) in [(f.created_from, ">="), (f.created_to, "<")] {
+        match bound {
+            Some(CreatedBound::At(at)) => {
+                q.push(format!(" AND created_at {op} ")).push_bind(at);
+            }
+            Some(CreatedBound::DayStart(day)) => {
+                q.push(format!(" AND created_at {op} app_org_midnight("))
+                    .push_bind(day)
+                    .push(")");
+            }
+            None => {}
+        }
     }
     if let Some(flag) = f.do_not_contact {
         q.push(" AND do_not_contact = ").push_bind(flag);

@@ -232,10 +232,8 @@ async fn tenant_setup_is_local_to_its_transaction_and_sets_the_plan_mode_asked()
         (Plans::PerValues, "force_custom_plan"),
     ] {
         let mut tx = db.begin_tenant_with(&a, plans).await.unwrap();
-        let seen: (String, String, String, String) = sqlx::query_as(settings)
-            .fetch_one(tx.conn())
-            .await
-            .unwrap();
+        let seen: (String, String, String, String) =
+            sqlx::query_as(settings).fetch_one(tx.conn()).await.unwrap();
         assert_eq!(
             seen,
             (

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flux_domain::text::fold_accents;
-use flux_persistence::lead_search::{ArchivedFilter, LeadFilter, OwnerFilter, Sort, SortKey};
+use flux_persistence::lead_search::{
+    ArchivedFilter, CreatedBound, LeadFilter, OwnerFilter, Sort, SortKey,
+};
 use serde::Deserialize;
 
 use crate::{error::ApiError, routes::query_param};
@@ -32,9 +34,11 @@ pub(crate) struct LeadQuery {
     import_id: Option<String>,
     /// A member's user id, or `none` for leads without owner.
     owner_id: Option<String>,
-    /// Created at or after: RFC 3339 date-time or `YYYY-MM-DD` (UTC midnight).
+    /// Created at or after: RFC 3339 date-time or `YYYY-MM-DD` (midnight in the
+    /// organization's time zone, `America/Sao_Paulo` unless changed).
     created_from: Option<String>,
-    /// Created before: RFC 3339 date-time or `YYYY-MM-DD` (the whole day included).
+    /// Created before: RFC 3339 date-time or `YYYY-MM-DD` (that whole day of the
+    /// organization's time zone included).
     created_to: Option<String>,
     /// `active` (default), `archived` or `all`.
     archived: Option<String>,
@@ -76,25 +80,28 @@ fn list(
         .collect()
 }
 
-fn instant(
+fn date_bound(
     field: &str,
     raw: &Option<String>,
     end_of_day: bool,
-) -> Result<Option<DateTime<Utc>>, ApiError> {
+) -> Result<Option<CreatedBound>, ApiError> {
     let Some(raw) = raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some(at.with_timezone(&Utc)));
+        return Ok(Some(CreatedBound::At(at.with_timezone(&Utc))));
     }
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| ApiError::field(field, "use uma data AAAA-MM-DD ou data-hora RFC 3339"))?;
+    // A bare date is a whole calendar day of the organization: an end bound is the
+    // midnight that starts the next one.
     let day = if end_of_day {
-        day.succ_opt().unwrap_or(day)
+        day.succ_opt()
+            .ok_or_else(|| ApiError::field(field, "data fora do intervalo aceito"))?
     } else {
         day
     };
-    Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
+    Ok(Some(CreatedBound::DayStart(day)))
 }
 
 /// `(["construtora", "sao"], Some("1122233"))` from what a user types: folded words
@@ -149,8 +156,8 @@ impl LeadQuery {
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
             import_id: query_param("import_id", &self.import_id, "um UUID")?,
-            created_from: instant("created_from", &self.created_from, false)?,
-            created_to: instant("created_to", &self.created_to, true)?,
+            created_from: date_bound("created_from", &self.created_from, false)?,
+            created_to: date_bound("created_to", &self.created_to, true)?,
             do_not_contact: query_param("do_not_contact", &self.do_not_contact, "true ou false")?,
             ..LeadFilter::default()
         };

@@ -631,3 +631,43 @@ async fn concurrent_creates_cannot_both_take_the_last_lead_of_the_plan() {
     assert_eq!(statuses, vec![201, 402]);
     assert_eq!(app.list_cnpjs(&s, "").await.len(), 1);
 }
+
+#[tokio::test]
+async fn bare_dates_are_days_of_the_organizations_time_zone() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let ids = app.seed_leads(&s).await;
+    // 01:30 UTC on the 5th is still the evening of the 4th in São Paulo (UTC−3).
+    sqlx::query("UPDATE leads SET created_at = '2026-11-05T01:30:00Z' WHERE id = $1::uuid")
+        .bind(&ids[0])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let sj = ROWS[0].0.to_owned();
+
+    assert!(app
+        .list_cnpjs(&s, "created_to=2026-11-04&sort=created_at")
+        .await
+        .contains(&sj));
+    assert!(!app
+        .list_cnpjs(&s, "created_from=2026-11-05")
+        .await
+        .contains(&sj));
+    // An explicit instant is taken as given.
+    assert!(app
+        .list_cnpjs(&s, "created_from=2026-11-05T01:00:00Z")
+        .await
+        .contains(&sj));
+
+    // The organization's own zone decides: in UTC the lead belongs to the 5th.
+    sqlx::query("UPDATE organizations SET timezone = 'UTC' WHERE id = $1")
+        .bind(s.org_id())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.list_cnpjs(&s, "created_from=2026-11-05&created_to=2026-11-05")
+            .await,
+        vec![sj]
+    );
+}

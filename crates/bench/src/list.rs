@@ -311,7 +311,7 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
         }
         out
     };
-    // The endpoint sends `BEGIN` and the tenant setup in one round trip (a simple
+    // The endpoint sends the tenant setup and `BEGIN` in one round trip (a simple
     // query); a pipeline does the same in pgbench's prepared mode.
     let plans = match statements.plans {
         Plans::Cached => "",
@@ -321,8 +321,8 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
         "\\set off random(0, 4) * {PER_PAGE}\n\
          SELECT role::text AS \"role!\" FROM organization_members WHERE org_id = :org AND user_id = :usr AND status = 'active';\n\
          \\startpipeline\n\
-         BEGIN;\n\
          SELECT set_config('role', 'flux_app', true), set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true){plans};\n\
+         BEGIN;\n\
          \\endpipeline\n"
     );
     let mut vars: Vec<(String, String)> = s
@@ -557,7 +557,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
             "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
              clients (`wrk`, keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
              total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
-             endpoint runs, in its protocol: membership check; `BEGIN` and the `set_config` of role and tenant in one \
+             endpoint runs, in its protocol: membership check; the `set_config` of role and tenant and `BEGIN` in one \
              round trip (a pipeline); a search's lexemes; page query; count unless the page carries it; `COMMIT`. All \
              prepared (`-M prepared`), filters with `plan_cache_mode = force_custom_plan` as the endpoint sets it. \
              {CLIENTS} clients, {}s. The server's pool has {} connections (twice the cores); everything reaches PostgreSQL \

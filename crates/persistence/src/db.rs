@@ -122,12 +122,14 @@ impl Db {
 
     #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
     pub async fn begin_tenant_with(&self, ctx: &TenantCtx, plans: Plans) -> RepoResult<TenantTx> {
-        // `BEGIN` and the tenant setup travel as one simple query: one round trip. The
-        // values are UUIDs we format ourselves and a constant, so they can be literals.
-        // `set_config(…, true)` is `SET LOCAL`: it ends with the transaction, so a
-        // pooled connection never keeps it.
+        // The tenant setup and `BEGIN` travel as one simple query: one round trip. The
+        // setup runs first, in the message's implicit transaction, which `BEGIN` then
+        // turns into the real one (PostgreSQL protocol, "multiple statements in a simple
+        // query"); if the setup fails, nothing is left open on the pooled connection.
+        // `set_config(…, true)` is `SET LOCAL`: it ends with the transaction. The values
+        // are UUIDs we format ourselves and a constant, so they can be literals.
         let mut setup = format!(
-            "BEGIN; SELECT set_config('role', '{TENANT_ROLE}', true), \
+            "SELECT set_config('role', '{TENANT_ROLE}', true), \
              set_config('app.org_id', '{}', true), set_config('app.user_id', '{}', true)",
             ctx.org_id().uuid(),
             ctx.user_id().uuid()
@@ -135,6 +137,7 @@ impl Db {
         if plans == Plans::PerValues {
             setup.push_str(", set_config('plan_cache_mode', 'force_custom_plan', true)");
         }
+        setup.push_str("; BEGIN");
         let tx = self.pool.begin_with(setup).await?;
         Ok(TenantTx {
             tx,

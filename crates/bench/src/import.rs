@@ -8,11 +8,11 @@ use std::{
 use chrono::Utc;
 use flux_domain::{cnpj::check_digits_of, Cnpj, TenantCtx};
 use flux_persistence::{
-    jobs::{self, kinds, NewJob},
+    jobs::{self, kinds},
     lead_imports::{self, ImportStatus, NewImport},
 };
 use flux_workers::{
-    lead_import::{EnrichImportedLeads, ImportLeads},
+    lead_import::{self, EnrichImportedLeads, ImportLeads},
     queue::Runner,
 };
 use serde_json::json;
@@ -99,15 +99,7 @@ async fn import_once(
         },
     )
     .await?;
-    jobs::enqueue(
-        &mut tx,
-        NewJob::new(
-            kinds::IMPORT_LEADS,
-            json!({ "import_id": import.id }),
-            Utc::now(),
-        ),
-    )
-    .await?;
+    jobs::enqueue(&mut tx, lead_import::import_job(import.id, Utc::now())).await?;
     tx.commit().await?;
     Runner::builder(b.db.clone())
         .handler(kinds::IMPORT_LEADS, Arc::new(ImportLeads::default()))

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use chrono::Utc;
 use flux_domain::{cnpj::check_digits_of, MemberRole, OrgId, TenantCtx, UserId};
 use flux_persistence::{
-    jobs::{self, kinds, NewJob},
+    jobs::{self, kinds},
     lead_imports::{self, ImportStatus, NewImport},
     organizations, users, Db,
 };
 use flux_testkit::TestDatabase;
 use flux_workers::{
-    lead_import::{EnrichImportedLeads, ImportLeads},
+    lead_import::{self, EnrichImportedLeads, ImportLeads},
     queue::{JobOutcome, Runner, RunnerConfig},
 };
 use serde_json::json;
@@ -60,12 +60,7 @@ async fn upload(db: &Db, ctx: &TenantCtx, csv: &str, rows: i32) -> uuid::Uuid {
     .unwrap();
     jobs::enqueue(
         &mut tx,
-        NewJob::new(
-            kinds::IMPORT_LEADS,
-            json!({ "import_id": import.id }),
-            Utc::now(),
-        )
-        .max_attempts(2),
+        lead_import::import_job(import.id, Utc::now()).max_attempts(2),
     )
     .await
     .unwrap();

@@ -10,11 +10,11 @@ use flux_domain::TenantCtx;
 use flux_dto::leads::{ColumnMappingEntry, ImportPreview, PreviewRow, RowIssue};
 use flux_import::{validate_rows, FileError, LeadField, ParsedFile, RowError};
 use flux_persistence::{
-    audit, events,
-    jobs::{self, kinds, NewJob},
+    audit, events, jobs,
     lead_imports::{self, ImportErrorRecord, ImportRecord, NewImport},
     leads,
 };
+use flux_workers::lead_import::import_job;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -28,8 +28,6 @@ use crate::{
 
 /// Rows shown by a preview.
 pub const PREVIEW_ROWS: usize = 20;
-/// Attempts of the import job before the import is marked failed.
-const IMPORT_MAX_ATTEMPTS: i32 = 5;
 
 fn parse(upload: &CsvUpload) -> ApiResult<ParsedFile> {
     flux_import::parse(&upload.content)
@@ -156,17 +154,7 @@ pub async fn create(
         },
     )
     .await?;
-    jobs::enqueue(
-        &mut tx,
-        NewJob::new(
-            kinds::IMPORT_LEADS,
-            json!({ "import_id": import.id }),
-            Utc::now(),
-        )
-        .unique(import.id.to_string())
-        .max_attempts(IMPORT_MAX_ATTEMPTS),
-    )
-    .await?;
+    jobs::enqueue(&mut tx, import_job(import.id, Utc::now())).await?;
     events::publish(&mut tx, event_kind::IMPORT_CREATED, import.event_data()).await?;
     let mut entry = audit_entry(client, "lead_import.created", "lead_import");
     entry.resource_id = Some(import.id);

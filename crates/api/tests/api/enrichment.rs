@@ -508,11 +508,7 @@ async fn pro_plans_get_premium_contacts_with_masked_cpfs() {
         .mount(&p.lemit)
         .await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    sqlx::query("UPDATE subscriptions SET plan_id = (SELECT id FROM plans WHERE slug = 'pro') WHERE org_id = $1")
-        .bind(s.org_id())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    app.set_plan(&s, "pro").await;
     app.upload(
         &s,
         "/api/v1/lead-imports",
@@ -618,11 +614,7 @@ async fn enrich_now_and_the_queued_job_call_the_providers_once() {
         .mount(&p.lemit)
         .await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    sqlx::query("UPDATE subscriptions SET plan_id = (SELECT id FROM plans WHERE slug = 'pro') WHERE org_id = $1")
-        .bind(s.org_id())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    app.set_plan(&s, "pro").await;
     let created: Value = app
         .post("/api/v1/leads", &json!({"cnpj": CNPJ}), Some(s.token()))
         .await

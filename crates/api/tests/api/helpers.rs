@@ -286,6 +286,19 @@ impl TestApp {
             .to_owned();
         id.parse().unwrap()
     }
+
+    /// Moves the session's organization to the plan `slug` (billing is a later issue).
+    pub async fn set_plan(&self, session: &Session, slug: &str) {
+        sqlx::query(
+            "UPDATE subscriptions SET plan_id = (SELECT id FROM plans WHERE slug = $2) \
+             WHERE org_id = $1",
+        )
+        .bind(session.org_id())
+        .bind(slug)
+        .execute(self.db.pool())
+        .await
+        .unwrap();
+    }
 }
 
 /// Asserts the SPEC §3 envelope and returns `error`.

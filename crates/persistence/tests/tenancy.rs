@@ -8,9 +8,11 @@ use flux_persistence::{organizations, users, Db, Plans};
 use flux_testkit::TestDatabase;
 use uuid::Uuid;
 
-async fn db() -> Db {
+/// The database value drops the database: keep it for the whole test.
+async fn db() -> (TestDatabase, Db) {
     let test_db = TestDatabase::create().await;
-    Db::from_pool(test_db.pool().await)
+    let db = Db::from_pool(test_db.pool().await);
+    (test_db, db)
 }
 
 async fn org_with_manager(db: &Db, email: &str) -> TenantCtx {
@@ -31,7 +33,7 @@ async fn org_with_manager(db: &Db, email: &str) -> TenantCtx {
 
 #[tokio::test]
 async fn tenant_transaction_sees_only_its_own_rows_without_where_clause() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let b = org_with_manager(&db, "b@b.com.br").await;
 
@@ -57,7 +59,7 @@ async fn tenant_transaction_sees_only_its_own_rows_without_where_clause() {
 
 #[tokio::test]
 async fn tenant_transaction_cannot_write_into_another_org() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let b = org_with_manager(&db, "b@b.com.br").await;
 
@@ -74,7 +76,7 @@ async fn tenant_transaction_cannot_write_into_another_org() {
 
 #[tokio::test]
 async fn tenant_updates_and_deletes_cannot_reach_another_org() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let b = org_with_manager(&db, "b@b.com.br").await;
 
@@ -102,7 +104,7 @@ async fn tenant_updates_and_deletes_cannot_reach_another_org() {
 
 #[tokio::test]
 async fn tenant_role_cannot_read_auth_secrets() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let mut tx = db.begin_tenant(&a).await.unwrap();
     let err = sqlx::query("SELECT password_hash FROM users")
@@ -114,7 +116,7 @@ async fn tenant_role_cannot_read_auth_secrets() {
 
 #[tokio::test]
 async fn signup_creates_org_slug_manager_and_starter_trial() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let mut tx = db.begin_system().await.unwrap();
     let u1 = users::insert(&mut tx, "Ana", "ana@acme.com.br", "h")
         .await
@@ -147,7 +149,7 @@ async fn signup_creates_org_slug_manager_and_starter_trial() {
 
 #[tokio::test]
 async fn plans_match_seed_000_section_9() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let rows: Vec<(String, i32, i32, i32, i32, i32, i32)> = sqlx::query_as(
         "SELECT slug, price_cents, max_leads, max_ai_per_day, max_whatsapp_per_month, included_users,
                 additional_user_price_cents FROM plans ORDER BY price_cents",
@@ -167,7 +169,7 @@ async fn plans_match_seed_000_section_9() {
 
 #[tokio::test]
 async fn tenant_transaction_sees_only_its_own_members_accounts() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let _b = org_with_manager(&db, "b@b.com.br").await;
     let mut tx = db.begin_tenant(&a).await.unwrap();
@@ -180,7 +182,7 @@ async fn tenant_transaction_sees_only_its_own_members_accounts() {
 
 #[tokio::test]
 async fn lead_search_terms_are_confined_to_the_tenant() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org_with_manager(&db, "a@a.com.br").await;
     let b = org_with_manager(&db, "b@b.com.br").await;
     for (ctx, name) in [(&a, "Construtora Alfa"), (&b, "Construtora Beta")] {

@@ -2,10 +2,15 @@
 //! database (named after the migrations' checksums), and each test clones it with
 //! `CREATE DATABASE … TEMPLATE`. `FLUX_TEST_DATABASE_URL` points at the throwaway cluster
 //! that `make test` starts; it must be a superuser (it creates databases and the app role).
+//!
+//! Test databases are dropped when their `TestDatabase` is, and the first test of each
+//! process sweeps what killed runs left behind (databases named after a dead process,
+//! templates of older migrations): a cluster that only grew filled the disk of the CI
+//! machine after a few thousand tests.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: fail loudly
 
-use std::str::FromStr;
+use std::{str::FromStr, sync::OnceLock};
 
 use sqlx::{
     migrate::Migrator,
@@ -15,10 +20,15 @@ use sqlx::{
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
+/// A migrated database of its own, dropped with this value: keep it alive as long as
+/// the test uses the database (a pool alone does not).
 pub struct TestDatabase {
     pub url: String,
     pub name: String,
+    admin: PgConnectOptions,
 }
+
+const TEST_DATABASE_PREFIX: &str = "flux_test_";
 
 /// `FLUX_TEST_DATABASE_URL`, else `DATABASE_URL` (which the sqlx macros may use for a
 /// migrated development database at compile time).
@@ -52,13 +62,18 @@ impl TestDatabase {
             .expect("cannot connect to the test PostgreSQL cluster");
         let template = template_name();
         ensure_template(&mut conn, &admin, &template).await;
-        let name = format!("flux_test_{}", uuid::Uuid::new_v4().simple());
+        sweep_leftovers_once(&mut conn, &template).await;
+        let name = format!(
+            "{TEST_DATABASE_PREFIX}{}_{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
         sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .execute(&mut conn)
             .await
             .expect("cannot create the test database");
-        let url = admin.database(&name).to_url_lossy().to_string();
-        Self { url, name }
+        let url = admin.clone().database(&name).to_url_lossy().to_string();
+        Self { url, name, admin }
     }
 
     pub async fn pool(&self) -> PgPool {
@@ -68,6 +83,70 @@ impl TestDatabase {
             .await
             .expect("cannot connect to the test database")
     }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop cannot await, and the test's runtime may be a current-thread one that is
+        // blocked right here: the drop gets a thread and a runtime of its own.
+        let admin = self.admin.clone().database("postgres");
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for dropping a test database")
+                .block_on(async {
+                    let mut conn = PgConnection::connect_with(&admin).await?;
+                    sqlx::query(&statement).execute(&mut conn).await?;
+                    conn.close().await
+                })
+        })
+        .join();
+        // A failure only leaves the database to the next run's sweep.
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Once per process: drops test databases whose process is gone and templates built
+/// from other migrations. Failures are ignored (another run may be using them).
+async fn sweep_leftovers_once(conn: &mut PgConnection, current_template: &str) {
+    static SWEPT: OnceLock<()> = OnceLock::new();
+    if SWEPT.set(()).is_err() {
+        return;
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'flux\\_test\\_%' OR datname LIKE 'flux\\_tpl\\_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("list test databases");
+    for name in names.iter().filter(|n| is_leftover(n, current_template)) {
+        let force = if name.starts_with(TEST_DATABASE_PREFIX) {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}{force}"))
+            .execute(&mut *conn)
+            .await;
+    }
+}
+
+fn is_leftover(name: &str, current_template: &str) -> bool {
+    if let Some(rest) = name.strip_prefix(TEST_DATABASE_PREFIX) {
+        // flux_test_<pid>_<uuid>; older names without a pid are leftovers too.
+        return match rest
+            .split_once('_')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        {
+            Some(pid) => !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            None => true,
+        };
+    }
+    name != current_template && !name.ends_with("_building")
 }
 
 async fn ensure_template(conn: &mut PgConnection, admin: &PgConnectOptions, template: &str) {

@@ -45,7 +45,8 @@ async fn enqueue(db: &Db, to: &str) {
 
 #[tokio::test]
 async fn delivers_each_message_once() {
-    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
     enqueue(&db, "a@x.com").await;
     enqueue(&db, "b@x.com").await;
     let mailer = RecordingMailer {
@@ -69,7 +70,8 @@ async fn delivers_each_message_once() {
 
 #[tokio::test]
 async fn failed_delivery_is_kept_and_retried_later() {
-    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
     enqueue(&db, "a@x.com").await;
     let mailer = RecordingMailer {
         sent: Mutex::new(vec![]),

@@ -6,7 +6,8 @@ use flux_workers::housekeeping::run_once;
 
 #[tokio::test]
 async fn purges_only_idempotency_keys_past_retention() {
-    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
     let pool = db.pool();
     let user: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
@@ -43,7 +44,8 @@ async fn purges_only_idempotency_keys_past_retention() {
 
 #[tokio::test]
 async fn purges_finished_jobs_and_old_events_by_retention() {
-    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
     let pool = db.pool();
     let user: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",

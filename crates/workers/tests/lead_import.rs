@@ -19,8 +19,9 @@ use flux_workers::{
 };
 use serde_json::json;
 
-async fn setup() -> (Db, TenantCtx) {
-    let db = Db::from_pool(TestDatabase::create().await.pool().await);
+async fn setup() -> (TestDatabase, Db, TenantCtx) {
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
     let mut tx = db.begin_system().await.unwrap();
     let user = users::insert(&mut tx, "Ana", "ana@a.com.br", "h")
         .await
@@ -34,7 +35,7 @@ async fn setup() -> (Db, TenantCtx) {
         UserId::new(user.id),
         MemberRole::Manager,
     );
-    (db, ctx)
+    (test_db, db, ctx)
 }
 
 fn cnpj(n: usize) -> String {
@@ -80,7 +81,7 @@ fn runner(db: &Db, chunk_rows: usize) -> Runner {
 
 #[tokio::test]
 async fn resumes_after_a_failed_chunk_without_duplicates() {
-    let (db, ctx) = setup().await;
+    let (_test_db, db, ctx) = setup().await;
     // Rows 2..=7: five valid CNPJs and one invalid, chunks of two rows.
     let mut csv = String::from("CNPJ\n");
     for n in 0..5 {
@@ -173,7 +174,7 @@ async fn resumes_after_a_failed_chunk_without_duplicates() {
 
 #[tokio::test]
 async fn an_import_whose_job_dies_is_marked_failed() {
-    let (db, ctx) = setup().await;
+    let (_test_db, db, ctx) = setup().await;
     let id = upload(&db, &ctx, &format!("CNPJ\n{}\n", cnpj(1)), 1).await;
     sqlx::raw_sql(
         "CREATE FUNCTION always_fail() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -23,8 +23,11 @@ use flux_workers::{
 };
 use serde_json::json;
 
-async fn db() -> Db {
-    Db::from_pool(TestDatabase::create().await.pool().await)
+/// The database value drops the database: keep it for the whole test.
+async fn db() -> (TestDatabase, Db) {
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
+    (test_db, db)
 }
 
 async fn org(db: &Db, email: &str) -> TenantCtx {
@@ -108,7 +111,7 @@ fn runner(db: &Db, clock: Arc<ManualClock>, handler: Arc<dyn JobHandler>) -> Run
 
 #[tokio::test]
 async fn runs_each_job_once_with_its_payload() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky::default());
@@ -143,7 +146,7 @@ async fn runs_each_job_once_with_its_payload() {
 
 #[tokio::test]
 async fn future_jobs_and_unknown_kinds_wait() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let runner = runner(&db, clock.clone(), Arc::new(Flaky::default()));
@@ -162,7 +165,7 @@ async fn future_jobs_and_unknown_kinds_wait() {
 
 #[tokio::test]
 async fn unique_key_dedups_live_jobs_only() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let runner = runner(&db, clock.clone(), Arc::new(Flaky::default()));
@@ -184,7 +187,7 @@ async fn unique_key_dedups_live_jobs_only() {
 
 #[tokio::test]
 async fn retries_with_growing_backoff_then_succeeds() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky {
@@ -234,7 +237,7 @@ async fn retries_with_growing_backoff_then_succeeds() {
 
 #[tokio::test]
 async fn dies_after_max_attempts_keeping_the_last_error() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky {
@@ -267,7 +270,7 @@ async fn dies_after_max_attempts_keeping_the_last_error() {
 
 #[tokio::test]
 async fn permanent_errors_die_at_once() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky {
@@ -288,7 +291,7 @@ async fn permanent_errors_die_at_once() {
 
 #[tokio::test]
 async fn a_vanished_workers_job_is_taken_over_after_its_lease() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky::default());
@@ -343,7 +346,7 @@ impl JobHandler for Counting {
 
 #[tokio::test]
 async fn concurrent_workers_never_run_a_job_twice() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let mut tx = db.begin_tenant(&ctx).await.unwrap();
@@ -389,7 +392,7 @@ impl JobHandler for Peeking {
 
 #[tokio::test]
 async fn a_job_sees_only_its_own_organization() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let a = org(&db, "a@a.com.br").await;
     let b = org(&db, "b@b.com.br").await;
     let clock = clock();
@@ -414,7 +417,7 @@ async fn a_job_sees_only_its_own_organization() {
 
 #[tokio::test]
 async fn spawned_loops_pick_up_work_and_stop_on_shutdown() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let handler = Arc::new(Counting::default());
     let runner = Runner::builder(db.clone())
@@ -466,7 +469,7 @@ impl JobHandler for Wild {
 
 #[tokio::test]
 async fn absurd_waits_are_capped_and_a_panicking_handler_only_fails_its_job() {
-    let db = db().await;
+    let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let runner = Runner::builder(db.clone())

@@ -1,6 +1,6 @@
 //! `spawn_app()`: the production `Application::build` on port 0 over a fresh database.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use flux_api::Application;
 use flux_dto::auth::AuthResponse;
@@ -17,6 +17,8 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub settings: Settings,
+    /// Dropping the last `TestApp` over a database drops the database.
+    _database: Arc<TestDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -60,6 +62,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         db,
         client,
         settings,
+        _database: Arc::new(test_db),
     }
 }
 
@@ -81,6 +84,7 @@ impl TestApp {
             db: self.db.clone(),
             client: self.client.clone(),
             settings,
+            _database: Arc::clone(&self._database),
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
+    membership_lookups: IntCounterVec,
 }
 
 impl Metrics {
@@ -41,7 +42,15 @@ impl Metrics {
         )?;
         let pool_size = IntGauge::new("db_pool_connections", "Open database connections")?;
         let pool_idle = IntGauge::new("db_pool_idle_connections", "Idle database connections")?;
+        let membership_lookups = IntCounterVec::new(
+            Opts::new(
+                "membership_lookups_total",
+                "Authenticated requests by where their role came from (cache hit or database)",
+            ),
+            &["result"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(membership_lookups.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_size.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
@@ -51,7 +60,14 @@ impl Metrics {
             latency,
             pool_size,
             pool_idle,
+            membership_lookups,
         })
+    }
+
+    pub fn membership_lookup(&self, cached: bool) {
+        self.membership_lookups
+            .with_label_values(&[if cached { "hit" } else { "miss" }])
+            .inc();
     }
 
     pub fn set_pool(&self, size: u32, idle: usize) {

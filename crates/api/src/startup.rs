@@ -18,7 +18,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    auth::jwt::JwtKeys,
+    auth::{jwt::JwtKeys, memberships::MembershipCache},
     csp,
     error::ApiError,
     idempotency,
@@ -51,15 +51,17 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)?;
         let port = listener.local_addr()?.port();
+        let memberships = Arc::new(MembershipCache::default());
         let state = web::Data::new(AppState {
-            jwt: JwtKeys::new(jwt_secret, settings.access_token_ttl),
-            limits: RateLimits::new(
+            jwt: Arc::new(JwtKeys::new(jwt_secret, settings.access_token_ttl)),
+            limits: Arc::new(RateLimits::new(
                 settings.login_attempts_per_ip_per_minute,
                 settings.login_attempts_per_account_per_minute,
-            ),
+            )),
             metrics: Arc::new(Metrics::new()?),
             enrichment,
-            events: crate::events::EventHub::start(db.clone()),
+            events: crate::events::EventHub::start(db.clone(), memberships.clone()),
+            memberships,
             db,
             settings,
         });
@@ -82,7 +84,21 @@ impl Application {
         let allowed_methods = web::Data::new(AllowedMethods::from_openapi(&api_doc));
         let hsts = state.settings.secure_cookies();
 
+        // Each worker thread runs its own runtime, and gets its own share of the pool
+        // (see `Db::lazy_pool_like`); `db` itself stays with background work.
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let per_worker = state
+            .db
+            .pool()
+            .options()
+            .get_max_connections()
+            .div_ceil(workers as u32)
+            .max(1);
         let server = HttpServer::new(move || {
+            let worker_state = web::Data::new(AppState {
+                db: state.db.lazy_pool_like(per_worker),
+                ..(**state).clone()
+            });
             let cors = cors_origins.iter().fold(
                 Cors::default()
                     .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
@@ -113,7 +129,7 @@ impl Application {
             // copy is discarded, so it starts empty.
             let (app, _) = App::new()
                 .into_utoipa_app()
-                .app_data(state.clone())
+                .app_data(worker_state)
                 .app_data(allowed_methods.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     ApiError::field("body", format!("JSON inválido: {err}")).into()
@@ -149,6 +165,7 @@ impl Application {
             }
         })
         .listen(listener)?
+        .workers(workers)
         .shutdown_timeout(20)
         .run();
         Ok(Self { port, server })

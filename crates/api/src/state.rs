@@ -6,16 +6,24 @@ use flux_persistence::Db;
 use flux_platform::Settings;
 use flux_workers::enrichment::EnrichmentPolicy;
 
-use crate::{auth::jwt::JwtKeys, metrics::Metrics, rate_limit::RateLimits};
+use crate::{
+    auth::{jwt::JwtKeys, memberships::MembershipCache},
+    metrics::Metrics,
+    rate_limit::RateLimits,
+};
 
+/// One per HTTP worker thread: everything is shared but `db`, the worker's own pool.
+#[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Settings,
-    pub jwt: JwtKeys,
-    pub limits: RateLimits,
+    pub jwt: Arc<JwtKeys>,
+    pub limits: Arc<RateLimits>,
     pub metrics: Arc<Metrics>,
     /// Enrichment providers shared with the job runner (one rate limit per process).
     pub enrichment: EnrichmentPolicy,
     /// This process's LISTEN connection, fanned out to its SSE streams.
     pub events: crate::events::EventHub,
+    /// Active memberships verified by this process, kept current by `events`.
+    pub memberships: Arc<MembershipCache>,
 }

@@ -312,14 +312,14 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
         out
     };
     // The endpoint sends the tenant setup and `BEGIN` in one round trip (a simple
-    // query); a pipeline does the same in pgbench's prepared mode.
+    // query); a pipeline does the same in pgbench's prepared mode. The member's role
+    // comes from the server's membership cache, so no statement reads it.
     let plans = match statements.plans {
         Plans::Cached => "",
         Plans::PerValues => ", set_config('plan_cache_mode', 'force_custom_plan', true)",
     };
     let mut script = format!(
         "\\set off random(0, 4) * {PER_PAGE}\n\
-         SELECT role::text AS \"role!\" FROM organization_members WHERE org_id = :org AND user_id = :usr AND status = 'active';\n\
          \\startpipeline\n\
          SELECT set_config('role', 'flux_app', true), set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true){plans};\n\
          BEGIN;\n\
@@ -557,8 +557,8 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
             "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
              clients (`wrk`, keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
              total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
-             endpoint runs, in its protocol: membership check; the `set_config` of role and tenant and `BEGIN` in one \
-             round trip (a pipeline); a search's lexemes; page query; count unless the page carries it; `COMMIT`. All \
+             endpoint runs, in its protocol: the `set_config` of role and tenant and `BEGIN` in one round trip (a \
+             pipeline; the member's role comes from the server's membership cache); a search's lexemes; page query; count unless the page carries it; `COMMIT`. All \
              prepared (`-M prepared`), filters with `plan_cache_mode = force_custom_plan` as the endpoint sets it. \
              {CLIENTS} clients, {}s. The server's pool has {} connections (twice the cores); everything reaches PostgreSQL \
              over its Unix socket.",

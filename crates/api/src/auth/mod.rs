@@ -2,4 +2,5 @@
 
 pub mod cookies;
 pub mod jwt;
+pub mod memberships;
 pub mod session;

@@ -1,7 +1,8 @@
 //! One LISTEN connection per server process, fanned out to every open SSE stream of
 //! that process. Events are published by any process (API or worker) with
 //! `pg_notify`, so every instance sees every organization's events and each stream
-//! keeps only its own organization's.
+//! keeps only its own organization's. The same connection hears membership changes
+//! for the process's [`MembershipCache`].
 
 use std::{sync::Arc, time::Duration};
 
@@ -9,6 +10,8 @@ use flux_persistence::{events::CHANNEL, Db};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use uuid::Uuid;
+
+use crate::auth::memberships::{self, MembershipCache};
 
 /// Buffered notifications per process; a stream that falls further behind reloads
 /// what it missed from the `events` table.
@@ -31,12 +34,12 @@ pub struct EventHub {
 
 impl EventHub {
     /// Starts listening in the background (reconnecting with backoff when the
-    /// database connection drops).
-    pub fn start(db: Db) -> Self {
+    /// database connection drops); `memberships` is live while the connection is.
+    pub fn start(db: Db, memberships: Arc<MembershipCache>) -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
         let hub = Self { sender };
         let forward = hub.sender.clone();
-        tokio::spawn(async move { listen(db, forward).await });
+        tokio::spawn(async move { listen(db, forward, &memberships).await });
         hub
     }
 
@@ -45,16 +48,22 @@ impl EventHub {
     }
 }
 
-async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>) {
+async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>, memberships: &MembershipCache) {
     let mut delay = Duration::from_millis(200);
     loop {
         match sqlx::postgres::PgListener::connect_with(db.pool()).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(mut listener) => match listener.listen_all([CHANNEL, memberships::CHANNEL]).await {
                 Ok(()) => {
                     tracing::info!(channel = CHANNEL, "listening for events");
+                    memberships.set_live(true);
                     delay = Duration::from_millis(200);
                     loop {
                         match listener.try_recv().await {
+                            Ok(Some(notification))
+                                if notification.channel() == memberships::CHANNEL =>
+                            {
+                                memberships.forget_notified(notification.payload());
+                            }
                             Ok(Some(notification)) => {
                                 match serde_json::from_str::<Notice>(notification.payload()) {
                                     // No receivers is fine: nobody is streaming right now.
@@ -76,6 +85,7 @@ async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>) {
                             }
                         }
                     }
+                    memberships.set_live(false);
                 }
                 Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
             },

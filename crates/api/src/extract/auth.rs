@@ -1,6 +1,7 @@
 //! `Authenticated`: adding it to a handler's parameters makes the route require a valid
 //! bearer token AND an active membership in the token's organization. The role comes
-//! from the database, so role changes and deactivation apply on the next request.
+//! from the database (through a cache that every change invalidates), so role changes
+//! and deactivation apply on the next request.
 
 use std::{future::Future, pin::Pin};
 
@@ -46,15 +47,28 @@ pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<Tenan
     member_ctx(state, &claims).await
 }
 
-/// The tenant context of verified claims, if the member is still active (the role
-/// comes from the database, so changes apply at once).
+/// The tenant context of verified claims, if the member is still active. The role
+/// comes from the database, or from this process's cache of it, which every change
+/// invalidates (see [`MembershipCache`](crate::auth::memberships::MembershipCache)).
 pub async fn member_ctx(state: &AppState, claims: &AccessClaims) -> Result<TenantCtx, ApiError> {
-    let mut conn = state.db.acquire().await?;
-    let role = members::active_role(&mut conn, claims.org, claims.sub)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
-        })?;
+    let cached = state.memberships.get(claims.org, claims.sub);
+    state.metrics.membership_lookup(cached.is_some());
+    let role = match cached {
+        Some(role) => role,
+        None => {
+            let generation = state.memberships.generation();
+            let mut conn = state.db.acquire().await?;
+            let role = members::active_role(&mut conn, claims.org, claims.sub)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("Sua conta não está ativa nesta organização".into())
+                })?;
+            state
+                .memberships
+                .remember(claims.org, claims.sub, role, generation);
+            role
+        }
+    };
     Ok(TenantCtx::new(
         OrgId::new(claims.org),
         UserId::new(claims.sub),

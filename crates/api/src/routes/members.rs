@@ -83,5 +83,10 @@ async fn update_member(
         }),
     };
     let member = team::update_member(&state.db, ctx, id, change, &client).await?;
+    // Other processes hear of it through the database; this one applies it to the
+    // member's very next request.
+    state
+        .memberships
+        .forget(ctx.org_id().uuid(), member.user_id);
     Ok(web::Json(convert::member(&member)))
 }

@@ -128,7 +128,7 @@ async fn unknown_routes_get_a_json_404_with_request_id() {
 async fn server_failures_answer_a_generic_500_and_keep_the_cause_out_of_the_body() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    app.db.pool().close().await;
+    app.take_the_database_down().await;
     let res = app.get("/api/v1/me", Some(s.token())).await;
     let header = res
         .headers()

@@ -114,6 +114,32 @@ impl Session {
 }
 
 impl TestApp {
+    /// A database outage: open connections are cut and new ones refused. (Closing
+    /// `db` is not enough: each HTTP worker has a pool of its own.)
+    pub async fn take_the_database_down(&self) {
+        use sqlx::Connection;
+        let name: String = sqlx::query_scalar("SELECT current_database()")
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap();
+        self.db.pool().close().await;
+        let admin = (*self.db.pool().connect_options())
+            .clone()
+            .database("postgres");
+        let mut conn = sqlx::PgConnection::connect_with(&admin).await.unwrap();
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&name)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

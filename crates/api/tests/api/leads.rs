@@ -103,17 +103,23 @@ impl TestApp {
     }
 
     async fn list_cnpjs(&self, s: &Session, query: &str) -> Vec<String> {
+        self.list_page(s, query).await.1
+    }
+
+    /// The total and the page's CNPJs.
+    async fn list_page(&self, s: &Session, query: &str) -> (i64, Vec<String>) {
         let res = self
             .get(&format!("/api/v1/leads?{query}"), Some(s.token()))
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{query}");
         let body: Value = res.json().await.unwrap();
-        body["items"]
+        let cnpjs = body["items"]
             .as_array()
             .unwrap()
             .iter()
             .map(|l| l["cnpj"].as_str().unwrap().to_owned())
-            .collect()
+            .collect();
+        (body["total"].as_i64().unwrap(), cnpjs)
     }
 }
 
@@ -160,9 +166,28 @@ async fn filters_and_accent_insensitive_search() {
         ("uf=SP&q=padaria", vec![&padaria]),
     ];
     for (query, expected) in cases {
-        let got = app.list_cnpjs(&s, query).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
-        assert_eq!(got, expected, "{query}");
+        assert_eq!(
+            app.list_page(&s, query).await,
+            (expected.len() as i64, expected.clone()),
+            "{query}"
+        );
+        // One lead per page: the total counts them all, on every page and past the end.
+        for page in 1..=expected.len() + 1 {
+            let (total, items) = app
+                .list_page(&s, &format!("{query}&per_page=1&page={page}"))
+                .await;
+            assert_eq!(total, expected.len() as i64, "{query} page {page}");
+            assert_eq!(
+                items,
+                expected
+                    .get(page - 1)
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>(),
+                "{query} page {page}"
+            );
+        }
     }
     // More filters and sorts: several CNAE prefixes, opt-out, relevance both ways.
     assert_eq!(

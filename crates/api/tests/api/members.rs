@@ -1,7 +1,11 @@
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, conflict_fields, invalid_fields, spawn_app, PASSWORD};
+use crate::helpers::{
+    assert_error, conflict_fields, invalid_fields, spawn_app, Session, TestApp, PASSWORD,
+};
 
 #[tokio::test]
 async fn manager_changes_a_members_role_and_the_change_applies_immediately() {
@@ -229,4 +233,102 @@ async fn two_managers_demoting_each_other_at_once_leave_one_manager_and_no_error
     .await
     .unwrap();
     assert_eq!(managers, 1);
+}
+
+/// `/me` as `session` on `app` until it answers `expected`, for up to five seconds.
+async fn until_me_answers(app: &TestApp, session: &Session, expected: StatusCode) -> bool {
+    for _ in 0..100 {
+        if app.get("/api/v1/me", Some(session.token())).await.status() == expected {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Until `app` answers a request of `session` from its membership cache.
+async fn until_role_is_cached(app: &TestApp, session: &Session) {
+    for _ in 0..100 {
+        let hits_before = membership_cache_hits(app).await;
+        assert_eq!(
+            app.get("/api/v1/me", Some(session.token())).await.status(),
+            StatusCode::OK
+        );
+        if membership_cache_hits(app).await > hits_before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the membership cache never answered");
+}
+
+async fn membership_cache_hits(app: &TestApp) -> u64 {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    text.lines()
+        .find(|l| l.starts_with("flux_membership_lookups_total{result=\"hit\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_membership_change_reaches_every_server_process_that_cached_the_role() {
+    let a = spawn_app().await;
+    let b = a.second_instance().await;
+    let manager = a.signup("Ana", "ana@acme.com.br").await;
+    let sdr = a
+        .add_member(&manager, "Caio", "caio@acme.com.br", "sdr")
+        .await;
+    let member_id = a.member_id(&manager, sdr.user_id()).await;
+    until_role_is_cached(&b, &sdr).await;
+
+    // Deactivated through the other process: this one hears it from the database.
+    let res = a
+        .patch_member(&manager, member_id, &json!({"status": "suspended"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        until_me_answers(&b, &sdr, StatusCode::UNAUTHORIZED).await,
+        "the other process still lets a deactivated member in"
+    );
+}
+
+#[tokio::test]
+async fn a_membership_changed_by_any_writer_is_not_served_from_the_cache() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&manager, "Caio", "caio@acme.com.br", "sdr")
+        .await;
+    until_role_is_cached(&app, &sdr).await;
+
+    // A promotion written straight to the database (another service, an operator).
+    sqlx::query("UPDATE organization_members SET role = 'manager' WHERE user_id = $1")
+        .bind(sdr.user_id())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    // Inviting needs the manager role, which the request's context carries.
+    let mut promoted = false;
+    for i in 0..100 {
+        let res = app
+            .post_invitation(&sdr, &format!("x{i}@acme.com.br"), "sdr")
+            .await;
+        if res.status() == StatusCode::CREATED {
+            promoted = true;
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(promoted, "the cached SDR role outlived its change");
+
+    sqlx::query("DELETE FROM organization_members WHERE user_id = $1")
+        .bind(sdr.user_id())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        until_me_answers(&app, &sdr, StatusCode::UNAUTHORIZED).await,
+        "a removed membership still lets the member in"
+    );
 }

@@ -17,7 +17,7 @@ async fn health_and_readiness_answer() {
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = spawn_app().await;
-    app.db.pool().close().await;
+    app.take_the_database_down().await;
     let res = app.get("/readyz", None).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -21,7 +21,11 @@ const ORGS: usize = 10;
 const LEADS_PER_ORG: i64 = 100_000;
 const CLIENTS: usize = 16;
 const WARMUP: Duration = Duration::from_secs(3);
-const MEASURE: Duration = Duration::from_secs(20);
+const MEASURE: Duration = Duration::from_secs(10);
+/// HTTP and pgbench alternate this many times per scenario; the round with the median
+/// ratio is reported. This machine's throughput drifts by up to 15 % within minutes, so
+/// a single pair can land on either side of a target.
+const ROUNDS: usize = 3;
 const PER_PAGE: i64 = 50;
 const PASSWORD: &str = "senha-do-benchmark-1";
 
@@ -202,9 +206,12 @@ async fn seed(b: &BenchDb, orgs: &[uuid::Uuid]) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    sqlx::query("VACUUM ANALYZE leads")
-        .execute(b.db.pool())
-        .await?;
+    // Settle the database before measuring: every table vacuumed (the triggers filled
+    // lead_search_terms too, which autovacuum would otherwise process during the first
+    // measurement) and the seeding's dirty pages written out.
+    for statement in ["VACUUM ANALYZE", "CHECKPOINT"] {
+        sqlx::query(statement).execute(b.db.pool()).await?;
+    }
     Ok(())
 }
 
@@ -524,12 +531,28 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
     {
         resolve_searches(b, &mut scenarios).await?;
         check_same_sql(b, &base, &token, org, &scenarios).await?;
-        let http = load(&base, &token, &scenarios).await?;
-        let tps = pgbench(b, &scenarios, org, user, name)?;
+        let mut rounds = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let http = load(&base, &token, &scenarios).await?;
+            let tps = pgbench(b, &scenarios, org, user, name)?;
+            println!(
+                "  {name} round: {:.0} req/s · pgbench {tps:.0} tps · ratio {:.1}%",
+                http.rps(),
+                http.rps() / tps * 100.0
+            );
+            rounds.push((http, tps));
+        }
+        rounds.sort_by(|(a, a_tps), (b, b_tps)| (a.rps() / a_tps).total_cmp(&(b.rps() / b_tps)));
+        let all_ratios = rounds
+            .iter()
+            .map(|(http, tps)| format!("{:.1} %", http.rps() / tps * 100.0))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (http, tps) = rounds.swap_remove(ROUNDS / 2);
         let (p50, p95, p99) = (http.p50, http.p95, http.p99);
         let ratio = http.rps() / tps;
         println!(
-            "  {name}: {:.0} req/s, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms · pgbench {tps:.0} tps · ratio {:.0}%",
+            "  {name}: {:.0} req/s, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms · pgbench {tps:.0} tps · ratio {:.1}%",
             http.rps(),
             p50.as_secs_f64() * 1e3,
             p95.as_secs_f64() * 1e3,
@@ -537,7 +560,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
             ratio * 100.0
         );
         rows.push(format!(
-            "| {name} | {} | {:.0} | {:.1} ms | **{:.1} ms** (≤ {target_ms}) | {:.1} ms | {tps:.0} | **{:.0} %** (≥ 85) |",
+            "| {name} | {} | {:.0} | {:.1} ms | **{:.1} ms** (≤ {target_ms}) | {:.1} ms | {tps:.0} | **{:.1} %** (≥ 85) |",
             scenarios.iter().map(|s| format!("`{}`", s.query)).collect::<Vec<_>>().join(", "),
             http.rps(),
             p50.as_secs_f64() * 1e3,
@@ -547,7 +570,8 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
         ));
         let p95_ok = p95.as_millis() <= target_ms;
         verdicts.push(format!(
-            "{name}: p95 {} the {target_ms} ms target; throughput {} the 85 % of the pgbench ceiling",
+            "{name}: p95 {} the {target_ms} ms target; throughput {} the 85 % of the pgbench ceiling \
+             (rounds: {all_ratios})",
             if p95_ok { "meets" } else { "misses" },
             if ratio >= 0.85 { "meets" } else { "misses" }
         ));
@@ -556,7 +580,8 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
         format!(
             "{} leads in {ORGS} organizations; the measured organization holds {LEADS_PER_ORG}. {CLIENTS} concurrent \
              clients (`wrk`, keep-alive HTTP/1.1 from the same machine), each request a random page 1–5 of {PER_PAGE} with the \
-             total count, rotating over the queries listed; {}s warm-up, {}s measured. pgbench: the same statements the \
+             total count, rotating over the queries listed; {}s warm-up, {}s measured. HTTP and pgbench alternate {ROUNDS} \
+             times per scenario; the table shows the round with the median ratio. pgbench: the same statements the \
              endpoint runs, in its protocol: the `set_config` of role and tenant and `BEGIN` in one round trip (a \
              pipeline; the member's role comes from the server's membership cache); a search's lexemes; page query; count unless the page carries it; `COMMIT`. All \
              prepared (`-M prepared`), filters with `plan_cache_mode = force_custom_plan` as the endpoint sets it. \

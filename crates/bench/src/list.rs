@@ -349,7 +349,8 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
     if !statements.total_in_page {
         script.push_str(&format!("{};\n", substitute(&statements.count, false)));
     }
-    script.push_str("COMMIT;\n");
+    // The endpoint ends its read-only transaction with a rollback.
+    script.push_str("ROLLBACK;\n");
     (script, vars)
 }
 
@@ -583,7 +584,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
              total count, rotating over the queries listed; {}s warm-up, {}s measured. HTTP and pgbench alternate {ROUNDS} \
              times per scenario; the table shows the round with the median ratio. pgbench: the same statements the \
              endpoint runs, in its protocol: the `set_config` of role and tenant and `BEGIN` in one round trip (a \
-             pipeline; the member's role comes from the server's membership cache); a search's lexemes; page query; count unless the page carries it; `COMMIT`. All \
+             pipeline; the member's role comes from the server's membership cache); a search's lexemes; page query; count unless the page carries it; `ROLLBACK` (the transaction reads only). All \
              prepared (`-M prepared`), filters with `plan_cache_mode = force_custom_plan` as the endpoint sets it. \
              {CLIENTS} clients, {}s. The server's pool has {} connections (twice the cores); everything reaches PostgreSQL \
              over its Unix socket.",

@@ -518,7 +518,7 @@ pub async fn search(
                 .await?
         }
     };
-    tx.commit().await?;
+    tx.end_read_only();
     Ok((rows, total))
 }
 

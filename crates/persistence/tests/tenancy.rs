@@ -261,3 +261,37 @@ async fn tenant_setup_is_local_to_its_transaction_and_sets_the_plan_mode_asked()
     assert_eq!(org, None);
     assert_eq!(mode, "auto");
 }
+
+#[tokio::test]
+async fn a_read_only_end_rolls_back_and_leaves_the_pooled_connection_clean() {
+    let test_db = TestDatabase::create().await;
+    let db = Db::connect(&test_db.url, 1).await.unwrap();
+    let a = org_with_manager(&db, "a@a.com.br").await;
+
+    let mut tx = db.begin_tenant_with(&a, Plans::PerValues).await.unwrap();
+    // Would a write slip through, the rollback drops it.
+    sqlx::query("UPDATE organizations SET name = 'changed'")
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    tx.end_read_only();
+
+    // The same (only) connection: the transaction is over (its local settings are
+    // gone) and its write undone.
+    let mut conn = db.acquire().await.unwrap();
+    let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(
+        "SELECT current_user::text, nullif(current_setting('app.org_id', true), ''), \
+         current_setting('plan_cache_mode')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_ne!(role, "flux_app");
+    assert_eq!(org, None);
+    assert_eq!(mode, "auto");
+    let name: String = sqlx::query_scalar("SELECT name FROM organizations")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_ne!(name, "changed");
+}

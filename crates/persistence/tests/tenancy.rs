@@ -250,16 +250,7 @@ async fn tenant_setup_is_local_to_its_transaction_and_sets_the_plan_mode_asked()
 
     // The pooled connection keeps none of it once its transactions end.
     let mut conn = db.acquire().await.unwrap();
-    let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(
-        "SELECT current_user::text, nullif(current_setting('app.org_id', true), ''), \
-         current_setting('plan_cache_mode')",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    assert_ne!(role, "flux_app");
-    assert_eq!(org, None);
-    assert_eq!(mode, "auto");
+    assert_no_tenant_setup_left(&mut conn).await;
 }
 
 #[tokio::test]
@@ -279,19 +270,24 @@ async fn a_read_only_end_rolls_back_and_leaves_the_pooled_connection_clean() {
     // The same (only) connection: the transaction is over (its local settings are
     // gone) and its write undone.
     let mut conn = db.acquire().await.unwrap();
-    let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(
-        "SELECT current_user::text, nullif(current_setting('app.org_id', true), ''), \
-         current_setting('plan_cache_mode')",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    assert_ne!(role, "flux_app");
-    assert_eq!(org, None);
-    assert_eq!(mode, "auto");
+    assert_no_tenant_setup_left(&mut conn).await;
     let name: String = sqlx::query_scalar("SELECT name FROM organizations")
         .fetch_one(&mut *conn)
         .await
         .unwrap();
     assert_ne!(name, "changed");
+}
+
+/// Outside any tenant transaction: not the app role, no organization, default plans.
+async fn assert_no_tenant_setup_left(conn: &mut sqlx::PgConnection) {
+    let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(
+        "SELECT current_user::text, nullif(current_setting('app.org_id', true), ''), \
+         current_setting('plan_cache_mode')",
+    )
+    .fetch_one(conn)
+    .await
+    .unwrap();
+    assert_ne!(role, "flux_app");
+    assert_eq!(org, None);
+    assert_eq!(mode, "auto");
 }

@@ -192,3 +192,24 @@ async fn ensure_template(conn: &mut PgConnection, admin: &PgConnectOptions, temp
         .await
         .expect("advisory unlock");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_leftover;
+
+    #[test]
+    fn only_databases_of_dead_processes_and_other_templates_are_leftovers() {
+        let me = std::process::id();
+        let current = "flux_tpl_00000000000000aa";
+        assert!(!is_leftover(&format!("flux_test_{me}_0123abcd"), current));
+        // pid_max on Linux is at most 2^22: this process cannot exist.
+        assert!(is_leftover("flux_test_4294967294_0123abcd", current));
+        assert!(is_leftover(
+            "flux_test_0123456789abcdef0123456789abcdef",
+            current
+        ));
+        assert!(!is_leftover(current, current));
+        assert!(is_leftover("flux_tpl_00000000000000bb", current));
+        assert!(!is_leftover("flux_tpl_00000000000000bb_building", current));
+    }
+}

@@ -47,6 +47,13 @@ struct Inner {
     roles: HashMap<Key, (MemberRole, Instant)>,
 }
 
+impl Inner {
+    fn forget_all(&mut self) {
+        self.generation += 1;
+        self.roles.clear();
+    }
+}
+
 impl MembershipCache {
     /// The member's cached active role, if fresh and the cache is live.
     pub fn get(&self, org_id: Uuid, user_id: Uuid) -> Option<MemberRole> {
@@ -90,8 +97,7 @@ impl MembershipCache {
     /// Empties the cache and says whether change notifications are being received.
     pub fn set_live(&self, live: bool) {
         let mut inner = self.lock();
-        inner.generation += 1;
-        inner.roles.clear();
+        inner.forget_all();
         inner.live = live;
     }
 
@@ -104,8 +110,7 @@ impl MembershipCache {
             Some((org_id, user_id)) => self.forget(org_id, user_id),
             None => {
                 tracing::warn!(payload, "unreadable membership notification");
-                let live = self.lock().live;
-                self.set_live(live);
+                self.lock().forget_all();
             }
         }
     }

@@ -235,10 +235,10 @@ async fn two_managers_demoting_each_other_at_once_leave_one_manager_and_no_error
     assert_eq!(managers, 1);
 }
 
-/// `/me` as `session` on `app` until it answers `expected`, for up to five seconds.
-async fn until_me_answers(app: &TestApp, session: &Session, expected: StatusCode) -> bool {
+/// Runs `attempt` every 50 ms until it returns true, for up to five seconds.
+async fn eventually<F: std::future::Future<Output = bool>>(mut attempt: impl FnMut() -> F) -> bool {
     for _ in 0..100 {
-        if app.get("/api/v1/me", Some(session.token())).await.status() == expected {
+        if attempt().await {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -246,20 +246,24 @@ async fn until_me_answers(app: &TestApp, session: &Session, expected: StatusCode
     false
 }
 
+/// `/me` as `session` on `app` until it answers `expected`.
+async fn until_me_answers(app: &TestApp, session: &Session, expected: StatusCode) -> bool {
+    eventually(|| async { app.get("/api/v1/me", Some(session.token())).await.status() == expected })
+        .await
+}
+
 /// Until `app` answers a request of `session` from its membership cache.
 async fn until_role_is_cached(app: &TestApp, session: &Session) {
-    for _ in 0..100 {
+    let cached = eventually(|| async {
         let hits_before = membership_cache_hits(app).await;
         assert_eq!(
             app.get("/api/v1/me", Some(session.token())).await.status(),
             StatusCode::OK
         );
-        if membership_cache_hits(app).await > hits_before {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the membership cache never answered");
+        membership_cache_hits(app).await > hits_before
+    })
+    .await;
+    assert!(cached, "the membership cache never answered");
 }
 
 async fn membership_cache_hits(app: &TestApp) -> u64 {
@@ -308,18 +312,16 @@ async fn a_membership_changed_by_any_writer_is_not_served_from_the_cache() {
         .await
         .unwrap();
     // Inviting needs the manager role, which the request's context carries.
-    let mut promoted = false;
-    for i in 0..100 {
-        let res = app
-            .post_invitation(&sdr, &format!("x{i}@acme.com.br"), "sdr")
-            .await;
-        if res.status() == StatusCode::CREATED {
-            promoted = true;
-            break;
-        }
-        assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let promoted = eventually(|| async {
+        let res = app.post_invitation(&sdr, "x@acme.com.br", "sdr").await;
+        let status = res.status();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::FORBIDDEN,
+            "{status}"
+        );
+        status == StatusCode::CREATED
+    })
+    .await;
     assert!(promoted, "the cached SDR role outlived its change");
 
     sqlx::query("DELETE FROM organization_members WHERE user_id = $1")

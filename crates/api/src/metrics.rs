@@ -95,7 +95,7 @@ pub async fn track(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let started = Instant::now();
     let res = next.call(req).await?;
     if let Some(metrics) = metrics {
@@ -103,14 +103,14 @@ pub async fn track(
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".into());
-        let status = res.status().as_u16().to_string();
+        let status = res.status();
         metrics
             .requests
-            .with_label_values(&[&method, &route, &status])
+            .with_label_values(&[method.as_str(), &route, status.as_str()])
             .inc();
         metrics
             .latency
-            .with_label_values(&[&method, &route])
+            .with_label_values(&[method.as_str(), &route])
             .observe(started.elapsed().as_secs_f64());
     }
     Ok(res)

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod leads;
 pub mod members;
+pub mod rfc3339;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
 

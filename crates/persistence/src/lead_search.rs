@@ -8,7 +8,7 @@
 //! `lead_search_terms` (one row per lexeme of a lead, kept by triggers) by byte-wise
 //! prefix ranges instead of `@@` on the GIN index.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sqlx::{postgres::PgRow, FromRow, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -529,9 +529,14 @@ pub async fn export_page(
     filter: &LeadFilter,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
-) -> RepoResult<Vec<LeadListRow>> {
+) -> RepoResult<Vec<ExportRow>> {
     let lexemes = search_lexemes(tx, &filter.search_words).await?;
-    let mut q = Builder::new(format!("SELECT {LIST_COLUMNS}"));
+    // The organization's zone is read once (an uncorrelated subquery), and PostgreSQL
+    // converts with the same zone database that reads the date filters.
+    let mut q = Builder::new(format!(
+        "SELECT {LIST_COLUMNS}, timezone((SELECT o.timezone FROM organizations o \
+         WHERE o.id = app_current_org()), created_at) AS created_local"
+    ));
     push_from(&mut q, filter, &lexemes);
     push_filters(&mut q, filter);
     if let Some((created_at, id)) = after {
@@ -547,6 +552,24 @@ pub async fn export_page(
         .persistent(false)
         .fetch_all(tx.conn())
         .await?)
+}
+
+/// A lead as exported: its list columns, and when it was created on the
+/// organization's clock.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub lead: LeadListRow,
+    pub created_local: NaiveDateTime,
+}
+
+impl FromRow<'_, PgRow> for ExportRow {
+    fn from_row(row: &PgRow) -> sqlx::Result<Self> {
+        let lead = LeadListRow::decode_from(row, 0)?;
+        Ok(Self {
+            lead,
+            created_local: row.try_get("created_local")?,
+        })
+    }
 }
 
 /// The SQL `search` runs for `filter` once its words are `lexemes` (placeholders

@@ -75,7 +75,8 @@ async fn list_leads(
 }
 
 /// Download the filtered leads (same filters as the list) as a CSV that opens in
-/// Excel pt-BR: UTF-8 with BOM, `;`, dates in Brasília time. Streamed, any size.
+/// Excel pt-BR: UTF-8 with BOM, `;`, dates in the organization's time zone
+/// (`America/Sao_Paulo` unless changed). Streamed, any size.
 /// Managers only (`leads:export`); every export is audited.
 #[utoipa::path(
     tag = "leads",

@@ -1,13 +1,13 @@
 //! Streaming CSV export of the filtered leads: pages of 1000 rows read with a keyset
 //! (so a 100k-lead export never holds a long transaction or all rows in memory),
-//! written as Excel pt-BR CSV.
+//! written as Excel pt-BR CSV with dates on the organization's clock.
 
 use actix_web::web::Bytes;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use flux_domain::TenantCtx;
 use flux_persistence::{
     audit,
-    lead_search::{self, LeadFilter, LeadListRow},
+    lead_search::{self, ExportRow, LeadFilter},
     Db,
 };
 use futures_util::Stream;
@@ -36,13 +36,9 @@ const HEADER: [&str; 16] = [
     "criado_em",
 ];
 
-/// Brasília time (no daylight saving since 2019), as Excel pt-BR reads dates.
-fn brasilia(at: DateTime<Utc>) -> String {
-    const FORMAT: &str = "%d/%m/%Y %H:%M:%S";
-    match FixedOffset::west_opt(3 * 3600) {
-        Some(offset) => at.with_timezone(&offset).format(FORMAT).to_string(),
-        None => at.format(FORMAT).to_string(),
-    }
+/// A date and time as Excel pt-BR reads it.
+fn excel_pt_br(at: NaiveDateTime) -> String {
+    at.format("%d/%m/%Y %H:%M:%S").to_string()
 }
 
 fn yes_no(flag: bool) -> &'static str {
@@ -53,7 +49,8 @@ fn yes_no(flag: bool) -> &'static str {
     }
 }
 
-fn write_row(csv: &mut Writer, l: &LeadListRow) {
+fn write_row(csv: &mut Writer, row: &ExportRow) {
+    let l = &row.lead;
     let cnpj = crate::convert::formatted_cnpj(&l.cnpj);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     csv.row([
@@ -72,7 +69,7 @@ fn write_row(csv: &mut Writer, l: &LeadListRow) {
         opt(&l.contact_name),
         yes_no(l.do_not_contact).to_owned(),
         yes_no(l.archived_at.is_some()).to_owned(),
-        brasilia(l.created_at),
+        excel_pt_br(row.created_local),
     ]);
 }
 
@@ -127,7 +124,7 @@ pub async fn export(
             Ok(rows) => {
                 s.done = (rows.len() as i64) < PAGE;
                 if let Some(last) = rows.last() {
-                    s.after = Some((last.created_at, last.id));
+                    s.after = Some((last.lead.created_at, last.lead.id));
                 }
                 for row in &rows {
                     write_row(&mut csv, row);

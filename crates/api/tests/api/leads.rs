@@ -1,6 +1,7 @@
 //! Leads API: create, list with filters and search, edit, bulk actions, soft delete,
 //! export — and isolation between organizations.
 
+use chrono::{DateTime, FixedOffset, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -601,6 +602,60 @@ async fn export_streams_the_filtered_leads_for_excel_pt_br() {
     assert_eq!(audited, 1);
     let res = app.get("/api/v1/leads/export", Some(sdr.token())).await;
     assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+}
+
+async fn export_text(app: &TestApp, session: &Session) -> String {
+    let bytes = app
+        .get("/api/v1/leads/export", Some(session.token()))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    std::str::from_utf8(&bytes[3..]).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn export_dates_follow_the_organizations_time_zone() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    app.seed_leads(&s).await;
+    let created_at: Vec<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT created_at FROM leads WHERE org_id = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(s.org_id())
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let exported_dates = |text: &str| -> Vec<String> {
+        text.trim_end()
+            .split("\r\n")
+            .skip(1)
+            .map(|l| l.rsplit(';').next().unwrap().to_owned())
+            .collect()
+    };
+    let expected_at = |hours_east: i32| -> Vec<String> {
+        let zone = FixedOffset::east_opt(hours_east * 3600).unwrap();
+        created_at
+            .iter()
+            .map(|at| {
+                at.with_timezone(&zone)
+                    .format("%d/%m/%Y %H:%M:%S")
+                    .to_string()
+            })
+            .collect()
+    };
+    // The default zone, America/Sao_Paulo: UTC−3 (no daylight saving since 2019).
+    let text = export_text(&app, &s).await;
+    assert_eq!(exported_dates(&text), expected_at(-3), "{text}");
+
+    // Tokyo has no daylight saving either: UTC+9, twelve hours ahead of São Paulo.
+    sqlx::query("UPDATE organizations SET timezone = 'Asia/Tokyo' WHERE id = $1")
+        .bind(s.org_id())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let text = export_text(&app, &s).await;
+    assert_eq!(exported_dates(&text), expected_at(9), "{text}");
 }
 
 #[tokio::test]

@@ -146,6 +146,27 @@ pub async fn claim(
     .await?)
 }
 
+/// Pushes the lease of a running job to `until`, for a long job that is still making
+/// progress. `false` when `worker` no longer holds it (it expired and was taken over):
+/// that run must stop, since another now owns the job.
+pub async fn extend_lease(
+    pool: &PgPool,
+    id: Uuid,
+    worker: &str,
+    until: DateTime<Utc>,
+) -> RepoResult<bool> {
+    let extended = sqlx::query!(
+        "UPDATE jobs SET locked_until = $3
+         WHERE id = $1 AND status = 'running' AND locked_by = $2",
+        id,
+        worker,
+        until
+    )
+    .execute(pool)
+    .await?;
+    Ok(extended.rows_affected() == 1)
+}
+
 /// Marks a job done. Only the lease holder may, so a job whose lease expired and was
 /// taken over is not finished twice.
 pub async fn complete(

@@ -168,6 +168,8 @@ impl JobHandler for ImportLeads {
             events::publish(&mut tx, event_kind::IMPORT_PROGRESS, progress.event_data()).await?;
             tx.commit().await.map_err(JobError::from)?;
             position = end;
+            // A big file can take longer than one lease: keep it while making progress.
+            ctx.extend_lease().await?;
         }
         finish(ctx, id, ImportStatus::Completed, None).await?;
         Ok(())

@@ -65,12 +65,36 @@ pub struct JobContext {
     db: TenantDb,
     pub job: ClaimedJob,
     pub clock: Arc<dyn Clock>,
+    lease: Lease,
+}
+
+/// What a job needs to keep its claim: the runner's pool, its worker id and lease.
+struct Lease {
+    db: Db,
+    worker: String,
+    length: chrono::Duration,
 }
 
 impl JobContext {
     /// A transaction confined by RLS to the job's organization.
     pub async fn begin(&self) -> Result<TenantTx, RepoError> {
         self.db.begin().await
+    }
+
+    /// Renews this run's lease for another full lease length. Long jobs call it as
+    /// they make progress, so a job that takes longer than one lease is not taken over
+    /// while it still runs. Fails (and the run must stop) when the lease was already
+    /// lost to another worker.
+    pub async fn extend_lease(&self) -> Result<(), JobError> {
+        let until = self.clock.now() + self.lease.length;
+        if jobs::extend_lease(self.lease.db.pool(), self.job.id, &self.lease.worker, until).await? {
+            Ok(())
+        } else {
+            Err(JobError::retry(format!(
+                "lease of job {} lost to another worker",
+                self.job.id
+            )))
+        }
     }
 
     /// The database as the job's organization sees it (for shared use cases).
@@ -251,6 +275,11 @@ impl Runner {
                 .for_tenant(&TenantCtx::system(OrgId::new(job.org_id))),
             job,
             clock: self.clock.clone(),
+            lease: Lease {
+                db: self.db.clone(),
+                worker: self.worker_id.clone(),
+                length: lease,
+            },
         };
         let span = tracing::info_span!("job", id = %ctx.job.id, kind = %ctx.job.kind, org_id = %ctx.job.org_id, attempt = ctx.job.attempts);
         // A panicking handler fails its job instead of ending this loop for good.

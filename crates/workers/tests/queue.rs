@@ -331,6 +331,91 @@ async fn a_vanished_workers_job_is_taken_over_after_its_lease() {
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
 }
 
+/// A job longer than its 60 s lease. `renew`: it renews the lease as it goes, and no
+/// sweep takes the job while it runs. Otherwise another worker takes it over midway,
+/// and renewing then tells this run to stop.
+struct Long {
+    clock: Arc<ManualClock>,
+    db: Db,
+    renew: bool,
+    reclaimed_midway: Mutex<Vec<u64>>,
+}
+
+#[async_trait]
+impl JobHandler for Long {
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        for _ in 0..3 {
+            self.clock.advance(chrono::Duration::seconds(40));
+            if self.renew {
+                ctx.extend_lease().await?;
+            }
+            let reclaimed = jobs::reclaim_expired(self.db.pool(), self.clock.now())
+                .await
+                .unwrap();
+            self.reclaimed_midway.lock().unwrap().push(reclaimed);
+            if reclaimed > 0 {
+                let kinds = vec!["test.long".to_owned()];
+                let lease = chrono::Duration::seconds(60);
+                jobs::claim(self.db.pool(), "thief", &kinds, self.clock.now(), lease)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                return ctx.extend_lease().await;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_long_job_renewing_its_lease_keeps_it_and_one_that_lost_it_stops() {
+    for renew in [true, false] {
+        let (_test_db, db) = db().await;
+        let ctx = org(&db, "a@a.com.br").await;
+        let clock = clock();
+        let handler = Arc::new(Long {
+            clock: clock.clone(),
+            db: db.clone(),
+            renew,
+            reclaimed_midway: Mutex::default(),
+        });
+        let runner = Runner::builder(db.clone())
+            .handler("test.long", handler.clone())
+            .clock(clock.clone())
+            .config(RunnerConfig {
+                lease: Duration::from_secs(60),
+                ..RunnerConfig::default()
+            })
+            .build();
+        enqueue(&db, &ctx, NewJob::new("test.long", json!({}), clock.now())).await;
+        let outcome = runner.run_one().await.unwrap().unwrap();
+        let job = &all_jobs(&db, &ctx).await[0];
+        let locked_by: Option<String> = sqlx::query_scalar("SELECT locked_by FROM jobs")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        if renew {
+            // 120 s of work under a 60 s lease: never swept, finished by its runner.
+            assert_eq!(*handler.reclaimed_midway.lock().unwrap(), [0, 0, 0]);
+            assert!(
+                matches!(outcome, JobOutcome::Succeeded { .. }),
+                "{outcome:?}"
+            );
+            assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
+        } else {
+            // Swept after 80 s and claimed by another worker: renewing fails, and this
+            // run's failure does not touch the job the thief now holds.
+            assert_eq!(*handler.reclaimed_midway.lock().unwrap(), [0, 1]);
+            assert!(
+                matches!(outcome, JobOutcome::Retrying { ref error, .. } if error.contains("lease")),
+                "{outcome:?}"
+            );
+            assert_eq!((job.status, job.attempts), (JobStatus::Running, 2));
+            assert_eq!(locked_by.as_deref(), Some("thief"));
+        }
+    }
+}
+
 /// Counts runs per job id to prove SKIP LOCKED hands each job to exactly one worker.
 #[derive(Default)]
 struct Counting(Mutex<HashMap<uuid::Uuid, usize>>);

@@ -8,7 +8,7 @@ use std::{
 
 use flux_persistence::{
     lead_search::{self, LeadFilter, Sort, SortKey},
-    Plans,
+    tenant_setup,
 };
 use serde_json::{json, Value};
 
@@ -308,7 +308,12 @@ end
 
 /// The endpoint's statements with pgbench variables: `$k` → `:sNpK`, the page size
 /// literal, and a random page offset.
-fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>) {
+fn pgbench_script(
+    index: usize,
+    s: &Scenario,
+    org: uuid::Uuid,
+    user: uuid::Uuid,
+) -> (String, Vec<(String, String)>) {
     let statements = lead_search::search_statements(&s.filter, &s.lexemes, s.sort, PER_PAGE, 0);
     let n = s.binds.len();
     let substitute = |sql: &str, limit_offset: bool| {
@@ -328,19 +333,14 @@ fn pgbench_script(index: usize, s: &Scenario) -> (String, Vec<(String, String)>)
         out
     };
     // The endpoint sends the tenant setup and `BEGIN` in one round trip (a simple
-    // query); a pipeline does the same in pgbench's prepared mode. The member's role
-    // comes from the server's membership cache, so no statement reads it.
-    let plans = match statements.plans {
-        Plans::Cached => "",
-        Plans::PerValues => ", set_config('plan_cache_mode', 'force_custom_plan', true)",
-    };
-    let mut script = format!(
-        "\\set off random(0, 4) * {PER_PAGE}\n\
-         \\startpipeline\n\
-         SELECT set_config('role', 'flux_app', true), set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true){plans};\n\
-         BEGIN;\n\
-         \\endpipeline\n"
-    );
+    // query); a pipeline does the same in pgbench's prepared mode, with the same
+    // statements. The member's role comes from the server's membership cache, so no
+    // statement reads it.
+    let mut script = format!("\\set off random(0, 4) * {PER_PAGE}\n\\startpipeline\n");
+    for statement in tenant_setup(org, user, statements.plans) {
+        script.push_str(&format!("{statement};\n"));
+    }
+    script.push_str("BEGIN;\n\\endpipeline\n");
     let mut vars: Vec<(String, String)> = s
         .binds
         .iter()
@@ -383,13 +383,9 @@ fn pgbench(
         "2".into(),
         "-T".into(),
         MEASURE.as_secs().to_string(),
-        "-D".into(),
-        format!("org={org}"),
-        "-D".into(),
-        format!("usr={user}"),
     ];
     for (i, s) in scenarios.iter().enumerate() {
-        let (script, vars) = pgbench_script(i, s);
+        let (script, vars) = pgbench_script(i, s, org, user);
         let path = dir.join(format!("s{i}.sql"));
         std::fs::write(&path, script)?;
         args.push("-f".into());
@@ -597,7 +593,7 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
              total count, rotating over the queries listed; {}s warm-up, then rounds of {}s. HTTP and pgbench alternate {ROUNDS} \
              times per scenario, and every figure in the table is the median over the rounds (the ratio is the median of \
              the rounds' ratios). pgbench: the same statements the \
-             endpoint runs, in its protocol: the `set_config` of role and tenant and `BEGIN` in one round trip (a \
+             endpoint runs, in its protocol: the `SET LOCAL`s of role and tenant and `BEGIN` in one round trip (a \
              pipeline; the member's role comes from the server's membership cache); a search's lexemes; page query; count unless the page carries it; `ROLLBACK` (the transaction reads only). All \
              prepared (`-M prepared`), filters with `plan_cache_mode = force_custom_plan` as the endpoint sets it. \
              {CLIENTS} clients, {}s. The server's pool has {} connections (twice the cores); everything reaches PostgreSQL \

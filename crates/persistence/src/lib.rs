@@ -21,5 +21,5 @@ pub mod outbox;
 pub mod tokens;
 pub mod users;
 
-pub use db::{Db, Plans, SystemTx, TenantDb, TenantTx, MIGRATOR};
+pub use db::{tenant_setup, Db, Plans, SystemTx, TenantDb, TenantTx, MIGRATOR};
 pub use error::RepoError;

@@ -334,13 +334,15 @@ fn pgbench_script(
     };
     // The endpoint sends the tenant setup and `BEGIN` in one round trip (a simple
     // query); a pipeline does the same in pgbench's prepared mode, with the same
-    // statements. The member's role comes from the server's membership cache, so no
-    // statement reads it.
-    let mut script = format!("\\set off random(0, 4) * {PER_PAGE}\n\\startpipeline\n");
+    // statements. `BEGIN` goes first there: a pipeline's `SET LOCAL` before it would
+    // run outside a transaction block and cost PostgreSQL a warning each (the simple
+    // query runs its statements in one implicit block, so the endpoint gets none). The
+    // member's role comes from the server's membership cache, so no statement reads it.
+    let mut script = format!("\\set off random(0, 4) * {PER_PAGE}\n\\startpipeline\nBEGIN;\n");
     for statement in tenant_setup(org, user, statements.plans) {
         script.push_str(&format!("{statement};\n"));
     }
-    script.push_str("BEGIN;\n\\endpipeline\n");
+    script.push_str("\\endpipeline\n");
     let mut vars: Vec<(String, String)> = s
         .binds
         .iter()

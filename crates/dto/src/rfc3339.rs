@@ -113,6 +113,12 @@ mod tests {
             serde_json::to_string(&Ours(base)).unwrap(),
             "\"2026-11-21T02:01:01Z\""
         );
+        // Ordinary timestamps take the fast path, not chrono's.
+        assert_eq!(write(&base, &mut [0; 30]), Some(20));
+        assert_eq!(
+            write(&(base + chrono::Duration::microseconds(7)), &mut [0; 30]),
+            Some(27)
+        );
     }
 
     #[test]

@@ -146,20 +146,30 @@ pub async fn claim(
     .await?)
 }
 
+/// One claim of a job: the worker that took it and the attempt it started. A job whose
+/// lease expired can be claimed again, even by another loop of the same worker; only
+/// the current claim may renew, finish, fail or defer it.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub id: Uuid,
+    pub worker: &'a str,
+    pub attempt: i32,
+}
+
 /// Pushes the lease of a running job to `until`, for a long job that is still making
-/// progress. `false` when `worker` no longer holds it (it expired and was taken over):
+/// progress. `false` when `claim` no longer holds it (it expired and was taken over):
 /// that run must stop, since another now owns the job.
 pub async fn extend_lease(
     pool: &PgPool,
-    id: Uuid,
-    worker: &str,
+    claim: Claim<'_>,
     until: DateTime<Utc>,
 ) -> RepoResult<bool> {
     let extended = sqlx::query!(
-        "UPDATE jobs SET locked_until = $3
-         WHERE id = $1 AND status = 'running' AND locked_by = $2",
-        id,
-        worker,
+        "UPDATE jobs SET locked_until = $4
+         WHERE id = $1 AND status = 'running' AND locked_by = $2 AND attempts = $3",
+        claim.id,
+        claim.worker,
+        claim.attempt,
         until
     )
     .execute(pool)
@@ -167,20 +177,16 @@ pub async fn extend_lease(
     Ok(extended.rows_affected() == 1)
 }
 
-/// Marks a job done. Only the lease holder may, so a job whose lease expired and was
+/// Marks a job done. Only the current claim may, so a job whose lease expired and was
 /// taken over is not finished twice.
-pub async fn complete(
-    pool: &PgPool,
-    id: Uuid,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> RepoResult<bool> {
+pub async fn complete(pool: &PgPool, claim: Claim<'_>, now: DateTime<Utc>) -> RepoResult<bool> {
     let done = sqlx::query!(
-        "UPDATE jobs SET status = 'succeeded', finished_at = $3, locked_by = NULL,
+        "UPDATE jobs SET status = 'succeeded', finished_at = $4, locked_by = NULL,
                 locked_until = NULL, last_error = NULL
-         WHERE id = $1 AND status = 'running' AND locked_by = $2",
-        id,
-        worker,
+         WHERE id = $1 AND status = 'running' AND locked_by = $2 AND attempts = $3",
+        claim.id,
+        claim.worker,
+        claim.attempt,
         now
     )
     .execute(pool)
@@ -191,20 +197,20 @@ pub async fn complete(
 /// Records a failed attempt: back to the queue at `retry_at`, or `dead` when `None`.
 pub async fn fail(
     pool: &PgPool,
-    id: Uuid,
-    worker: &str,
+    claim: Claim<'_>,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> RepoResult<bool> {
     let done = sqlx::query!(
         "UPDATE jobs
-         SET status = CASE WHEN $4::timestamptz IS NULL THEN 'dead'::job_status ELSE 'queued' END,
-             run_at = coalesce($4, run_at), last_error = $3, locked_by = NULL, locked_until = NULL,
-             finished_at = CASE WHEN $4::timestamptz IS NULL THEN $5::timestamptz END
-         WHERE id = $1 AND status = 'running' AND locked_by = $2",
-        id,
-        worker,
+         SET status = CASE WHEN $5::timestamptz IS NULL THEN 'dead'::job_status ELSE 'queued' END,
+             run_at = coalesce($5, run_at), last_error = $4, locked_by = NULL, locked_until = NULL,
+             finished_at = CASE WHEN $5::timestamptz IS NULL THEN $6::timestamptz END
+         WHERE id = $1 AND status = 'running' AND locked_by = $2 AND attempts = $3",
+        claim.id,
+        claim.worker,
+        claim.attempt,
         error,
         retry_at,
         now
@@ -215,18 +221,14 @@ pub async fn fail(
 }
 
 /// Puts a job back in the queue for `run_at` without counting the attempt it just had.
-pub async fn defer(
-    pool: &PgPool,
-    id: Uuid,
-    worker: &str,
-    run_at: DateTime<Utc>,
-) -> RepoResult<bool> {
+pub async fn defer(pool: &PgPool, claim: Claim<'_>, run_at: DateTime<Utc>) -> RepoResult<bool> {
     let done = sqlx::query!(
-        "UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = $3,
+        "UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = $4,
                 locked_by = NULL, locked_until = NULL
-         WHERE id = $1 AND status = 'running' AND locked_by = $2",
-        id,
-        worker,
+         WHERE id = $1 AND status = 'running' AND locked_by = $2 AND attempts = $3",
+        claim.id,
+        claim.worker,
+        claim.attempt,
         run_at
     )
     .execute(pool)

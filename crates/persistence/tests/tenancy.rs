@@ -278,6 +278,25 @@ async fn a_read_only_end_rolls_back_and_leaves_the_pooled_connection_clean() {
     assert_ne!(name, "changed");
 }
 
+/// A caller that goes away (a client disconnecting) while the tenant `BEGIN` is in
+/// flight must not leave its role and organization on the pooled connection.
+#[tokio::test]
+async fn a_begin_abandoned_in_flight_leaves_the_pooled_connection_clean() {
+    let test_db = TestDatabase::create().await;
+    let db = Db::connect(&test_db.url, 1).await.unwrap();
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let mut begin = Box::pin(db.begin_tenant(&a));
+    let in_flight = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(begin.as_mut(), cx).is_pending())
+    })
+    .await;
+    assert!(in_flight, "BEGIN still in flight after one poll");
+    drop(begin);
+    // The same (only) connection comes back without the tenant transaction.
+    let mut conn = db.acquire().await.unwrap();
+    assert_no_tenant_setup_left(&mut conn).await;
+}
+
 /// Outside any tenant transaction: not the app role, no organization, default plans.
 async fn assert_no_tenant_setup_left(conn: &mut sqlx::PgConnection) {
     let (role, org, mode): (String, Option<String>, String) = sqlx::query_as(

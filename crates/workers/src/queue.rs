@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flux_domain::{OrgId, TenantCtx};
 use flux_persistence::{
-    jobs::{self, ClaimedJob},
+    jobs::{self, Claim, ClaimedJob},
     Db, RepoError, TenantDb, TenantTx,
 };
 use futures_util::FutureExt;
@@ -87,13 +87,22 @@ impl JobContext {
     /// lost to another worker.
     pub async fn extend_lease(&self) -> Result<(), JobError> {
         let until = self.clock.now() + self.lease.length;
-        if jobs::extend_lease(self.lease.db.pool(), self.job.id, &self.lease.worker, until).await? {
+        if jobs::extend_lease(self.lease.db.pool(), self.claim(), until).await? {
             Ok(())
         } else {
             Err(JobError::retry(format!(
                 "lease of job {} lost to another worker",
                 self.job.id
             )))
+        }
+    }
+
+    /// This run's claim on the job.
+    fn claim(&self) -> Claim<'_> {
+        Claim {
+            id: self.job.id,
+            worker: &self.lease.worker,
+            attempt: self.job.attempts,
         }
     }
 
@@ -262,7 +271,12 @@ impl Runner {
         let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
             // Claim filters by our kinds, so this cannot happen; die loudly if it does.
             let error = format!("no handler for job kind {}", job.kind);
-            jobs::fail(self.db.pool(), job.id, &self.worker_id, &error, None, now).await?;
+            let claim = Claim {
+                id: job.id,
+                worker: &self.worker_id,
+                attempt: job.attempts,
+            };
+            jobs::fail(self.db.pool(), claim, &error, None, now).await?;
             return Ok(Some(JobOutcome::Dead {
                 id: job.id,
                 kind: job.kind,
@@ -297,15 +311,16 @@ impl Runner {
             Err(JobError::permanent(format!("panic: {message}")))
         });
         let (id, kind) = (ctx.job.id, ctx.job.kind.clone());
+        let claim = ctx.claim();
         let finished_at = self.clock.now();
         Ok(Some(match result {
             Ok(()) => {
-                jobs::complete(self.db.pool(), id, &self.worker_id, finished_at).await?;
+                jobs::complete(self.db.pool(), claim, finished_at).await?;
                 JobOutcome::Succeeded { id, kind }
             }
             Err(JobError::Defer { reason, after }) => {
                 let run_at = self.later(finished_at, after);
-                jobs::defer(self.db.pool(), id, &self.worker_id, run_at).await?;
+                jobs::defer(self.db.pool(), claim, run_at).await?;
                 tracing::debug!(%id, %kind, %reason, "job deferred");
                 JobOutcome::Deferred { id, kind }
             }
@@ -318,15 +333,7 @@ impl Runner {
                     }
                     _ => None,
                 };
-                jobs::fail(
-                    self.db.pool(),
-                    id,
-                    &self.worker_id,
-                    &error,
-                    retry_at,
-                    finished_at,
-                )
-                .await?;
+                jobs::fail(self.db.pool(), claim, &error, retry_at, finished_at).await?;
                 if retry_at.is_some() {
                     tracing::warn!(%id, %kind, attempt = ctx.job.attempts, %error, "job failed, will retry");
                     JobOutcome::Retrying { id, kind, error }

@@ -319,26 +319,28 @@ async fn a_vanished_workers_job_is_taken_over_after_its_lease() {
         Some(JobOutcome::Succeeded { .. })
     ));
     // The ghost coming back cannot finish or fail what is no longer its job.
-    assert!(!jobs::complete(db.pool(), ghost.id, "ghost", clock.now())
+    let ghost = jobs::Claim {
+        id: ghost.id,
+        worker: "ghost",
+        attempt: ghost.attempts,
+    };
+    assert!(!jobs::complete(db.pool(), ghost, clock.now()).await.unwrap());
+    assert!(!jobs::fail(db.pool(), ghost, "late", None, clock.now())
         .await
         .unwrap());
-    assert!(
-        !jobs::fail(db.pool(), ghost.id, "ghost", "late", None, clock.now())
-            .await
-            .unwrap()
-    );
     let job = &all_jobs(&db, &ctx).await[0];
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
 }
 
 /// A job longer than its 60 s lease. `renew`: it renews the lease as it goes, and no
-/// sweep takes the job while it runs. Otherwise another worker takes it over midway,
-/// and renewing then tells this run to stop.
+/// sweep takes the job while it runs. Otherwise another loop of the same worker takes
+/// it over midway, and renewing then tells this run to stop.
 struct Long {
     clock: Arc<ManualClock>,
     db: Db,
     renew: bool,
     reclaimed_midway: Mutex<Vec<u64>>,
+    worker_id: Mutex<String>,
 }
 
 #[async_trait]
@@ -356,7 +358,8 @@ impl JobHandler for Long {
             if reclaimed > 0 {
                 let kinds = vec!["test.long".to_owned()];
                 let lease = chrono::Duration::seconds(60);
-                jobs::claim(self.db.pool(), "thief", &kinds, self.clock.now(), lease)
+                let worker = self.worker_id.lock().unwrap().clone();
+                jobs::claim(self.db.pool(), &worker, &kinds, self.clock.now(), lease)
                     .await
                     .unwrap()
                     .unwrap();
@@ -378,6 +381,7 @@ async fn a_long_job_renewing_its_lease_keeps_it_and_one_that_lost_it_stops() {
             db: db.clone(),
             renew,
             reclaimed_midway: Mutex::default(),
+            worker_id: Mutex::default(),
         });
         let runner = Runner::builder(db.clone())
             .handler("test.long", handler.clone())
@@ -387,6 +391,7 @@ async fn a_long_job_renewing_its_lease_keeps_it_and_one_that_lost_it_stops() {
                 ..RunnerConfig::default()
             })
             .build();
+        *handler.worker_id.lock().unwrap() = runner.worker_id().to_owned();
         enqueue(&db, &ctx, NewJob::new("test.long", json!({}), clock.now())).await;
         let outcome = runner.run_one().await.unwrap().unwrap();
         let job = &all_jobs(&db, &ctx).await[0];
@@ -403,15 +408,16 @@ async fn a_long_job_renewing_its_lease_keeps_it_and_one_that_lost_it_stops() {
             );
             assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
         } else {
-            // Swept after 80 s and claimed by another worker: renewing fails, and this
-            // run's failure does not touch the job the thief now holds.
+            // Swept after 80 s and claimed again by the same worker (another of its
+            // loops): renewing fails, and this run's failure does not touch the job
+            // that new claim holds.
             assert_eq!(*handler.reclaimed_midway.lock().unwrap(), [0, 1]);
             assert!(
                 matches!(outcome, JobOutcome::Retrying { ref error, .. } if error.contains("lease")),
                 "{outcome:?}"
             );
             assert_eq!((job.status, job.attempts), (JobStatus::Running, 2));
-            assert_eq!(locked_by.as_deref(), Some("thief"));
+            assert_eq!(locked_by.as_deref(), Some(runner.worker_id()));
         }
     }
 }

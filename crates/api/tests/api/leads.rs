@@ -591,7 +591,7 @@ async fn export_streams_the_filtered_leads_for_excel_pt_br() {
     );
     assert!(
         lines[2].ends_with(";não;não;01/11/2026 09:00:00"),
-        "Brasília time: {}",
+        "São Paulo time (the default zone): {}",
         lines[2]
     );
     let audited: i64 =

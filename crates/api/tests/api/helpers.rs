@@ -183,6 +183,20 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// The CSV of a lead export (`query` as for the list), after the BOM Excel needs.
+    pub async fn export_csv(&self, session: &Session, query: &str) -> String {
+        let res = self
+            .get(
+                &format!("/api/v1/leads/export?{query}"),
+                Some(session.token()),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "export {query}");
+        let bytes = res.bytes().await.unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "BOM");
+        String::from_utf8(bytes[3..].to_vec()).unwrap()
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = self.client.delete(self.url(path));
         if let Some(t) = token {

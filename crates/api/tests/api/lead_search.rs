@@ -242,12 +242,7 @@ async fn search_ranks_counts_and_pages() {
     assert_eq!(app.search(&s, "status=new&per_page=10&page=7").await.0, 62);
 
     // The export streams the same matches.
-    let csv = app
-        .get("/api/v1/leads/export?q=constru%20exemplo", Some(s.token()))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let csv = app.export_csv(&s, "q=constru%20exemplo").await;
     assert_eq!(csv.lines().count(), 1 + 120);
 }
 

@@ -549,13 +549,7 @@ async fn leads_are_invisible_and_untouchable_across_organizations() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let export = app
-        .get("/api/v1/leads/export", Some(b.token()))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&export[3..]).to_string();
+    let text = app.export_csv(&b, "").await;
     assert_eq!(text.lines().count(), 2, "header + B's own lead: {text}");
     assert_eq!(app.list_cnpjs(&a, "").await.len(), 4, "A unchanged");
 }
@@ -604,16 +598,6 @@ async fn export_streams_the_filtered_leads_for_excel_pt_br() {
     assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
 }
 
-async fn export_text(app: &TestApp, session: &Session) -> String {
-    let bytes = app
-        .get("/api/v1/leads/export", Some(session.token()))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    std::str::from_utf8(&bytes[3..]).unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn export_dates_follow_the_organizations_time_zone() {
     let app = spawn_app().await;
@@ -645,7 +629,7 @@ async fn export_dates_follow_the_organizations_time_zone() {
             .collect()
     };
     // The default zone, America/Sao_Paulo: UTC−3 (no daylight saving since 2019).
-    let text = export_text(&app, &s).await;
+    let text = app.export_csv(&s, "").await;
     assert_eq!(exported_dates(&text), expected_at(-3), "{text}");
 
     // Tokyo has no daylight saving either: UTC+9, twelve hours ahead of São Paulo.
@@ -654,7 +638,7 @@ async fn export_dates_follow_the_organizations_time_zone() {
         .execute(app.db.pool())
         .await
         .unwrap();
-    let text = export_text(&app, &s).await;
+    let text = app.export_csv(&s, "").await;
     assert_eq!(exported_dates(&text), expected_at(9), "{text}");
 }
 
@@ -671,13 +655,7 @@ async fn export_of_many_leads_spans_several_pages_without_loss() {
     .execute(app.db.pool())
     .await
     .unwrap();
-    let bytes = app
-        .get("/api/v1/leads/export", Some(s.token()))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let text = app.export_csv(&s, "").await;
     let mut names: Vec<&str> = text
         .lines()
         .skip(1)

@@ -105,7 +105,8 @@ pub struct LeadListRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const LIST_COLUMNS: &str = "id, cnpj, status, enrichment_status, razao_social, nome_fantasia, \
+/// The columns of a lead list row, in the order [`LeadListRow`] decodes them.
+pub const LIST_COLUMNS: &str = "id, cnpj, status, enrichment_status, razao_social, nome_fantasia, \
      porte, cnae, uf, cidade, situacao_cadastral, email, telefone, contact_name, owner_id, \
      do_not_contact, import_id, enriched_at, archived_at, created_at, updated_at";
 
@@ -113,7 +114,7 @@ impl LeadListRow {
     /// Decodes [`LIST_COLUMNS`] starting at column `first`. By position: a page has
     /// thousands of values, and looking each one up by name was a sixth of the
     /// server's time per list request. Unchecked: the SQL types of these fixed columns
-    /// are not re-compared per value (every column is decoded by the list tests).
+    /// are not re-compared per value (tests/lead_list_columns.rs pins them instead).
     fn decode_from(row: &PgRow, first: usize) -> sqlx::Result<Self> {
         let mut column = first;
         let mut next = || {

@@ -96,9 +96,15 @@ impl JobHandler for Flaky {
     }
 }
 
-fn runner(db: &Db, clock: Arc<ManualClock>, handler: Arc<dyn JobHandler>) -> Runner {
+/// A runner of `kind` with a 60 s lease and backoff from 10 s to 10 min.
+fn runner(
+    db: &Db,
+    clock: Arc<ManualClock>,
+    kind: &'static str,
+    handler: Arc<dyn JobHandler>,
+) -> Runner {
     Runner::builder(db.clone())
-        .handler("test.flaky", handler)
+        .handler(kind, handler)
         .clock(clock)
         .config(RunnerConfig {
             backoff_base: Duration::from_secs(10),
@@ -115,7 +121,7 @@ async fn runs_each_job_once_with_its_payload() {
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky::default());
-    let runner = runner(&db, clock.clone(), handler.clone());
+    let runner = runner(&db, clock.clone(), "test.flaky", handler.clone());
     for n in 0..3 {
         enqueue(
             &db,
@@ -149,7 +155,7 @@ async fn future_jobs_and_unknown_kinds_wait() {
     let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
-    let runner = runner(&db, clock.clone(), Arc::new(Flaky::default()));
+    let runner = runner(&db, clock.clone(), "test.flaky", Arc::new(Flaky::default()));
     let mut later = NewJob::new("test.flaky", json!({}), clock.now());
     later.run_at = clock.now() + chrono::Duration::minutes(5);
     enqueue(&db, &ctx, later).await;
@@ -168,7 +174,7 @@ async fn unique_key_dedups_live_jobs_only() {
     let (_test_db, db) = db().await;
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
-    let runner = runner(&db, clock.clone(), Arc::new(Flaky::default()));
+    let runner = runner(&db, clock.clone(), "test.flaky", Arc::new(Flaky::default()));
     let job = || NewJob::new("test.flaky", json!({}), clock.now()).unique("lead:1");
     assert!(enqueue(&db, &ctx, job()).await.is_some());
     assert!(
@@ -194,7 +200,7 @@ async fn retries_with_growing_backoff_then_succeeds() {
         fail_first: Mutex::new(2),
         ..Flaky::default()
     });
-    let runner = runner(&db, clock.clone(), handler.clone());
+    let runner = runner(&db, clock.clone(), "test.flaky", handler.clone());
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
 
     let first = runner.run_one().await.unwrap().unwrap();
@@ -244,7 +250,7 @@ async fn dies_after_max_attempts_keeping_the_last_error() {
         fail_first: Mutex::new(usize::MAX),
         ..Flaky::default()
     });
-    let runner = runner(&db, clock.clone(), handler.clone());
+    let runner = runner(&db, clock.clone(), "test.flaky", handler.clone());
     enqueue(
         &db,
         &ctx,
@@ -278,7 +284,7 @@ async fn permanent_errors_die_at_once() {
         permanent: true,
         ..Flaky::default()
     });
-    let runner = runner(&db, clock.clone(), handler.clone());
+    let runner = runner(&db, clock.clone(), "test.flaky", handler.clone());
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
     assert!(matches!(
         runner.run_one().await.unwrap(),
@@ -295,7 +301,7 @@ async fn a_vanished_workers_job_is_taken_over_after_its_lease() {
     let ctx = org(&db, "a@a.com.br").await;
     let clock = clock();
     let handler = Arc::new(Flaky::default());
-    let runner = runner(&db, clock.clone(), handler.clone());
+    let runner = runner(&db, clock.clone(), "test.flaky", handler.clone());
     enqueue(&db, &ctx, NewJob::new("test.flaky", json!({}), clock.now())).await;
     // A worker claims it and dies.
     let kinds = vec!["test.flaky".to_owned()];
@@ -383,14 +389,7 @@ async fn a_long_job_renewing_its_lease_keeps_it_and_one_that_lost_it_stops() {
             reclaimed_midway: Mutex::default(),
             worker_id: Mutex::default(),
         });
-        let runner = Runner::builder(db.clone())
-            .handler("test.long", handler.clone())
-            .clock(clock.clone())
-            .config(RunnerConfig {
-                lease: Duration::from_secs(60),
-                ..RunnerConfig::default()
-            })
-            .build();
+        let runner = runner(&db, clock.clone(), "test.long", handler.clone());
         *handler.worker_id.lock().unwrap() = runner.worker_id().to_owned();
         enqueue(&db, &ctx, NewJob::new("test.long", json!({}), clock.now())).await;
         let outcome = runner.run_one().await.unwrap().unwrap();

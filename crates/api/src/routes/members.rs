@@ -82,11 +82,6 @@ async fn update_member(
             MemberStatusChange::Suspended => MemberStatus::Suspended,
         }),
     };
-    let member = team::update_member(&state.db, ctx, id, change, &client).await?;
-    // Other processes hear of it through the database; this one applies it to the
-    // member's very next request.
-    state
-        .memberships
-        .forget(ctx.org_id().uuid(), member.user_id);
+    let member = team::update_member(&state, ctx, id, change, &client).await?;
     Ok(web::Json(convert::member(&member)))
 }

@@ -153,9 +153,11 @@ pub struct MemberChange {
 
 /// Changes a member's role and/or status. The organization always keeps at least one
 /// active manager; reactivation needs a free seat; deactivation ends their sessions.
+/// The member's very next request sees the change: this process forgets its cached
+/// membership at once, and other processes hear of it through the database.
 #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
 pub async fn update_member(
-    db: &Db,
+    state: &AppState,
     ctx: &TenantCtx,
     member_id: Uuid,
     change: MemberChange,
@@ -164,6 +166,7 @@ pub async fn update_member(
     if change.role.is_none() && change.status.is_none() {
         return Err(ApiError::field("body", "informe role e/ou status"));
     }
+    let db = &state.db;
     let mut tx = db.begin_tenant(ctx).await?;
     // One team change at a time per organization: no seat race, and no deadlock between
     // two managers demoting each other (the last-manager rule stays exact).
@@ -210,6 +213,7 @@ pub async fn update_member(
     });
     audit::record(&mut tx, entry).await?;
     tx.commit().await?;
+    state.memberships.forget(ctx.org_id().uuid(), after.user_id);
 
     if after.status != MemberStatus::Active {
         // Access already stops on the next request (membership is checked each time);

@@ -11,6 +11,12 @@ use crate::holidays::{holidays_on, HolidayKind};
 
 pub const DEFAULT_TIMEZONE: &str = "America/Sao_Paulo";
 
+/// The hour of day of `at` in `timezone` (IANA name); `None` for an unknown zone.
+pub fn local_hour(timezone: &str, at: DateTime<Utc>) -> Option<u32> {
+    let tz: Tz = timezone.parse().ok()?;
+    Some(at.with_timezone(&tz).hour())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendWindow {
     timezone: Tz,

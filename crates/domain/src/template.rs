@@ -77,7 +77,7 @@ variables! {
     Cidade => "cidade", Lead, "Cidade da empresa", "Campinas";
     Uf => "uf", Lead, "UF da empresa", "SP";
     Porte => "porte", Lead, "Porte (ME, EPP, DEMAIS)", "EPP";
-    Atividade => "atividade", Lead, "Descrição da atividade principal (CNAE)", "Padaria e confeitaria";
+    Atividade => "atividade", Lead, "Atividade principal (CNAE), em minúsculas", "fabricação de produtos de panificação";
     PrimeiroSocio => "primeiro_socio", Lead, "Nome completo do primeiro sócio", "Maria da Silva";
     PrimeiroNomeSocio => "primeiro_nome_socio", Lead, "Primeiro nome do primeiro sócio", "Maria";
     ContatoNome => "contato_nome", Lead, "Nome do contato do lead", "João Souza";
@@ -131,6 +131,7 @@ pub enum Segment {
 /// A parsed template text (a subject or a body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateText {
+    source: String,
     segments: Vec<Segment>,
 }
 
@@ -198,7 +199,15 @@ impl TemplateText {
         if !text.is_empty() {
             segments.push(Segment::Text(text));
         }
-        Ok(Self { segments })
+        Ok(Self {
+            source: source.to_owned(),
+            segments,
+        })
+    }
+
+    /// The text as written.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     pub fn segments(&self) -> &[Segment] {

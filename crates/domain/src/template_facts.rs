@@ -40,7 +40,7 @@ impl VariableValues for TemplateFacts {
             Variable::Cidade => name(&self.cidade),
             Variable::Uf => self.uf.clone(),
             Variable::Porte => self.porte.clone(),
-            Variable::Atividade => self.atividade.as_deref().map(sentence_case),
+            Variable::Atividade => self.atividade.as_deref().map(lower_case),
             Variable::PrimeiroSocio => name(&self.primeiro_socio),
             Variable::PrimeiroNomeSocio => name(&self.primeiro_socio).and_then(first_word),
             Variable::ContatoNome => name(&self.contato_nome),
@@ -102,13 +102,14 @@ pub fn display_case(raw: &str) -> String {
         .join(" ")
 }
 
-/// "PADARIA E CONFEITARIA" → "Padaria e confeitaria" (activity descriptions).
-fn sentence_case(raw: &str) -> String {
+/// Activity descriptions read inside a sentence ("atua com {{atividade}}"):
+/// "PADARIA E CONFEITARIA" → "padaria e confeitaria".
+fn lower_case(raw: &str) -> String {
     let raw = raw.trim();
     if raw.chars().any(char::is_lowercase) {
         return raw.to_owned();
     }
-    capitalize(&raw.to_lowercase())
+    raw.to_lowercase()
 }
 
 fn capitalize(word: &str) -> String {
@@ -156,7 +157,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             t.render(&facts).unwrap(),
-            "Boa tarde, Maria! Pao Quente Comercio de Alimentos LTDA (11.222.333/0001-81) — Fabricação de produtos de panificação. Ana"
+            "Boa tarde, Maria! Pao Quente Comercio de Alimentos LTDA (11.222.333/0001-81) — fabricação de produtos de panificação. Ana"
         );
     }
 

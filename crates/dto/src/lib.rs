@@ -8,6 +8,7 @@ pub mod events;
 pub mod leads;
 pub mod members;
 pub mod rfc3339;
+pub mod templates;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
 

@@ -18,6 +18,8 @@ pub mod leads;
 pub mod members;
 pub mod organizations;
 pub mod outbox;
+pub mod template_facts;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 

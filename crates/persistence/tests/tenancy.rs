@@ -310,3 +310,65 @@ async fn assert_no_tenant_setup_left(conn: &mut sqlx::PgConnection) {
     assert_eq!(org, None);
     assert_eq!(mode, "auto");
 }
+
+/// A table added without its policy would be readable across organizations: every
+/// table with an `org_id` column that the app role may touch must have RLS enabled,
+/// forced, and a policy. (Auth tables such as `refresh_tokens` carry an org_id but are
+/// closed to the app role altogether.)
+#[tokio::test]
+async fn every_tenant_table_is_under_forced_row_level_security() {
+    let (_guard, db) = db().await;
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+         WHERE c.relkind = 'r'
+           AND (has_table_privilege('flux_app', c.oid, 'SELECT')
+                OR has_table_privilege('flux_app', c.oid, 'INSERT'))
+           AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                    AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
+         ORDER BY 1",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(unprotected, Vec::<String>::new());
+}
+
+/// Foreign keys ignore RLS; the composite keys of the cadence tables make a row
+/// pointing at another organization's row impossible even so.
+#[tokio::test]
+async fn cadence_rows_cannot_reference_another_orgs_rows() {
+    let (_guard, db) = db().await;
+    let a = org_with_manager(&db, "a@a.com.br").await;
+    let b = org_with_manager(&db, "b@b.com.br").await;
+    let template_of_a: Uuid = {
+        let mut tx = db.begin_tenant(&a).await.unwrap();
+        let id = sqlx::query_scalar("SELECT id FROM message_templates LIMIT 1")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let mut tx = db.begin_tenant(&b).await.unwrap();
+    let cadence: Uuid = sqlx::query_scalar(
+        "INSERT INTO cadences (org_id, name) VALUES (app_current_org(), 'B cad') RETURNING id",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    let err = sqlx::query(
+        "INSERT INTO cadence_steps (org_id, cadence_id, position, channel, template_id)
+         VALUES (app_current_org(), $1, 1, 'email', $2)",
+    )
+    .bind(cadence)
+    .bind(template_of_a)
+    .execute(tx.conn())
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("fk_steps_template"),
+        "unexpected error: {err}"
+    );
+}

@@ -10,6 +10,7 @@ pub mod leads;
 pub mod me;
 pub mod members;
 pub mod ops;
+pub mod templates;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(invitations::configure)
             .configure(lead_imports::configure)
             .configure(leads::configure)
+            .configure(templates::configure)
             .configure(events::configure),
     );
 }

@@ -7,6 +7,7 @@ pub mod lead_imports;
 pub mod leads;
 pub mod passwords;
 pub mod team;
+pub mod templates;
 
 use flux_persistence::audit::AuditEntry;
 

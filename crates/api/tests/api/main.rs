@@ -14,4 +14,5 @@ mod lead_search;
 mod leads;
 mod members;
 mod ops;
+mod templates;
 mod tenancy;

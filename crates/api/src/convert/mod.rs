@@ -1,5 +1,7 @@
 //! Mapping between domain/persistence records and wire DTOs.
 
+pub mod templates;
+
 use flux_domain::{MemberRole, MemberStatus};
 use flux_dto::{
     auth::{MembershipSummary, OrganizationDto, SubscriptionStatus, SubscriptionSummary, UserDto},

@@ -244,6 +244,24 @@ CREATE INDEX idx_sends_lead ON step_sends(org_id, lead_id);
 CREATE TRIGGER trg_sends_updated_at BEFORE UPDATE ON step_sends
   FOR EACH ROW EXECUTE FUNCTION update_updated_at();
 
+-- The step an enrollment gets next: the first live step, in the cadence's current
+-- order, after every live step it was already sent, that it has not been sent. Steps
+-- inserted before where a lead is are skipped for it; a step moved later is never
+-- sent twice. NULL when nothing is left.
+CREATE FUNCTION enrollment_next_step(enrollment uuid) RETURNS uuid
+LANGUAGE sql STABLE AS $$
+  SELECT s.id
+  FROM cadence_enrollments e
+  JOIN cadence_steps s ON s.cadence_id = e.cadence_id AND s.removed_at IS NULL
+  WHERE e.id = enrollment
+    AND s.position > coalesce((
+          SELECT max(p.position) FROM step_sends ss JOIN cadence_steps p ON p.id = ss.step_id
+          WHERE ss.enrollment_id = e.id AND p.removed_at IS NULL), 0)
+    AND NOT EXISTS (SELECT 1 FROM step_sends ss WHERE ss.enrollment_id = e.id AND ss.step_id = s.id)
+  ORDER BY s.position
+  LIMIT 1
+$$;
+
 -- Append-only event log of a lead (the timeline, the funnel, template stats).
 CREATE TABLE interactions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -30,6 +30,7 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// POST routes that create things and honour `Idempotency-Key` (exact paths).
 pub const ROUTES: &[&str] = &[
+    "/api/v1/cadences",
     "/api/v1/invitations",
     "/api/v1/lead-imports",
     "/api/v1/leads",

@@ -32,6 +32,7 @@ use crate::routes;
         (name = "leads", description = "Companies the organization prospects, their enrichment"),
         (name = "lead-imports", description = "CSV import of companies by CNPJ: preview, progress, row errors"),
         (name = "templates", description = "Email and WhatsApp message templates with variables, preview"),
+        (name = "cadences", description = "Cadences: steps, lifecycle, editing rules"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

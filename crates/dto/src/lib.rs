@@ -3,6 +3,7 @@
 //! build free of server dependencies.
 
 pub mod auth;
+pub mod cadences;
 pub mod error;
 pub mod events;
 pub mod leads;

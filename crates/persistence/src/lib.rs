@@ -6,6 +6,7 @@
 //!   (sign-up, login, token checks). Only the `system` functions of each module take it.
 
 pub mod audit;
+pub mod cadences;
 pub mod db;
 pub mod error;
 pub mod events;

@@ -1,5 +1,6 @@
 //! Mapping between domain/persistence records and wire DTOs.
 
+pub mod cadences;
 pub mod templates;
 
 use flux_domain::{MemberRole, MemberStatus};

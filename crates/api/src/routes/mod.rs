@@ -2,6 +2,7 @@
 //! the server and the OpenAPI generator share exactly the same surface.
 
 pub mod auth;
+pub mod cadences;
 pub mod events;
 pub mod invitations;
 pub mod lead_imports;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(lead_imports::configure)
             .configure(leads::configure)
             .configure(templates::configure)
+            .configure(cadences::configure)
             .configure(events::configure),
     );
 }

@@ -2,6 +2,7 @@
 //! audit entries and outbox e-mails. Handlers stay thin HTTP adapters.
 
 pub mod accounts;
+pub mod cadences;
 pub mod lead_export;
 pub mod lead_imports;
 pub mod leads;

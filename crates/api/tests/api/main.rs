@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod auth;
+mod cadences;
 mod enrichment;
 mod errors;
 mod events;

@@ -1,10 +1,14 @@
 -- Templates, cadences, enrollments, the send outbox, interactions and mailboxes
 -- (issue #4). Same tenancy rules as before: org_id on every tenant row, RLS (ENABLE +
 -- FORCE) on app_current_org(), privileges granted to flux_app only where needed.
--- References between the new tables carry org_id (composite keys), so a row can
--- never point at another organization's row even though FK checks ignore RLS.
+-- References to tenant rows (between the new tables, and to leads) carry org_id
+-- (composite keys), so a row can never point at another organization's row even
+-- though FK checks ignore RLS.
 
 CREATE TYPE channel_type AS ENUM ('email', 'whatsapp');
+
+-- Lets the new tables reference leads by (org_id, id).
+ALTER TABLE leads ADD CONSTRAINT uq_leads_org_id UNIQUE (org_id, id);
 CREATE TYPE cadence_status AS ENUM ('draft', 'active', 'paused', 'archived');
 CREATE TYPE enrollment_status AS ENUM
   ('active', 'paused', 'completed', 'replied', 'bounced', 'unsubscribed', 'stopped');
@@ -110,7 +114,7 @@ CREATE TABLE cadence_enrollments (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   org_id uuid NOT NULL,
   cadence_id uuid NOT NULL,
-  lead_id uuid NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+  lead_id uuid NOT NULL,
   -- Whose mailbox (and name, in {{sdr_nome}}) the messages go out with.
   sender_id uuid NOT NULL REFERENCES users(id),
   status enrollment_status NOT NULL DEFAULT 'active',
@@ -120,6 +124,8 @@ CREATE TABLE cadence_enrollments (
   status_detail text,
   -- The step that goes out next (NULL once none is left).
   next_step_id uuid,
+  -- The step sent last: the next one is the first unsent step after it.
+  last_step_id uuid,
   next_step_due timestamptz,
   -- Mirrors "the cadence is not active": held enrollments wait without losing their
   -- own status, and the engine's claim index leaves them out.
@@ -134,7 +140,11 @@ CREATE TABLE cadence_enrollments (
   CONSTRAINT uq_enrollments_org_id UNIQUE (org_id, id),
   CONSTRAINT fk_enrollments_cadence FOREIGN KEY (org_id, cadence_id)
     REFERENCES cadences(org_id, id) ON DELETE CASCADE,
+  CONSTRAINT fk_enrollments_lead FOREIGN KEY (org_id, lead_id)
+    REFERENCES leads(org_id, id) ON DELETE CASCADE,
   CONSTRAINT fk_enrollments_step FOREIGN KEY (org_id, next_step_id)
+    REFERENCES cadence_steps(org_id, id),
+  CONSTRAINT fk_enrollments_last_step FOREIGN KEY (org_id, last_step_id)
     REFERENCES cadence_steps(org_id, id),
   CONSTRAINT chk_enrollments_pause CHECK ((status = 'paused') = (pause_reason IS NOT NULL)),
   CONSTRAINT chk_enrollments_pause_reason CHECK
@@ -208,7 +218,7 @@ CREATE TABLE step_sends (
   enrollment_id uuid NOT NULL,
   step_id uuid NOT NULL,
   cadence_id uuid NOT NULL,
-  lead_id uuid NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+  lead_id uuid NOT NULL,
   sender_id uuid NOT NULL REFERENCES users(id),
   channel channel_type NOT NULL,
   state send_state NOT NULL DEFAULT 'prepared',
@@ -236,6 +246,7 @@ CREATE TABLE step_sends (
   CONSTRAINT fk_sends_enrollment FOREIGN KEY (org_id, enrollment_id)
     REFERENCES cadence_enrollments(org_id, id) ON DELETE CASCADE,
   CONSTRAINT fk_sends_step FOREIGN KEY (org_id, step_id) REFERENCES cadence_steps(org_id, id),
+  CONSTRAINT fk_sends_lead FOREIGN KEY (org_id, lead_id) REFERENCES leads(org_id, id) ON DELETE CASCADE,
   CONSTRAINT fk_sends_cadence FOREIGN KEY (org_id, cadence_id)
     REFERENCES cadences(org_id, id) ON DELETE CASCADE
 );
@@ -245,18 +256,21 @@ CREATE TRIGGER trg_sends_updated_at BEFORE UPDATE ON step_sends
   FOR EACH ROW EXECUTE FUNCTION update_updated_at();
 
 -- The step an enrollment gets next: the first live step, in the cadence's current
--- order, after every live step it was already sent, that it has not been sent. Steps
--- inserted before where a lead is are skipped for it; a step moved later is never
--- sent twice. NULL when nothing is left.
+-- order, after the step it was sent last, that it has not been sent. Steps inserted
+-- before where a lead is are skipped for it; a step moved later is never sent twice.
+-- When the last step was removed, "after" means after every live step already sent.
+-- NULL when nothing is left.
 CREATE FUNCTION enrollment_next_step(enrollment uuid) RETURNS uuid
 LANGUAGE sql STABLE AS $$
   SELECT s.id
   FROM cadence_enrollments e
   JOIN cadence_steps s ON s.cadence_id = e.cadence_id AND s.removed_at IS NULL
   WHERE e.id = enrollment
-    AND s.position > coalesce((
-          SELECT max(p.position) FROM step_sends ss JOIN cadence_steps p ON p.id = ss.step_id
-          WHERE ss.enrollment_id = e.id AND p.removed_at IS NULL), 0)
+    AND s.position > coalesce(
+          (SELECT l.position FROM cadence_steps l WHERE l.id = e.last_step_id AND l.removed_at IS NULL),
+          (SELECT max(p.position) FROM step_sends ss JOIN cadence_steps p ON p.id = ss.step_id
+           WHERE ss.enrollment_id = e.id AND p.removed_at IS NULL),
+          0)
     AND NOT EXISTS (SELECT 1 FROM step_sends ss WHERE ss.enrollment_id = e.id AND ss.step_id = s.id)
   ORDER BY s.position
   LIMIT 1
@@ -266,7 +280,7 @@ $$;
 CREATE TABLE interactions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-  lead_id uuid NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+  lead_id uuid NOT NULL,
   enrollment_id uuid,
   cadence_id uuid,
   step_id uuid,
@@ -284,7 +298,9 @@ CREATE TABLE interactions (
   dedup_key text,
   actor_id uuid REFERENCES users(id) ON DELETE SET NULL,
   occurred_at timestamptz NOT NULL DEFAULT now(),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT fk_interactions_lead FOREIGN KEY (org_id, lead_id)
+    REFERENCES leads(org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX idx_interactions_lead ON interactions(org_id, lead_id, occurred_at DESC);
 CREATE INDEX idx_interactions_cadence ON interactions(org_id, cadence_id, step_id, type)

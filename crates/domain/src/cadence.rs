@@ -66,7 +66,7 @@ pub enum CadenceAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("não é possível {action} uma cadência {from}", action = .action.verb_pt_br(), from = .from.label_pt_br())]
+#[error("Não é possível {action} uma cadência {from}", action = .action.verb_pt_br(), from = .from.label_pt_br())]
 pub struct TransitionRefused {
     pub from: CadenceStatus,
     pub action: CadenceAction,
@@ -218,7 +218,7 @@ mod tests {
         assert!(Active.apply(Activate).is_err());
         assert_eq!(
             Archived.apply(Resume).unwrap_err().to_string(),
-            "não é possível retomar uma cadência arquivada"
+            "Não é possível retomar uma cadência arquivada"
         );
     }
 

@@ -12,8 +12,6 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Whatsapp];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",

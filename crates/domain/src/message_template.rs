@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::{
-    template::{TemplateSyntaxError, TemplateText, Variable},
+    template::{TemplateText, Variable},
     Channel,
 };
 
@@ -28,9 +28,8 @@ pub struct ValidTemplate {
 #[error("{field}: {reason}")]
 pub struct TemplateFieldError {
     pub field: &'static str,
+    /// pt-BR; a syntax error's position (in characters) is part of it.
     pub reason: String,
-    /// The syntax error, when that is the cause (its position is in `reason`).
-    pub syntax: Option<TemplateSyntaxError>,
 }
 
 impl TemplateFieldError {
@@ -38,7 +37,6 @@ impl TemplateFieldError {
         Self {
             field,
             reason: reason.into(),
-            syntax: None,
         }
     }
 }
@@ -60,33 +58,31 @@ pub fn validate(
         ));
     }
     let parse = |field: &'static str, text: &str| {
-        TemplateText::parse(text).map_err(|e| TemplateFieldError {
-            field,
-            reason: e.to_string(),
-            syntax: Some(e),
-        })
+        TemplateText::parse(text).map_err(|e| TemplateFieldError::new(field, e.to_string()))
     };
-    let subject = match (channel, subject.map(str::trim)) {
-        (Channel::Email, None | Some("")) => {
+    // Checked trimmed, parsed (and stored) as written, so error positions match
+    // what the user typed.
+    let subject = match (channel, subject.map(|s| (s, s.trim()))) {
+        (Channel::Email, None | Some((_, ""))) => {
             return Err(TemplateFieldError::new(
                 "subject",
                 "e-mails precisam de um assunto",
             ))
         }
-        (Channel::Email, Some(s)) if s.chars().count() > SUBJECT_MAX_CHARS => {
+        (Channel::Email, Some((_, s))) if s.chars().count() > SUBJECT_MAX_CHARS => {
             return Err(TemplateFieldError::new(
                 "subject",
                 format!("no máximo {SUBJECT_MAX_CHARS} caracteres"),
             ))
         }
-        (Channel::Email, Some(s)) if s.contains(['\n', '\r']) => {
+        (Channel::Email, Some((_, s))) if s.contains(['\n', '\r']) => {
             return Err(TemplateFieldError::new(
                 "subject",
                 "o assunto deve ter uma só linha",
             ))
         }
-        (Channel::Email, Some(s)) => Some(parse("subject", s)?),
-        (Channel::Whatsapp, None | Some("")) => None,
+        (Channel::Email, Some((raw, _))) => Some(parse("subject", raw)?),
+        (Channel::Whatsapp, None | Some((_, ""))) => None,
         (Channel::Whatsapp, Some(_)) => {
             return Err(TemplateFieldError::new(
                 "subject",
@@ -184,6 +180,5 @@ mod tests {
         let err = validate("x", Channel::Email, Some("ok"), "{{foo}}").unwrap_err();
         assert_eq!(err.field, "body");
         assert!(err.reason.contains("foo"));
-        assert!(err.syntax.is_some());
     }
 }

@@ -210,10 +210,6 @@ impl TemplateText {
         &self.source
     }
 
-    pub fn segments(&self) -> &[Segment] {
-        &self.segments
-    }
-
     /// Every variable named, fallbacks included.
     pub fn variables(&self) -> BTreeSet<Variable> {
         self.placeholders()
@@ -264,8 +260,7 @@ impl TemplateText {
 }
 
 /// A rendered piece of a template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
     Text(String),
     /// A placeholder resolved by `variable` (a fallback's name when the first was empty;

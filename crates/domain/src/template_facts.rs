@@ -22,7 +22,7 @@ pub struct TemplateFacts {
     pub sdr_nome: Option<String>,
     pub sdr_email: Option<String>,
     pub org_nome: Option<String>,
-    /// Hour of day (0–23) at the lead's side when the message goes out.
+    /// Hour of day (0–23), in the organization's time zone, when the message goes out.
     pub local_hour: Option<u32>,
 }
 

@@ -161,7 +161,7 @@ pub enum PreviewPieceKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewPiece {
     pub kind: PreviewPieceKind,
-    /// The text shown; for `missing`, the placeholder as written (`{{cidade}}`).
+    /// The text shown; for `missing`, the placeholder's first variable (`{{cidade}}`).
     pub text: String,
     /// The variable that supplied (or lacks) the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -68,12 +68,7 @@ pub async fn list(
     offset: i64,
 ) -> RepoResult<(Vec<CadenceRecord>, i64)> {
     let status = filter.status.map(CadenceStatus::as_str);
-    let pattern = filter.q.as_deref().map(|q| {
-        format!(
-            "%{}%",
-            flux_domain::text::fold_accents(q.trim()).replace(['%', '_'], "")
-        )
-    });
+    let pattern = filter.q.as_deref().map(crate::like::contains_folded);
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM cadences
            WHERE deleted_at IS NULL AND ($1::text IS NULL OR status::text = $1)
@@ -226,14 +221,15 @@ pub async fn update_header(
     Ok(())
 }
 
-/// The channel of each live template among `ids` (others are absent).
+/// The channel of each live template among `ids` (others are absent). The rows are
+/// share-locked: a template cannot be deleted while a step is being pointed at it.
 pub async fn template_channels(
     tx: &mut TenantTx,
     ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Channel>> {
     let rows = sqlx::query!(
         r#"SELECT id, channel::text AS "channel!" FROM message_templates
-           WHERE id = ANY($1) AND deleted_at IS NULL"#,
+           WHERE id = ANY($1) AND deleted_at IS NULL FOR SHARE"#,
         ids
     )
     .fetch_all(tx.conn())

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod lead_imports;
 pub mod lead_search;
 pub mod leads;
+mod like;
 pub mod members;
 pub mod organizations;
 pub mod outbox;

@@ -73,12 +73,7 @@ pub async fn list(
     offset: i64,
 ) -> RepoResult<(Vec<TemplateRecord>, i64)> {
     let channel = filter.channel.map(Channel::as_str);
-    let pattern = filter.q.as_deref().map(|q| {
-        format!(
-            "%{}%",
-            flux_domain::text::fold_accents(q.trim()).replace(['%', '_'], "")
-        )
-    });
+    let pattern = filter.q.as_deref().map(crate::like::contains_folded);
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM message_templates
            WHERE deleted_at IS NULL AND ($1::text IS NULL OR channel::text = $1)
@@ -182,6 +177,16 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, template: &ValidTemplate) -> Re
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Locks a live template against concurrent use or deletion; `Some(is_system)`.
+pub async fn lock(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<bool>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT is_system FROM message_templates WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 pub async fn soft_delete(tx: &mut TenantTx, id: Uuid) -> RepoResult<bool> {

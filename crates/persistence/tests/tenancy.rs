@@ -323,8 +323,7 @@ async fn every_tenant_table_is_under_forced_row_level_security() {
          JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
          WHERE c.relkind = 'r'
-           AND (has_table_privilege('flux_app', c.oid, 'SELECT')
-                OR has_table_privilege('flux_app', c.oid, 'INSERT'))
+           AND has_table_privilege('flux_app', c.oid, 'SELECT, INSERT, UPDATE, DELETE')
            AND NOT (c.relrowsecurity AND c.relforcerowsecurity
                     AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
          ORDER BY 1",
@@ -369,6 +368,42 @@ async fn cadence_rows_cannot_reference_another_orgs_rows() {
     .unwrap_err();
     assert!(
         err.to_string().contains("fk_steps_template"),
+        "unexpected error: {err}"
+    );
+    // The failed statement aborted B's transaction; roll it back.
+    tx.end_read_only();
+
+    // Nor can an enrollment of B point at A's lead.
+    let lead_of_a: Uuid = {
+        let mut tx = db.begin_tenant(&a).await.unwrap();
+        let id = sqlx::query_scalar(
+            "INSERT INTO leads (org_id, cnpj) VALUES (app_current_org(), '11222333000181') RETURNING id",
+        )
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let mut tx = db.begin_tenant(&b).await.unwrap();
+    let cadence: Uuid = sqlx::query_scalar(
+        "INSERT INTO cadences (org_id, name) VALUES (app_current_org(), 'B cad') RETURNING id",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    let err = sqlx::query(
+        "INSERT INTO cadence_enrollments (org_id, cadence_id, lead_id, sender_id)
+         VALUES (app_current_org(), $1, $2, $3)",
+    )
+    .bind(cadence)
+    .bind(lead_of_a)
+    .bind(b.user_id().uuid())
+    .execute(tx.conn())
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("fk_enrollments_lead"),
         "unexpected error: {err}"
     );
 }

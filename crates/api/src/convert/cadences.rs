@@ -7,7 +7,16 @@ use flux_dto::cadences::{
 use flux_persistence::cadences::{CadenceRecord, StepValues};
 
 use super::templates::{channel_from_dto, channel_to_dto};
-use crate::services::cadences::{count, StepRequest};
+use crate::services::cadences::StepRequest;
+
+fn count(record: &CadenceRecord, status: &str) -> i64 {
+    record
+        .enrollments
+        .by_status
+        .get(status)
+        .copied()
+        .unwrap_or_default()
+}
 
 pub fn status_to_dto(status: CadenceStatus) -> dto::CadenceStatus {
     match status {

@@ -14,7 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     convert::cadences as convert,
     error::ApiResult,
-    extract::{Authenticated, ValidJson},
+    extract::{Authenticated, ClientInfo, ValidJson},
     routes::{parse_uuid, Paging},
     services::cadences::{self, CadencePatch},
     state::AppState,
@@ -49,10 +49,9 @@ struct CadenceQuery {
     params(CadenceQuery, Paging),
     responses(
         (status = 200, description = "A page of cadences", body = CadenceList),
-        (status = 400, description = "Unknown status", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `cadences:read`", body = ErrorBody),
-        (status = 422, description = "Malformed page (named in the error)", body = ErrorBody),
+        (status = 422, description = "Unknown status or malformed page (named in the error)", body = ErrorBody),
     )
 )]
 #[get("/cadences")]
@@ -95,13 +94,21 @@ async fn list_cadences(
 async fn create_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     body: ValidJson<CreateCadenceRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let req = body.0;
     let steps: Vec<_> = req.steps.iter().map(convert::step_request).collect();
-    let cadence =
-        cadences::create(&state, ctx, &req.name, req.description.as_deref(), &steps).await?;
+    let cadence = cadences::create(
+        &state,
+        ctx,
+        &req.name,
+        req.description.as_deref(),
+        &steps,
+        &client,
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/cadences/{}", cadence.id)))
         .json(convert::cadence(&cadence)))
@@ -153,6 +160,7 @@ async fn get_cadence(
 async fn update_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
     body: ValidJson<UpdateCadenceRequest>,
 ) -> ApiResult<web::Json<CadenceDto>> {
@@ -167,7 +175,7 @@ async fn update_cadence(
             .map(|steps| steps.iter().map(convert::step_request).collect()),
     };
     Ok(web::Json(convert::cadence(
-        &cadences::update(&state, ctx, id, patch).await?,
+        &cadences::update(&state, ctx, id, patch, &client).await?,
     )))
 }
 
@@ -188,24 +196,26 @@ async fn update_cadence(
 async fn delete_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
-    cadences::delete(&state, ctx, id).await?;
+    cadences::delete(&state, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn transition(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
     action: CadenceAction,
 ) -> ApiResult<web::Json<CadenceDto>> {
     let ctx = auth.require(Permission::CadencesActivate)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(convert::cadence(
-        &cadences::transition(&state, ctx, id, action).await?,
+        &cadences::transition(&state, ctx, id, action, &client).await?,
     )))
 }
 
@@ -227,9 +237,10 @@ async fn transition(
 async fn activate_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
-    transition(state, auth, path, CadenceAction::Activate).await
+    transition(state, auth, client, path, CadenceAction::Activate).await
 }
 
 /// Hold every enrollment of an active cadence (each keeps its own status).
@@ -250,9 +261,10 @@ async fn activate_cadence(
 async fn pause_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
-    transition(state, auth, path, CadenceAction::Pause).await
+    transition(state, auth, client, path, CadenceAction::Pause).await
 }
 
 /// Send again: overdue steps go out in the next open slot of the send window.
@@ -273,9 +285,10 @@ async fn pause_cadence(
 async fn resume_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
-    transition(state, auth, path, CadenceAction::Resume).await
+    transition(state, auth, client, path, CadenceAction::Resume).await
 }
 
 /// Retire a cadence for good: running enrollments stop; history stays.
@@ -296,7 +309,8 @@ async fn resume_cadence(
 async fn archive_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
-    transition(state, auth, path, CadenceAction::Archive).await
+    transition(state, auth, client, path, CadenceAction::Archive).await
 }

@@ -16,7 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     convert::templates as convert,
     error::ApiResult,
-    extract::{Authenticated, ValidJson},
+    extract::{Authenticated, ClientInfo, ValidJson},
     routes::{parse_uuid, Paging},
     services::templates::{self, TemplatePatch},
     state::AppState,
@@ -53,10 +53,9 @@ struct TemplateQuery {
     params(TemplateQuery, Paging),
     responses(
         (status = 200, description = "A page of templates", body = TemplateList),
-        (status = 400, description = "Unknown channel", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `templates:read`", body = ErrorBody),
-        (status = 422, description = "Malformed page (named in the error)", body = ErrorBody),
+        (status = 422, description = "Unknown channel or malformed page (named in the error)", body = ErrorBody),
     )
 )]
 #[get("/templates")]
@@ -109,7 +108,7 @@ async fn list_variables(auth: Authenticated) -> ApiResult<web::Json<TemplateVari
         (status = 200, description = "The rendered texts", body = TemplatePreview),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `templates:read`", body = ErrorBody),
-        (status = 422, description = "Syntax error or unknown variable (field and position named), or unknown lead", body = ErrorBody),
+        (status = 422, description = "Syntax error or unknown variable (the field is named, the position is in the reason), or unknown lead", body = ErrorBody),
     )
 )]
 #[post("/templates/preview")]
@@ -150,6 +149,7 @@ async fn preview_text(
 async fn create_template(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     body: ValidJson<CreateTemplateRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
@@ -160,7 +160,7 @@ async fn create_template(
         req.subject.as_deref(),
         &req.body,
     )?;
-    let template = templates::create(&state, ctx, &valid).await?;
+    let template = templates::create(&state, ctx, &valid, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -213,6 +213,7 @@ async fn get_template(
 async fn update_template(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
     body: ValidJson<UpdateTemplateRequest>,
 ) -> ApiResult<web::Json<TemplateDto>> {
@@ -224,7 +225,7 @@ async fn update_template(
         subject: req.subject,
         body: req.body,
     };
-    let template = templates::update(&state, ctx, id, patch).await?;
+    let template = templates::update(&state, ctx, id, patch, &client).await?;
     Ok(web::Json(convert::template(&template)))
 }
 
@@ -246,11 +247,12 @@ async fn update_template(
 async fn delete_template(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
     let id = parse_uuid("id", &path)?;
-    templates::delete(&state, ctx, id).await?;
+    templates::delete(&state, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -272,12 +274,13 @@ async fn delete_template(
 async fn duplicate_template(
     state: web::Data<AppState>,
     auth: Authenticated,
+    client: ClientInfo,
     path: web::Path<String>,
     body: ValidJson<DuplicateTemplateRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
     let id = parse_uuid("id", &path)?;
-    let template = templates::duplicate(&state, ctx, id, body.0.name).await?;
+    let template = templates::duplicate(&state, ctx, id, body.0.name, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -309,15 +312,6 @@ async fn preview_template(
 ) -> ApiResult<web::Json<TemplatePreview>> {
     let ctx = auth.require(Permission::TemplatesRead)?;
     let id = parse_uuid("id", &path)?;
-    let template = templates::get(&state, ctx, id).await?;
-    let preview = templates::preview(
-        &state,
-        ctx,
-        template.channel,
-        template.subject.as_deref(),
-        &template.body,
-        body.0.lead_id,
-    )
-    .await?;
+    let preview = templates::preview_saved(&state, ctx, id, body.0.lead_id).await?;
     Ok(web::Json(convert::preview(preview)))
 }

@@ -8,15 +8,34 @@ use flux_domain::{
     TenantCtx,
 };
 use flux_persistence::{
+    audit,
     cadences::{self, CadenceFilter, CadenceRecord, StepValues},
     TenantTx,
 };
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
+    extract::ClientInfo,
+    services::audit_entry,
     state::AppState,
 };
+
+/// Records a cadence change in the audit log, in the change's transaction.
+async fn audited(
+    tx: &mut TenantTx,
+    client: &ClientInfo,
+    action: &'static str,
+    id: Uuid,
+    changes: Value,
+) -> ApiResult<()> {
+    let mut entry = audit_entry(client, action, "cadence");
+    entry.resource_id = Some(id);
+    entry.changes = changes;
+    audit::record(tx, entry).await?;
+    Ok(())
+}
 
 fn not_found() -> ApiError {
     ApiError::NotFound("Cadência não encontrada".into())
@@ -101,6 +120,7 @@ pub async fn create(
     name: &str,
     description: Option<&str>,
     steps: &[StepRequest],
+    client: &ClientInfo,
 ) -> ApiResult<CadenceRecord> {
     let (name, description) = cadence::validate_header(name, description).map_err(invalid)?;
     if let Some(i) = steps.iter().position(|s| s.id.is_some()) {
@@ -116,6 +136,14 @@ pub async fn create(
         cadences::insert_step(&mut tx, id, position(i), &step.values).await?;
     }
     let created = load(&mut tx, id).await?;
+    audited(
+        &mut tx,
+        client,
+        "cadence.created",
+        id,
+        json!({ "name": created.name, "steps": created.steps.len() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -137,6 +165,7 @@ pub async fn update(
     ctx: &TenantCtx,
     id: Uuid,
     patch: CadencePatch,
+    client: &ClientInfo,
 ) -> ApiResult<CadenceRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
     let status = cadences::lock(&mut tx, id).await?.ok_or_else(not_found)?;
@@ -163,6 +192,14 @@ pub async fn update(
         replace_steps(&mut tx, id, steps).await?;
     }
     let updated = load(&mut tx, id).await?;
+    audited(
+        &mut tx,
+        client,
+        "cadence.updated",
+        id,
+        json!({ "name": updated.name, "steps_replaced": patch.steps.is_some() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -222,43 +259,47 @@ pub async fn transition(
     ctx: &TenantCtx,
     id: Uuid,
     action: CadenceAction,
+    client: &ClientInfo,
 ) -> ApiResult<CadenceRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
     let status = cadences::lock(&mut tx, id).await?.ok_or_else(not_found)?;
     let next = status.apply(action).map_err(|e| ApiError::Conflict {
-        message: capitalize(&e.to_string()),
+        message: e.to_string(),
         fields: vec![],
     })?;
-    cadences::set_status(&mut tx, id, next).await?;
+    let stopped = cadences::set_status(&mut tx, id, next).await?;
     let updated = load(&mut tx, id).await?;
+    audited(
+        &mut tx,
+        client,
+        "cadence.status_changed",
+        id,
+        json!({ "from": status.as_str(), "to": next.as_str(), "enrollments_stopped": stopped }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
 
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// Soft delete; running enrollments stop.
-pub async fn delete(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<()> {
+pub async fn delete(
+    state: &AppState,
+    ctx: &TenantCtx,
+    id: Uuid,
+    client: &ClientInfo,
+) -> ApiResult<()> {
     let mut tx = state.db.begin_tenant(ctx).await?;
     cadences::lock(&mut tx, id).await?.ok_or_else(not_found)?;
-    cadences::stop_running(&mut tx, id, "Cadência excluída").await?;
+    let stopped = cadences::stop_running(&mut tx, id, "Cadência excluída").await?;
     cadences::soft_delete(&mut tx, id).await?;
+    audited(
+        &mut tx,
+        client,
+        "cadence.deleted",
+        id,
+        json!({ "enrollments_stopped": stopped }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Enrollment counts by status name (for the DTO).
-pub fn count(record: &CadenceRecord, status: &str) -> i64 {
-    record
-        .enrollments
-        .by_status
-        .get(status)
-        .copied()
-        .unwrap_or_default()
 }

@@ -8,16 +8,33 @@ use flux_domain::{
     Channel, TemplateFacts, TenantCtx, Variable,
 };
 use flux_persistence::{
-    template_facts,
+    audit, template_facts,
     templates::{self, TemplateFilter, TemplateRecord},
     TenantTx,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
+    extract::ClientInfo,
+    services::audit_entry,
     state::AppState,
 };
+
+/// Records a template change in the audit log, in the change's transaction.
+async fn audited(
+    tx: &mut TenantTx,
+    client: &ClientInfo,
+    action: &'static str,
+    template: &TemplateRecord,
+) -> ApiResult<()> {
+    let mut entry = audit_entry(client, action, "message_template");
+    entry.resource_id = Some(template.id);
+    entry.changes = json!({ "name": template.name });
+    audit::record(tx, entry).await?;
+    Ok(())
+}
 
 fn not_found() -> ApiError {
     ApiError::not_found("Modelo")
@@ -69,10 +86,12 @@ pub async fn create(
     state: &AppState,
     ctx: &TenantCtx,
     template: &ValidTemplate,
+    client: &ClientInfo,
 ) -> ApiResult<TemplateRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
     let id = templates::insert(&mut tx, template).await?;
     let created = load(&mut tx, id).await?;
+    audited(&mut tx, client, "template.created", &created).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -89,12 +108,13 @@ pub async fn update(
     ctx: &TenantCtx,
     id: Uuid,
     patch: TemplatePatch,
+    client: &ClientInfo,
 ) -> ApiResult<TemplateRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
-    let current = load(&mut tx, id).await?;
-    if current.is_system {
+    if templates::lock(&mut tx, id).await?.ok_or_else(not_found)? {
         return Err(system_read_only());
     }
+    let current = load(&mut tx, id).await?;
     let valid = validate(
         patch.name.as_deref().unwrap_or(&current.name),
         current.channel,
@@ -103,18 +123,25 @@ pub async fn update(
     )?;
     templates::update(&mut tx, id, &valid).await?;
     let updated = load(&mut tx, id).await?;
+    audited(&mut tx, client, "template.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
 
 /// Soft delete. Refused for system templates and for templates a live cadence still
-/// sends (the error names the cadences).
-pub async fn delete(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<()> {
+/// sends (the error names the cadences). The row lock keeps a concurrent cadence edit
+/// from pointing a step at it meanwhile.
+pub async fn delete(
+    state: &AppState,
+    ctx: &TenantCtx,
+    id: Uuid,
+    client: &ClientInfo,
+) -> ApiResult<()> {
     let mut tx = state.db.begin_tenant(ctx).await?;
-    let current = load(&mut tx, id).await?;
-    if current.is_system {
+    if templates::lock(&mut tx, id).await?.ok_or_else(not_found)? {
         return Err(system_read_only());
     }
+    let current = load(&mut tx, id).await?;
     let users = templates::cadences_using(&mut tx, id).await?;
     if !users.is_empty() {
         return Err(ApiError::Conflict {
@@ -126,6 +153,7 @@ pub async fn delete(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<()
         });
     }
     templates::soft_delete(&mut tx, id).await?;
+    audited(&mut tx, client, "template.deleted", &current).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -135,6 +163,7 @@ pub async fn duplicate(
     ctx: &TenantCtx,
     id: Uuid,
     name: Option<String>,
+    client: &ClientInfo,
 ) -> ApiResult<TemplateRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
     let source = load(&mut tx, id).await?;
@@ -152,6 +181,7 @@ pub async fn duplicate(
     )?;
     let new_id = templates::insert(&mut tx, &valid).await?;
     let created = load(&mut tx, new_id).await?;
+    audited(&mut tx, client, "template.created", &created).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -182,27 +212,53 @@ pub async fn preview(
     body: &str,
     lead_id: Option<Uuid>,
 ) -> ApiResult<Preview> {
+    // The name is not part of a preview; a fixed valid one lets the texts go through
+    // the same validation as a save.
     let valid = validate("preview", channel, subject, body)?;
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let preview = render(&mut tx, &valid, lead_id).await?;
+    tx.end_read_only();
+    Ok(preview)
+}
+
+/// Renders a saved template against a lead (or the example values).
+pub async fn preview_saved(
+    state: &AppState,
+    ctx: &TenantCtx,
+    id: Uuid,
+    lead_id: Option<Uuid>,
+) -> ApiResult<Preview> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let t = load(&mut tx, id).await?;
+    let valid = validate(&t.name, t.channel, t.subject.as_deref(), &t.body)?;
+    let preview = render(&mut tx, &valid, lead_id).await?;
+    tx.end_read_only();
+    Ok(preview)
+}
+
+async fn render(
+    tx: &mut TenantTx,
+    valid: &ValidTemplate,
+    lead_id: Option<Uuid>,
+) -> ApiResult<Preview> {
     let render = |values: &dyn VariableValues| Preview {
         subject: valid.subject.as_ref().map(|s| s.render_pieces(values)),
         body: valid.body.render_pieces(values),
         variables_used: valid.variables_used.iter().copied().collect(),
     };
-    let Some(lead_id) = lead_id else {
-        return Ok(render(&Examples));
-    };
-    let facts = lead_facts(state, ctx, lead_id).await?;
-    Ok(render(&facts))
+    Ok(match lead_id {
+        None => render(&Examples),
+        Some(lead_id) => render(&lead_facts(tx, lead_id).await?),
+    })
 }
 
 /// What `lead_id` renders with when the caller sends to it now.
-async fn lead_facts(state: &AppState, ctx: &TenantCtx, lead_id: Uuid) -> ApiResult<TemplateFacts> {
-    let mut tx = state.db.begin_tenant(ctx).await?;
-    let facts = template_facts::for_lead(&mut tx, lead_id, ctx.user_id().uuid())
+async fn lead_facts(tx: &mut TenantTx, lead_id: Uuid) -> ApiResult<TemplateFacts> {
+    let sender = tx.ctx().user_id().uuid();
+    let facts = template_facts::for_lead(tx, lead_id, sender)
         .await?
         .ok_or_else(|| ApiError::field("lead_id", "lead não encontrado"))?;
-    let timezone = template_facts::org_timezone(&mut tx).await?;
-    tx.end_read_only();
+    let timezone = template_facts::org_timezone(tx).await?;
     Ok(TemplateFacts {
         local_hour: send_window::local_hour(&timezone, Utc::now()),
         ..facts

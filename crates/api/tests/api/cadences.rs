@@ -373,18 +373,7 @@ async fn a_lead_is_never_sent_a_step_twice_after_a_reorder() {
     // The lead got steps 1 and 2 and waits for step 3.
     let e = enroll_directly(&app, &s, id, &ids[2]).await;
     for step_id in &ids[..2] {
-        sqlx::query(
-            "INSERT INTO step_sends (org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
-                                     channel, state, message_id, to_address, body)
-             SELECT org_id, id, $2::uuid, cadence_id, lead_id, sender_id, 'email', 'sent',
-                    gen_random_uuid()::text, 'a@b.com.br', 'x'
-             FROM cadence_enrollments WHERE id = $1",
-        )
-        .bind(e)
-        .bind(step_id)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+        record_send(&app, e, step_id, "sent").await;
     }
     // Step 3 is removed; step 2 moved to the end. The lead has nothing left: step 2
     // was already sent to it.
@@ -402,6 +391,117 @@ async fn a_lead_is_never_sent_a_step_twice_after_a_reorder() {
     assert_eq!(res.status(), StatusCode::OK);
     let (next, due, status) = enrollment(&app, e).await;
     assert_eq!((next, due, status.as_str()), (None, None, "completed"));
+}
+
+/// A `step_sends` row for `step_id` in `state`; a sent step becomes the last one.
+async fn record_send(app: &TestApp, enrollment: Uuid, step_id: &str, state: &str) {
+    sqlx::query(
+        "INSERT INTO step_sends (org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
+                                 channel, state, message_id, to_address, body)
+         SELECT org_id, id, $2::uuid, cadence_id, lead_id, sender_id, 'email',
+                $3::text::send_state, gen_random_uuid()::text, 'a@b.com.br', 'x'
+         FROM cadence_enrollments WHERE id = $1",
+    )
+    .bind(enrollment)
+    .bind(step_id)
+    .bind(state)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    if state == "sent" {
+        sqlx::query("UPDATE cadence_enrollments SET last_step_id = $2::uuid WHERE id = $1")
+            .bind(enrollment)
+            .bind(step_id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+async fn next_step(app: &TestApp, enrollment: Uuid) -> Option<Uuid> {
+    sqlx::query_scalar("SELECT enrollment_next_step($1)")
+        .bind(enrollment)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn after_a_reorder_a_lead_continues_from_the_step_it_got_last() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let (email, _) = system_templates(&app, &s).await;
+    let c = create_cadence(&app, &s, (0..4).map(|d| step("email", &email, d)).collect()).await;
+    let id = c["id"].as_str().unwrap();
+    let ids: Vec<String> = c["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    // The lead got A and waits for B; the steps become B, C, D, A.
+    let e = enroll_directly(&app, &s, id, &ids[1]).await;
+    record_send(&app, e, &ids[0], "sent").await;
+    let reordered: Vec<Value> = [1, 2, 3, 0]
+        .iter()
+        .map(|&i| json!({"id": ids[i], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0}))
+        .collect();
+    let res = app
+        .patch(
+            &format!("/api/v1/cadences/{id}"),
+            &json!({ "steps": reordered }),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        enrollment(&app, e).await.0.unwrap().to_string(),
+        ids[1],
+        "still waits for B"
+    );
+    // B goes out: C and D follow, A is never sent again.
+    record_send(&app, e, &ids[1], "sent").await;
+    assert_eq!(next_step(&app, e).await.unwrap().to_string(), ids[2]);
+    record_send(&app, e, &ids[2], "sent").await;
+    assert_eq!(next_step(&app, e).await.unwrap().to_string(), ids[3]);
+    record_send(&app, e, &ids[3], "sent").await;
+    assert_eq!(next_step(&app, e).await, None);
+}
+
+#[tokio::test]
+async fn removing_a_step_being_sent_leaves_its_enrollment_to_the_engine() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let (email, _) = system_templates(&app, &s).await;
+    let c = create_cadence(&app, &s, (0..3).map(|d| step("email", &email, d)).collect()).await;
+    let id = c["id"].as_str().unwrap();
+    let ids: Vec<String> = c["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    let e = enroll_directly(&app, &s, id, &ids[0]).await;
+    record_send(&app, e, &ids[0], "prepared").await;
+    let res = app
+        .patch(
+            &format!("/api/v1/cadences/{id}"),
+            &json!({"steps": [
+                {"id": ids[1], "channel": "email", "template_id": email, "delay_days": 1, "delay_hours": 0},
+                {"id": ids[2], "channel": "email", "template_id": email, "delay_days": 2, "delay_hours": 0},
+            ]}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (next, due, status) = enrollment(&app, e).await;
+    assert_eq!(
+        next.unwrap().to_string(),
+        ids[0],
+        "the send in flight finishes first"
+    );
+    assert_eq!(due.as_deref(), Some("2026-12-01T12:00:00+00:00"));
+    assert_eq!(status, "active");
 }
 
 #[tokio::test]

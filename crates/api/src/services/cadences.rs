@@ -8,7 +8,6 @@ use flux_domain::{
     TenantCtx,
 };
 use flux_persistence::{
-    audit,
     cadences::{self, CadenceFilter, CadenceRecord, StepValues},
     TenantTx,
 };
@@ -18,11 +17,10 @@ use uuid::Uuid;
 use crate::{
     error::{ApiError, ApiResult},
     extract::ClientInfo,
-    services::audit_entry,
+    services::audit_change,
     state::AppState,
 };
 
-/// Records a cadence change in the audit log, in the change's transaction.
 async fn audited(
     tx: &mut TenantTx,
     client: &ClientInfo,
@@ -30,11 +28,7 @@ async fn audited(
     id: Uuid,
     changes: Value,
 ) -> ApiResult<()> {
-    let mut entry = audit_entry(client, action, "cadence");
-    entry.resource_id = Some(id);
-    entry.changes = changes;
-    audit::record(tx, entry).await?;
-    Ok(())
+    audit_change(tx, client, action, "cadence", id, changes).await
 }
 
 fn not_found() -> ApiError {

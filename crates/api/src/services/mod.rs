@@ -10,9 +10,13 @@ pub mod passwords;
 pub mod team;
 pub mod templates;
 
-use flux_persistence::audit::AuditEntry;
+use flux_persistence::{
+    audit::{self, AuditEntry},
+    TenantTx,
+};
+use uuid::Uuid;
 
-use crate::extract::ClientInfo;
+use crate::{error::ApiResult, extract::ClientInfo};
 
 /// An audit entry pre-filled with the caller's IP, user agent and request id.
 pub(crate) fn audit_entry(
@@ -29,4 +33,20 @@ pub(crate) fn audit_entry(
         success: true,
         ..AuditEntry::default()
     }
+}
+
+/// Records `action` on one resource in the audit log, in the change's transaction.
+pub(crate) async fn audit_change(
+    tx: &mut TenantTx,
+    client: &ClientInfo,
+    action: &'static str,
+    resource_type: &'static str,
+    id: Uuid,
+    changes: serde_json::Value,
+) -> ApiResult<()> {
+    let mut entry = audit_entry(client, action, resource_type);
+    entry.resource_id = Some(id);
+    entry.changes = changes;
+    audit::record(tx, entry).await?;
+    Ok(())
 }

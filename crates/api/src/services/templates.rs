@@ -8,7 +8,7 @@ use flux_domain::{
     Channel, TemplateFacts, TenantCtx, Variable,
 };
 use flux_persistence::{
-    audit, template_facts,
+    template_facts,
     templates::{self, TemplateFilter, TemplateRecord},
     TenantTx,
 };
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     error::{ApiError, ApiResult},
     extract::ClientInfo,
-    services::audit_entry,
+    services::audit_change,
     state::AppState,
 };
 
@@ -29,11 +29,8 @@ async fn audited(
     action: &'static str,
     template: &TemplateRecord,
 ) -> ApiResult<()> {
-    let mut entry = audit_entry(client, action, "message_template");
-    entry.resource_id = Some(template.id);
-    entry.changes = json!({ "name": template.name });
-    audit::record(tx, entry).await?;
-    Ok(())
+    let changes = json!({ "name": template.name });
+    audit_change(tx, client, action, "message_template", template.id, changes).await
 }
 
 fn not_found() -> ApiError {

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_error, invalid_fields, spawn_app, Session, TestApp};
+use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, Session, TestApp};
 
 /// The ids of the organization's system templates: (first email, first WhatsApp).
 async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
@@ -27,6 +27,16 @@ async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
             .to_owned()
     };
     (first("email"), first("whatsapp"))
+}
+
+/// The ids of a cadence's steps, in order.
+fn step_ids(cadence: &Value) -> Vec<String> {
+    cadence["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn step(channel: &str, template: &str, days: i32) -> Value {
@@ -243,6 +253,22 @@ async fn lifecycle_moves_through_the_allowed_statuses_and_holds_enrollments() {
         )
         .await;
     assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_logs WHERE resource_id = $1::uuid ORDER BY created_at, action",
+    )
+    .bind(id)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited.first().map(String::as_str), Some("cadence.created"));
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|a| *a == "cadence.status_changed")
+            .count(),
+        4,
+        "activate, pause, resume, archive"
+    );
 }
 
 #[tokio::test]
@@ -261,12 +287,7 @@ async fn editing_steps_keeps_running_enrollments_sound() {
     )
     .await;
     let id = c["id"].as_str().unwrap();
-    let ids: Vec<String> = c["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = step_ids(&c);
     let waiting_for_second = enroll_directly(&app, &s, id, &ids[1]).await;
 
     // Reorder (third first), remove the second, change nothing else.
@@ -364,12 +385,7 @@ async fn a_lead_is_never_sent_a_step_twice_after_a_reorder() {
     )
     .await;
     let id = c["id"].as_str().unwrap();
-    let ids: Vec<String> = c["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = step_ids(&c);
     // The lead got steps 1 and 2 and waits for step 3.
     let e = enroll_directly(&app, &s, id, &ids[2]).await;
     for step_id in &ids[..2] {
@@ -433,12 +449,7 @@ async fn after_a_reorder_a_lead_continues_from_the_step_it_got_last() {
     let (email, _) = system_templates(&app, &s).await;
     let c = create_cadence(&app, &s, (0..4).map(|d| step("email", &email, d)).collect()).await;
     let id = c["id"].as_str().unwrap();
-    let ids: Vec<String> = c["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = step_ids(&c);
     // The lead got A and waits for B; the steps become B, C, D, A.
     let e = enroll_directly(&app, &s, id, &ids[1]).await;
     record_send(&app, e, &ids[0], "sent").await;
@@ -475,12 +486,7 @@ async fn removing_a_step_being_sent_leaves_its_enrollment_to_the_engine() {
     let (email, _) = system_templates(&app, &s).await;
     let c = create_cadence(&app, &s, (0..3).map(|d| step("email", &email, d)).collect()).await;
     let id = c["id"].as_str().unwrap();
-    let ids: Vec<String> = c["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = step_ids(&c);
     let e = enroll_directly(&app, &s, id, &ids[0]).await;
     record_send(&app, e, &ids[0], "prepared").await;
     let res = app
@@ -522,11 +528,9 @@ async fn deleting_a_cadence_stops_its_enrollments_and_hides_it() {
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(enrollment(&app, e).await.2, "stopped");
-    assert_error(
+    assert_not_found(
         app.get(&format!("/api/v1/cadences/{id}"), Some(s.token()))
             .await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
     )
     .await;
 }
@@ -552,34 +556,20 @@ async fn cadences_are_invisible_and_untouchable_across_organizations() {
         .await
         .unwrap();
     assert_eq!(list["total"], 0);
-    assert_error(
-        app.get(&path, Some(b.token())).await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-    )
-    .await;
-    assert_error(
+    assert_not_found(app.get(&path, Some(b.token())).await).await;
+    assert_not_found(
         app.patch(&path, &json!({"name": "Roubada"}), Some(b.token()))
             .await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
     )
     .await;
     for action in ["activate", "pause", "resume", "archive"] {
-        assert_error(
+        assert_not_found(
             app.post(&format!("{path}/{action}"), &json!({}), Some(b.token()))
                 .await,
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
         )
         .await;
     }
-    assert_error(
-        app.delete(&path, Some(b.token())).await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-    )
-    .await;
+    assert_not_found(app.delete(&path, Some(b.token())).await).await;
     // B cannot build a cadence on A's template.
     let res = app
         .post(

@@ -365,6 +365,11 @@ pub async fn assert_error(res: Response, status: StatusCode, code: &str) -> Valu
     body["error"].clone()
 }
 
+/// Asserts a 404 NOT_FOUND envelope (what another organization's ids answer).
+pub async fn assert_not_found(res: Response) {
+    assert_error(res, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
 /// The `field` of the first field issue in a VALIDATION/CONFLICT error.
 pub fn fields(error: &Value) -> Vec<String> {
     error["details"]["fields"]

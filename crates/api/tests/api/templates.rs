@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_error, invalid_fields, spawn_app, Session, TestApp};
+use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, Session, TestApp};
 
 /// A lead with registry data as enrichment leaves it (capitals, partners).
 async fn enriched_lead(app: &TestApp, session: &Session) -> Uuid {
@@ -425,37 +425,21 @@ async fn templates_are_invisible_and_untouchable_across_organizations() {
         .iter()
         .all(|t| t["name"] != "Segredo"));
     let path = format!("/api/v1/templates/{id}");
-    assert_error(
-        app.get(&path, Some(b.token())).await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-    )
-    .await;
-    assert_error(
+    assert_not_found(app.get(&path, Some(b.token())).await).await;
+    assert_not_found(
         app.patch(&path, &json!({"name": "Roubado"}), Some(b.token()))
             .await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
     )
     .await;
-    assert_error(
-        app.delete(&path, Some(b.token())).await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-    )
-    .await;
-    assert_error(
+    assert_not_found(app.delete(&path, Some(b.token())).await).await;
+    assert_not_found(
         app.post(&format!("{path}/duplicate"), &json!({}), Some(b.token()))
             .await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
     )
     .await;
-    assert_error(
+    assert_not_found(
         app.post(&format!("{path}/preview"), &json!({}), Some(b.token()))
             .await,
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
     )
     .await;
     // B cannot render A's lead either.

@@ -169,8 +169,8 @@ pub async fn update(
             fields: vec![],
         });
     }
-    let current = load(&mut tx, id).await?;
     if patch.name.is_some() || patch.description.is_some() {
+        let current = load(&mut tx, id).await?;
         let description = match &patch.description {
             Some(d) => d.clone(),
             None => current.description.clone(),

@@ -9,12 +9,7 @@ use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, 
 
 /// The ids of the organization's system templates: (first email, first WhatsApp).
 async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
-    let list: Value = app
-        .get("/api/v1/templates?per_page=200", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates?per_page=200", &s).await;
     let first = |channel: &str| {
         list["items"]
             .as_array()
@@ -37,6 +32,11 @@ fn step_ids(cadence: &Value) -> Vec<String> {
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// An existing step to keep, moved to where it is listed, with these values.
+fn kept(id: &str, channel: &str, template: &str, days: i32, hours: i32) -> Value {
+    json!({"id": id, "channel": channel, "template_id": template, "delay_days": days, "delay_hours": hours})
 }
 
 fn step(channel: &str, template: &str, days: i32) -> Value {
@@ -109,27 +109,16 @@ async fn create_returns_a_draft_with_ordered_steps() {
     assert_eq!(c["steps"][1]["channel"], "whatsapp");
     assert_eq!(c["steps"][1]["delay_days"], 2);
     let template: Value = app
-        .get(&format!("/api/v1/templates/{email}"), Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/templates/{email}"), &s)
+        .await;
     assert_eq!(c["steps"][0]["template_name"], template["name"]);
     assert_eq!(c["enrollments"]["active"], 0);
 
     let list: Value = app
-        .get("/api/v1/cadences?status=draft&q=outbound", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/cadences?status=draft&q=outbound", &s)
+        .await;
     assert_eq!(list["total"], 1);
-    let list: Value = app
-        .get("/api/v1/cadences?status=active", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/cadences?status=active", &s).await;
     assert_eq!(list["total"], 0);
 }
 
@@ -173,12 +162,7 @@ async fn invalid_cadences_name_the_field() {
         let res = app.post("/api/v1/cadences", &body, Some(s.token())).await;
         assert_eq!(invalid_fields(res).await, vec![field], "{body}");
     }
-    let list: Value = app
-        .get("/api/v1/cadences", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/cadences", &s).await;
     assert_eq!(list["total"], 0, "nothing half-written");
 }
 
@@ -295,8 +279,8 @@ async fn editing_steps_keeps_running_enrollments_sound() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": ids[2], "channel": "whatsapp", "template_id": whatsapp, "delay_days": 4, "delay_hours": 0},
-                {"id": ids[0], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
+                kept(&ids[2], "whatsapp", &whatsapp, 4, 0),
+                kept(&ids[0], "email", &email, 0, 0),
                 step("email", &email, 1),
             ]}),
             Some(s.token()),
@@ -326,8 +310,8 @@ async fn editing_steps_keeps_running_enrollments_sound() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": ids[2], "channel": "whatsapp", "template_id": whatsapp, "delay_days": 1, "delay_hours": 6},
-                {"id": ids[0], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
+                kept(&ids[2], "whatsapp", &whatsapp, 1, 6),
+                kept(&ids[0], "email", &email, 0, 0),
                 {"id": new_step, "channel": "email", "template_id": email, "delay_days": 1, "delay_hours": 0},
             ]}),
             Some(s.token()),
@@ -349,7 +333,7 @@ async fn editing_steps_keeps_running_enrollments_sound() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": foreign, "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
+                kept(foreign, "email", &email, 0, 0),
                 step("email", &email, 1),
             ]}),
             Some(s.token()),
@@ -360,8 +344,8 @@ async fn editing_steps_keeps_running_enrollments_sound() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": ids[0], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
-                {"id": ids[0], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
+                kept(&ids[0], "email", &email, 0, 0),
+                kept(&ids[0], "email", &email, 0, 0),
             ]}),
             Some(s.token()),
         )
@@ -397,9 +381,9 @@ async fn a_lead_is_never_sent_a_step_twice_after_a_reorder() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": ids[0], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0},
+                kept(&ids[0], "email", &email, 0, 0),
                 step("email", &email, 1),
-                {"id": ids[1], "channel": "email", "template_id": email, "delay_days": 1, "delay_hours": 0},
+                kept(&ids[1], "email", &email, 1, 0),
             ]}),
             Some(s.token()),
         )
@@ -455,7 +439,7 @@ async fn after_a_reorder_a_lead_continues_from_the_step_it_got_last() {
     record_send(&app, e, &ids[0], "sent").await;
     let reordered: Vec<Value> = [1, 2, 3, 0]
         .iter()
-        .map(|&i| json!({"id": ids[i], "channel": "email", "template_id": email, "delay_days": 0, "delay_hours": 0}))
+        .map(|&i| kept(&ids[i], "email", &email, 0, 0))
         .collect();
     let res = app
         .patch(
@@ -493,8 +477,8 @@ async fn removing_a_step_being_sent_leaves_its_enrollment_to_the_engine() {
         .patch(
             &format!("/api/v1/cadences/{id}"),
             &json!({"steps": [
-                {"id": ids[1], "channel": "email", "template_id": email, "delay_days": 1, "delay_hours": 0},
-                {"id": ids[2], "channel": "email", "template_id": email, "delay_days": 2, "delay_hours": 0},
+                kept(&ids[1], "email", &email, 1, 0),
+                kept(&ids[2], "email", &email, 2, 0),
             ]}),
             Some(s.token()),
         )
@@ -549,12 +533,7 @@ async fn cadences_are_invisible_and_untouchable_across_organizations() {
     )
     .await;
     let path = format!("/api/v1/cadences/{}", c["id"].as_str().unwrap());
-    let list: Value = app
-        .get("/api/v1/cadences", Some(b.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/cadences", &b).await;
     assert_eq!(list["total"], 0);
     assert_not_found(app.get(&path, Some(b.token())).await).await;
     assert_not_found(
@@ -579,9 +558,62 @@ async fn cadences_are_invisible_and_untouchable_across_organizations() {
         )
         .await;
     assert_eq!(invalid_fields(res).await, vec!["steps[0].template_id"]);
-    let got: Value = app.get(&path, Some(a.token())).await.json().await.unwrap();
+    let got: Value = app.get_json(&path, &a).await;
     assert_eq!(
         (got["name"].as_str(), got["status"].as_str()),
         (Some("Outbound SP"), Some("draft"))
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_problem_and_retries_create_once() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let (email, _) = system_templates(&app, &s).await;
+    let res = app
+        .get("/api/v1/cadences/not-a-uuid", Some(s.token()))
+        .await;
+    assert_eq!(invalid_fields(res).await, vec!["id"]);
+    let res = app
+        .post(
+            "/api/v1/cadences",
+            &json!({"name": "Outbound", "steps": [], "colour": "red"}),
+            Some(s.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+
+    // The same Idempotency-Key replays the first answer: one cadence, not two.
+    let body = json!({"name": "Outbound SP", "steps": [step("email", &email, 0), step("email", &email, 1)]});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .post(app.url("/api/v1/cadences"))
+            .bearer_auth(s.token())
+            .header("Idempotency-Key", "cad-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ids.push(res.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(app.get_json("/api/v1/cadences", &s).await["total"], 1);
+
+    // `null` clears the description.
+    let id = ids[0].as_str().unwrap();
+    let res = app
+        .patch(
+            &format!("/api/v1/cadences/{id}"),
+            &json!({"description": null}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["description"],
+        Value::Null
     );
 }

@@ -183,6 +183,13 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// `GET path` as `session`, asserting 200; the JSON body.
+    pub async fn get_json(&self, path: &str, session: &Session) -> Value {
+        let res = self.get(path, Some(session.token())).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.unwrap()
+    }
+
     /// The CSV of a lead export (`query` as for the list), after the BOM Excel needs.
     pub async fn export_csv(&self, session: &Session, query: &str) -> String {
         let res = self

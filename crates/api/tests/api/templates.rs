@@ -37,12 +37,7 @@ async fn create(app: &TestApp, session: &Session, body: Value) -> Value {
 async fn new_organizations_get_the_system_templates_which_are_valid_and_read_only() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    let list: Value = app
-        .get("/api/v1/templates?per_page=200", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates?per_page=200", &s).await;
     assert_eq!(list["total"], 5);
     let items = list["items"].as_array().unwrap();
     for t in items {
@@ -166,12 +161,7 @@ async fn create_extracts_variables_and_update_revalidates() {
         )
         .await;
     assert_eq!(invalid_fields(res).await, vec!["body"]);
-    let got: Value = app
-        .get(&format!("/api/v1/templates/{id}"), Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got: Value = app.get_json(&format!("/api/v1/templates/{id}"), &s).await;
     assert_eq!(
         got["body"], "Oi {{cidade}}",
         "a refused update changes nothing"
@@ -250,12 +240,7 @@ async fn invalid_templates_name_the_field_and_the_valid_variables() {
 async fn variables_endpoint_lists_the_catalogue() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    let list: Value = app
-        .get("/api/v1/templates/variables", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates/variables", &s).await;
     let names: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -377,19 +362,9 @@ async fn list_filters_by_channel_and_name() {
         json!({"name": "Reunião rápida", "channel": "whatsapp", "body": "Oi"}),
     )
     .await;
-    let list: Value = app
-        .get("/api/v1/templates?channel=whatsapp", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates?channel=whatsapp", &s).await;
     assert_eq!(list["total"], 3);
-    let list: Value = app
-        .get("/api/v1/templates?q=REUNIAO", Some(s.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates?q=REUNIAO", &s).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["name"], "Reunião rápida");
     let res = app
@@ -412,12 +387,7 @@ async fn templates_are_invisible_and_untouchable_across_organizations() {
     let id = t["id"].as_str().unwrap();
     let a_lead = enriched_lead(&app, &a).await;
 
-    let list: Value = app
-        .get("/api/v1/templates?per_page=200", Some(b.token()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/templates?per_page=200", &b).await;
     assert_eq!(list["total"], 5, "only B's own system templates");
     assert!(list["items"]
         .as_array()
@@ -451,7 +421,7 @@ async fn templates_are_invisible_and_untouchable_across_organizations() {
         )
         .await;
     assert_eq!(invalid_fields(res).await, vec!["lead_id"]);
-    let got: Value = app.get(&path, Some(a.token())).await.json().await.unwrap();
+    let got: Value = app.get_json(&path, &a).await;
     assert_eq!(got["name"], "Segredo");
 }
 
@@ -498,4 +468,31 @@ async fn a_template_used_by_a_live_cadence_cannot_be_deleted() {
         .delete(&format!("/api/v1/templates/{template_id}"), Some(s.token()))
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn malformed_ids_and_unknown_fields_are_refused() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let res = app.get("/api/v1/templates/123", Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, vec!["id"]);
+    let res = app
+        .post(
+            "/api/v1/templates",
+            &json!({"name": "X", "channel": "whatsapp", "body": "b", "is_system": true}),
+            Some(s.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+    // A duplicate with a name of its own.
+    let id = app.get_json("/api/v1/templates", &s).await["items"][0]["id"].clone();
+    let res = app
+        .post(
+            &format!("/api/v1/templates/{}/duplicate", id.as_str().unwrap()),
+            &json!({"name": "Minha versão"}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(res.json::<Value>().await.unwrap()["name"], "Minha versão");
 }

@@ -9,7 +9,7 @@ use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, 
 
 /// The ids of the organization's system templates: (first email, first WhatsApp).
 async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
-    let list: Value = app.get_json("/api/v1/templates?per_page=200", &s).await;
+    let list: Value = app.get_json("/api/v1/templates?per_page=200", s).await;
     let first = |channel: &str| {
         list["items"]
             .as_array()

@@ -28,9 +28,11 @@ use crate::{
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-/// POST routes that create things and honour `Idempotency-Key` (exact paths).
+/// POST routes that create things and honour `Idempotency-Key`; `*` stands for one
+/// path segment (an id).
 pub const ROUTES: &[&str] = &[
     "/api/v1/cadences",
+    "/api/v1/cadences/*/enrollments",
     "/api/v1/invitations",
     "/api/v1/lead-imports",
     "/api/v1/leads",
@@ -43,8 +45,19 @@ const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 fn applies(req: &ServiceRequest) -> bool {
     req.method() == actix_web::http::Method::POST
-        && ROUTES.contains(&req.path().trim_end_matches('/'))
+        && ROUTES
+            .iter()
+            .any(|route| route_matches(route, req.path().trim_end_matches('/')))
         && req.headers().contains_key(HEADER)
+}
+
+fn route_matches(route: &str, path: &str) -> bool {
+    let mut segments = path.split('/');
+    route.split('/').all(|expected| {
+        segments
+            .next()
+            .is_some_and(|s| expected == "*" || expected == s)
+    }) && segments.next().is_none()
 }
 
 fn parse_key(req: &ServiceRequest) -> Result<String, ApiError> {
@@ -232,4 +245,20 @@ fn replay(stored: idempotency::StoredKey, request_hash: &[u8]) -> HttpResponse {
         response.insert_header((header::CONTENT_TYPE, content_type));
     }
     response.body(stored.response_body.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_matches;
+
+    #[test]
+    fn a_star_matches_exactly_one_segment() {
+        let route = "/api/v1/cadences/*/enrollments";
+        assert!(route_matches(route, "/api/v1/cadences/42/enrollments"));
+        assert!(!route_matches(route, "/api/v1/cadences/enrollments"));
+        assert!(!route_matches(route, "/api/v1/cadences/42/enrollments/7"));
+        assert!(!route_matches(route, "/api/v1/cadences/4/2/enrollments"));
+        assert!(route_matches("/api/v1/leads", "/api/v1/leads"));
+        assert!(!route_matches("/api/v1/leads", "/api/v1/leads/archive"));
+    }
 }

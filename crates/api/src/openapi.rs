@@ -33,6 +33,8 @@ use crate::routes;
         (name = "lead-imports", description = "CSV import of companies by CNPJ: preview, progress, row errors"),
         (name = "templates", description = "Email and WhatsApp message templates with variables, preview"),
         (name = "cadences", description = "Cadences: steps, lifecycle, editing rules"),
+        (name = "enrollments", description = "Leads going through cadences: enroll, pause, resume, unenroll, funnel"),
+        (name = "organization", description = "Organization settings: the send window and tracking"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

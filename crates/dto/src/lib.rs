@@ -4,11 +4,13 @@
 
 pub mod auth;
 pub mod cadences;
+pub mod enrollments;
 pub mod error;
 pub mod events;
 pub mod leads;
 pub mod members;
 pub mod rfc3339;
+pub mod sending;
 pub mod templates;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};

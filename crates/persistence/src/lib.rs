@@ -8,9 +8,11 @@
 pub mod audit;
 pub mod cadences;
 pub mod db;
+pub mod enrollments;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod interactions;
 pub mod invitations;
 pub mod jobs;
 pub mod lead_imports;

@@ -146,3 +146,76 @@ pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRe
     .fetch_optional(tx.conn())
     .await?)
 }
+
+/// When and how the organization sends (the send window and tracking).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendingSettings {
+    pub timezone: String,
+    /// ISO weekdays, 1 = Monday.
+    pub days: Vec<i16>,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+    pub send_on_optional_holidays: bool,
+    pub track_opens: bool,
+    pub track_clicks: bool,
+}
+
+impl SendingSettings {
+    /// The weekdays, Monday first.
+    pub fn weekdays(&self) -> Vec<chrono::Weekday> {
+        self.days
+            .iter()
+            .filter_map(|d| u8::try_from(d - 1).ok())
+            .filter_map(|d| chrono::Weekday::try_from(d).ok())
+            .collect()
+    }
+
+    pub fn window(&self) -> Result<flux_domain::SendWindow, flux_domain::SendWindowError> {
+        flux_domain::SendWindow::new(
+            &self.timezone,
+            &self.weekdays(),
+            self.start,
+            self.end,
+            !self.send_on_optional_holidays,
+        )
+    }
+}
+
+pub async fn sending_settings(tx: &mut TenantTx) -> RepoResult<SendingSettings> {
+    let org_id = tx.ctx().org_id().uuid();
+    Ok(sqlx::query_as!(
+        SendingSettings,
+        "SELECT timezone, send_days AS days, send_start AS start, send_end AS end,
+                send_on_optional_holidays, track_opens, track_clicks
+         FROM organizations WHERE id = $1",
+        org_id
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Saves the settings; enrollments already scheduled keep their due time and are
+/// moved into the new window when the engine picks them up.
+pub async fn update_sending_settings(
+    tx: &mut TenantTx,
+    settings: &SendingSettings,
+) -> RepoResult<()> {
+    let org_id = tx.ctx().org_id().uuid();
+    sqlx::query!(
+        "UPDATE organizations
+         SET timezone = $2, send_days = $3, send_start = $4, send_end = $5,
+             send_on_optional_holidays = $6, track_opens = $7, track_clicks = $8
+         WHERE id = $1",
+        org_id,
+        settings.timezone,
+        &settings.days,
+        settings.start,
+        settings.end,
+        settings.send_on_optional_holidays,
+        settings.track_opens,
+        settings.track_clicks
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! Mapping between domain/persistence records and wire DTOs.
 
 pub mod cadences;
+pub mod enrollments;
 pub mod templates;
 
 use flux_domain::{MemberRole, MemberStatus};

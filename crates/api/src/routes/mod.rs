@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cadences;
+pub mod enrollments;
 pub mod events;
 pub mod invitations;
 pub mod lead_imports;
@@ -11,6 +12,7 @@ pub mod leads;
 pub mod me;
 pub mod members;
 pub mod ops;
+pub mod sending;
 pub mod templates;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -28,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(leads::configure)
             .configure(templates::configure)
             .configure(cadences::configure)
+            .configure(enrollments::configure)
+            .configure(sending::configure)
             .configure(events::configure),
     );
 }

@@ -325,7 +325,8 @@ pub async fn update(
     Ok(lead)
 }
 
-fn bulk_ids(ids: &[uuid::Uuid]) -> ApiResult<Vec<uuid::Uuid>> {
+/// 1 to MAX_BULK lead ids, deduplicated, or 422 on `lead_ids`.
+pub(crate) fn bulk_ids(ids: &[uuid::Uuid]) -> ApiResult<Vec<uuid::Uuid>> {
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(ApiError::field(
             "lead_ids",

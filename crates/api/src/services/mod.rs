@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod cadences;
+pub mod enrollments;
 pub mod lead_export;
 pub mod lead_imports;
 pub mod leads;
 pub mod passwords;
+pub mod sending;
 pub mod team;
 pub mod templates;
 

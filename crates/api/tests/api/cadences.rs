@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, Session, TestApp};
 
 /// The ids of the organization's system templates: (first email, first WhatsApp).
-async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
+pub(crate) async fn system_templates(app: &TestApp, s: &Session) -> (String, String) {
     let list: Value = app.get_json("/api/v1/templates?per_page=200", s).await;
     let first = |channel: &str| {
         list["items"]
@@ -39,11 +39,11 @@ fn kept(id: &str, channel: &str, template: &str, days: i32, hours: i32) -> Value
     json!({"id": id, "channel": channel, "template_id": template, "delay_days": days, "delay_hours": hours})
 }
 
-fn step(channel: &str, template: &str, days: i32) -> Value {
+pub(crate) fn step(channel: &str, template: &str, days: i32) -> Value {
     json!({"channel": channel, "template_id": template, "delay_days": days, "delay_hours": 0})
 }
 
-async fn create_cadence(app: &TestApp, s: &Session, steps: Vec<Value>) -> Value {
+pub(crate) async fn create_cadence(app: &TestApp, s: &Session, steps: Vec<Value>) -> Value {
     let res = app
         .post(
             "/api/v1/cadences",

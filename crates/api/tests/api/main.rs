@@ -5,6 +5,7 @@
 mod auth;
 mod cadences;
 mod enrichment;
+mod enrollments;
 mod errors;
 mod events;
 mod helpers;
@@ -15,5 +16,6 @@ mod lead_search;
 mod leads;
 mod members;
 mod ops;
+mod sending;
 mod templates;
 mod tenancy;

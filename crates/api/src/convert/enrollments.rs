@@ -1,0 +1,150 @@
+//! Enrollments, funnel and timeline: records to wire DTOs.
+
+use flux_domain::{
+    enrollment::{EnrollmentStatus, PauseReason, Refusal},
+    interaction::InteractionKind,
+};
+use flux_dto::enrollments::{
+    self as dto, CadenceFunnel, EnrollmentDto, FunnelCounts, FunnelStep, InteractionDto,
+    InteractionType, RefusalReason,
+};
+use flux_persistence::{
+    enrollments::{EnrollmentRecord, FunnelRow},
+    interactions::InteractionRecord,
+};
+use uuid::Uuid;
+
+use super::templates::channel_to_dto;
+
+pub fn status_to_dto(status: EnrollmentStatus) -> dto::EnrollmentStatus {
+    match status {
+        EnrollmentStatus::Active => dto::EnrollmentStatus::Active,
+        EnrollmentStatus::Paused => dto::EnrollmentStatus::Paused,
+        EnrollmentStatus::Completed => dto::EnrollmentStatus::Completed,
+        EnrollmentStatus::Replied => dto::EnrollmentStatus::Replied,
+        EnrollmentStatus::Bounced => dto::EnrollmentStatus::Bounced,
+        EnrollmentStatus::Unsubscribed => dto::EnrollmentStatus::Unsubscribed,
+        EnrollmentStatus::Stopped => dto::EnrollmentStatus::Stopped,
+    }
+}
+
+pub fn status_from_dto(status: dto::EnrollmentStatus) -> EnrollmentStatus {
+    match status {
+        dto::EnrollmentStatus::Active => EnrollmentStatus::Active,
+        dto::EnrollmentStatus::Paused => EnrollmentStatus::Paused,
+        dto::EnrollmentStatus::Completed => EnrollmentStatus::Completed,
+        dto::EnrollmentStatus::Replied => EnrollmentStatus::Replied,
+        dto::EnrollmentStatus::Bounced => EnrollmentStatus::Bounced,
+        dto::EnrollmentStatus::Unsubscribed => EnrollmentStatus::Unsubscribed,
+        dto::EnrollmentStatus::Stopped => EnrollmentStatus::Stopped,
+    }
+}
+
+fn pause_reason_to_dto(reason: PauseReason) -> dto::PauseReason {
+    match reason {
+        PauseReason::Manual => dto::PauseReason::Manual,
+        PauseReason::StepFailed => dto::PauseReason::StepFailed,
+        PauseReason::ReviewRequired => dto::PauseReason::ReviewRequired,
+    }
+}
+
+pub fn refusal_to_dto(refusal: Refusal) -> RefusalReason {
+    match refusal {
+        Refusal::NotFound => RefusalReason::NotFound,
+        Refusal::OptedOut => RefusalReason::OptedOut,
+        Refusal::Archived => RefusalReason::Archived,
+        Refusal::NoAddress(_) => RefusalReason::NoAddress,
+        Refusal::AlreadyEnrolled => RefusalReason::AlreadyEnrolled,
+    }
+}
+
+fn kind_to_dto(kind: InteractionKind) -> InteractionType {
+    match kind {
+        InteractionKind::Sent => InteractionType::Sent,
+        InteractionKind::Delivered => InteractionType::Delivered,
+        InteractionKind::Opened => InteractionType::Opened,
+        InteractionKind::Clicked => InteractionType::Clicked,
+        InteractionKind::Replied => InteractionType::Replied,
+        InteractionKind::Bounced => InteractionType::Bounced,
+        InteractionKind::Failed => InteractionType::Failed,
+        InteractionKind::Unsubscribed => InteractionType::Unsubscribed,
+        InteractionKind::MeetingScheduled => InteractionType::MeetingScheduled,
+    }
+}
+
+pub fn enrollment(e: &EnrollmentRecord) -> EnrollmentDto {
+    EnrollmentDto {
+        id: e.id,
+        cadence_id: e.cadence_id,
+        cadence_name: e.cadence_name.clone(),
+        lead_id: e.lead_id,
+        lead_name: e.lead_name.clone(),
+        lead_cnpj: e.lead_cnpj.clone(),
+        sender_id: e.sender_id,
+        sender_name: e.sender_name.clone(),
+        status: status_to_dto(e.status),
+        pause_reason: e.pause_reason.map(pause_reason_to_dto),
+        status_detail: e.status_detail.clone(),
+        cadence_held: e.cadence_held,
+        next_step_id: e.next_step_id,
+        next_step_position: e.next_step_position,
+        next_step_due: e.next_step_due,
+        steps_sent: e.steps_sent,
+        steps_total: e.steps_total,
+        enrolled_by: e.enrolled_by,
+        enrolled_at: e.enrolled_at,
+        last_step_at: e.last_step_at,
+        finished_at: e.finished_at,
+    }
+}
+
+pub fn interaction(i: &InteractionRecord) -> InteractionDto {
+    InteractionDto {
+        id: i.id,
+        kind: kind_to_dto(i.kind),
+        channel: i.channel.map(channel_to_dto),
+        summary: i.summary.clone(),
+        enrollment_id: i.enrollment_id,
+        cadence_id: i.cadence_id,
+        cadence_name: i.cadence_name.clone(),
+        step_id: i.step_id,
+        step_position: i.step_position,
+        template_id: i.template_id,
+        ai_generated: i.ai_generated,
+        actor_id: i.actor_id,
+        occurred_at: i.occurred_at,
+    }
+}
+
+/// Folds the (step, type, count) rows, ordered by position, into one entry per step.
+pub fn funnel(cadence_id: Uuid, rows: &[FunnelRow]) -> CadenceFunnel {
+    let mut steps: Vec<FunnelStep> = Vec::new();
+    for row in rows {
+        if steps.last().map(|s| s.step_id) != Some(row.step_id) {
+            steps.push(FunnelStep {
+                step_id: row.step_id,
+                position: row.position,
+                channel: channel_to_dto(row.channel),
+                template_name: row.template_name.clone(),
+                counts: FunnelCounts::default(),
+            });
+        }
+        let Some(step) = steps.last_mut() else {
+            continue;
+        };
+        let counts = &mut step.counts;
+        let slot = match row.kind {
+            Some(InteractionKind::Sent) => &mut counts.sent,
+            Some(InteractionKind::Delivered) => &mut counts.delivered,
+            Some(InteractionKind::Opened) => &mut counts.opened,
+            Some(InteractionKind::Clicked) => &mut counts.clicked,
+            Some(InteractionKind::Replied) => &mut counts.replied,
+            Some(InteractionKind::Bounced) => &mut counts.bounced,
+            Some(InteractionKind::Failed) => &mut counts.failed,
+            Some(InteractionKind::Unsubscribed) => &mut counts.unsubscribed,
+            Some(InteractionKind::MeetingScheduled) | None => continue,
+        };
+        *slot = row.count;
+    }
+    CadenceFunnel { cadence_id, steps }
+}

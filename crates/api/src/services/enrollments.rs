@@ -1,0 +1,292 @@
+//! Enrollments: enrolling leads in bulk (with a reason for each refusal), listing,
+//! pausing, resuming and unenrolling; the cadence funnel and the lead timeline.
+
+use std::collections::HashMap;
+
+use flux_domain::{
+    cadence::CadenceStatus,
+    enrollment::{self, EnrollmentAction, LeadEligibility, Refusal},
+    TenantCtx,
+};
+use flux_persistence::{
+    cadences,
+    enrollments::{self, EnrollmentFilter, EnrollmentRecord, FunnelRow},
+    interactions::{self, InteractionRecord},
+    leads, members, TenantTx,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::ClientInfo,
+    services::{audit_change, leads::bulk_ids},
+    state::AppState,
+};
+
+fn cadence_not_found() -> ApiError {
+    ApiError::NotFound("Cadência não encontrada".into())
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Inscrição não encontrada".into())
+}
+
+/// Each lead asked for: enrolled (with the enrollment id) or refused.
+#[derive(Debug, Default)]
+pub struct EnrollOutcome {
+    pub enrolled: Vec<(Uuid, Uuid)>,
+    pub refused: Vec<(Uuid, Refusal)>,
+}
+
+/// Enrolls leads in a cadence, all starting at its first step, each sent by `sender`
+/// (the caller when `None`). Refused leads are reported, not errors.
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), cadence_id = %cadence_id, leads = lead_ids.len()))]
+pub async fn enroll(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+    lead_ids: &[Uuid],
+    sender: Option<Uuid>,
+    client: &ClientInfo,
+) -> ApiResult<EnrollOutcome> {
+    let lead_ids = bulk_ids(lead_ids)?;
+    let sender = match sender {
+        Some(id) => id,
+        None if ctx.is_system() => {
+            return Err(ApiError::field(
+                "sender_id",
+                "informe quem envia as mensagens",
+            ))
+        }
+        None => ctx.user_id().uuid(),
+    };
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let status = cadences::lock(&mut tx, cadence_id)
+        .await?
+        .ok_or_else(cadence_not_found)?;
+    if status == CadenceStatus::Archived {
+        return Err(ApiError::Conflict {
+            message: "Não é possível inscrever leads numa cadência arquivada".into(),
+            fields: vec![],
+        });
+    }
+    if !members::is_active_member(&mut tx, sender).await? {
+        return Err(ApiError::field(
+            "sender_id",
+            "deve ser um membro ativo da organização",
+        ));
+    }
+    let first = enrollments::first_step(&mut tx, cadence_id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            message: "A cadência não tem passos".into(),
+            fields: vec![],
+        })?;
+    let outcome = enroll_eligible(&mut tx, cadence_id, &lead_ids, sender, &first, status).await?;
+    if !outcome.enrolled.is_empty() {
+        if status == CadenceStatus::Active {
+            enrollments::notify_engine(&mut tx).await?;
+        }
+        audit_change(
+            &mut tx,
+            client,
+            "cadence.leads_enrolled",
+            "cadence",
+            cadence_id,
+            json!({
+                "enrolled": outcome.enrolled.len(),
+                "refused": outcome.refused.len(),
+                "sender_id": sender,
+            }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+async fn enroll_eligible(
+    tx: &mut TenantTx,
+    cadence_id: Uuid,
+    lead_ids: &[Uuid],
+    sender: Uuid,
+    first: &enrollments::FirstStep,
+    status: CadenceStatus,
+) -> ApiResult<EnrollOutcome> {
+    let rows = enrollments::eligibility(tx, cadence_id, lead_ids).await?;
+    let found: HashMap<Uuid, &enrollments::LeadEligibilityRow> =
+        rows.iter().map(|r| (r.id, r)).collect();
+    let mut outcome = EnrollOutcome::default();
+    let mut eligible = Vec::with_capacity(lead_ids.len());
+    for &lead_id in lead_ids {
+        let refusal = match found.get(&lead_id) {
+            None => Some(Refusal::NotFound),
+            Some(row) => enrollment::refusal(
+                &LeadEligibility {
+                    do_not_contact: row.do_not_contact,
+                    archived: row.archived,
+                    email: row.email.as_deref(),
+                    phone: row.phone.as_deref(),
+                    already_enrolled: row.already_enrolled,
+                },
+                first.channel,
+            ),
+        };
+        match refusal {
+            Some(reason) => outcome.refused.push((lead_id, reason)),
+            None => eligible.push(lead_id),
+        }
+    }
+    let inserted = enrollments::insert_many(
+        tx,
+        cadence_id,
+        &eligible,
+        sender,
+        first,
+        status.holds_enrollments(),
+    )
+    .await?;
+    let inserted: HashMap<Uuid, Uuid> = inserted.into_iter().collect();
+    for lead_id in eligible {
+        match inserted.get(&lead_id) {
+            Some(&enrollment_id) => outcome.enrolled.push((lead_id, enrollment_id)),
+            // Enrolled by a concurrent request between the check and the insert.
+            None => outcome.refused.push((lead_id, Refusal::AlreadyEnrolled)),
+        }
+    }
+    Ok(outcome)
+}
+
+/// A page of enrollments of one live cadence.
+pub async fn list_for_cadence(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+    filter: EnrollmentFilter,
+    page: i64,
+    per_page: i64,
+) -> ApiResult<(Vec<EnrollmentRecord>, i64)> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    cadences::get(&mut tx, cadence_id)
+        .await?
+        .ok_or_else(cadence_not_found)?;
+    let filter = EnrollmentFilter {
+        cadence_id: Some(cadence_id),
+        ..filter
+    };
+    let found = enrollments::list(&mut tx, &filter, per_page, (page - 1) * per_page).await?;
+    tx.end_read_only();
+    Ok(found)
+}
+
+pub async fn get(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+    id: Uuid,
+) -> ApiResult<EnrollmentRecord> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let found = enrollments::get(&mut tx, cadence_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    tx.end_read_only();
+    Ok(found)
+}
+
+/// Pause, resume or unenroll one enrollment.
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), enrollment_id = %id, ?action))]
+pub async fn act(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+    id: Uuid,
+    action: EnrollmentAction,
+    client: &ClientInfo,
+) -> ApiResult<EnrollmentRecord> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let (status, pause_reason) = enrollments::lock(&mut tx, cadence_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    enrollment::check_action(status, pause_reason, action).map_err(|e| ApiError::Conflict {
+        message: e.to_string(),
+        fields: vec![],
+    })?;
+    let audit_action = match action {
+        EnrollmentAction::Pause => {
+            enrollments::pause(&mut tx, id).await?;
+            "enrollment.paused"
+        }
+        EnrollmentAction::Resume => {
+            enrollments::resume(&mut tx, id).await?;
+            enrollments::notify_engine(&mut tx).await?;
+            "enrollment.resumed"
+        }
+        EnrollmentAction::Unenroll => {
+            enrollments::unenroll(&mut tx, id, "Removido da cadência manualmente").await?;
+            "enrollment.unenrolled"
+        }
+    };
+    let updated = enrollments::get(&mut tx, cadence_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    audit_change(
+        &mut tx,
+        client,
+        audit_action,
+        "enrollment",
+        id,
+        json!({ "cadence_id": cadence_id, "lead_id": updated.lead_id, "from": status.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The per-step funnel of a live cadence.
+pub async fn funnel(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+) -> ApiResult<Vec<FunnelRow>> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    cadences::get(&mut tx, cadence_id)
+        .await?
+        .ok_or_else(cadence_not_found)?;
+    let rows = enrollments::funnel(&mut tx, cadence_id).await?;
+    tx.end_read_only();
+    Ok(rows)
+}
+
+/// A lead's timeline: a page of interactions and every enrollment.
+pub struct Timeline {
+    pub interactions: Vec<InteractionRecord>,
+    pub total: i64,
+    pub enrollments: Vec<EnrollmentRecord>,
+}
+
+pub async fn timeline(
+    state: &AppState,
+    ctx: &TenantCtx,
+    lead_id: Uuid,
+    page: i64,
+    per_page: i64,
+) -> ApiResult<Timeline> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    leads::get(&mut tx, lead_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Lead não encontrado".into()))?;
+    let (interactions, total) =
+        interactions::for_lead(&mut tx, lead_id, per_page, (page - 1) * per_page).await?;
+    let filter = EnrollmentFilter {
+        lead_id: Some(lead_id),
+        ..EnrollmentFilter::default()
+    };
+    let (enrollments, _) = enrollments::list(&mut tx, &filter, i64::MAX, 0).await?;
+    tx.end_read_only();
+    Ok(Timeline {
+        interactions,
+        total,
+        enrollments,
+    })
+}

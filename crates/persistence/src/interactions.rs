@@ -1,0 +1,78 @@
+//! The append-only log of what happened with a lead: messages sent, opened, clicked,
+//! replied to, bounced, unsubscribes.
+
+use chrono::{DateTime, Utc};
+use flux_domain::{interaction::InteractionKind, Channel};
+use uuid::Uuid;
+
+use crate::{error::RepoResult, members::parse_enum, TenantTx};
+
+#[derive(Debug, Clone)]
+pub struct InteractionRecord {
+    pub id: Uuid,
+    pub kind: InteractionKind,
+    pub channel: Option<Channel>,
+    pub summary: Option<String>,
+    pub enrollment_id: Option<Uuid>,
+    pub cadence_id: Option<Uuid>,
+    pub cadence_name: Option<String>,
+    pub step_id: Option<Uuid>,
+    pub step_position: Option<i32>,
+    pub template_id: Option<Uuid>,
+    pub ai_generated: bool,
+    pub actor_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A lead's interactions, newest first, and how many it has.
+pub async fn for_lead(
+    tx: &mut TenantTx,
+    lead_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> RepoResult<(Vec<InteractionRecord>, i64)> {
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM interactions WHERE lead_id = $1"#,
+        lead_id
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.type::text AS "kind!", i.channel::text AS channel, i.summary,
+                  i.enrollment_id, i.cadence_id, c.name AS "cadence_name?", i.step_id,
+                  s.position AS "step_position?", i.template_id, i.ai_generated, i.actor_id,
+                  i.occurred_at
+           FROM interactions i
+           LEFT JOIN cadences c ON c.id = i.cadence_id
+           LEFT JOIN cadence_steps s ON s.id = i.step_id
+           WHERE i.lead_id = $1
+           ORDER BY i.occurred_at DESC, i.id
+           LIMIT $2 OFFSET $3"#,
+        lead_id,
+        limit,
+        offset
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(InteractionRecord {
+                id: r.id,
+                kind: parse_enum(&r.kind)?,
+                channel: r.channel.as_deref().map(parse_enum).transpose()?,
+                summary: r.summary,
+                enrollment_id: r.enrollment_id,
+                cadence_id: r.cadence_id,
+                cadence_name: r.cadence_name,
+                step_id: r.step_id,
+                step_position: r.step_position,
+                template_id: r.template_id,
+                ai_generated: r.ai_generated,
+                actor_id: r.actor_id,
+                occurred_at: r.occurred_at,
+            })
+        })
+        .collect::<RepoResult<_>>()?;
+    Ok((items, total))
+}

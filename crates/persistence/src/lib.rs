@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cadences;
 pub mod db;
+pub mod engine;
 pub mod enrollments;
 pub mod error;
 pub mod events;

@@ -38,6 +38,9 @@ pub struct Settings {
     /// Largest CSV accepted by lead import and preview (`FLUX_IMPORT_MAX_BYTES`, 20 MB).
     pub max_import_bytes: usize,
     pub db_max_connections: u32,
+    /// `FLUX_ENGINE_TICK_SECS` (60): the cadence engine's safety-net tick; it is also
+    /// woken when an enrollment becomes due and at the next due time.
+    pub engine_tick: Duration,
     pub enrichment: EnrichmentSettings,
 }
 
@@ -291,6 +294,17 @@ impl Settings {
                 "FLUX_DB_MAX_CONNECTIONS",
                 Some(20),
             )?,
+            engine_tick: {
+                let secs: u64 = parse_or(
+                    &get("FLUX_ENGINE_TICK_SECS"),
+                    "FLUX_ENGINE_TICK_SECS",
+                    Some(60),
+                )?;
+                if secs == 0 {
+                    return Err(err("FLUX_ENGINE_TICK_SECS", "must be at least 1".into()));
+                }
+                Duration::from_secs(secs)
+            },
             enrichment: enrichment_settings(&get)?,
         })
     }

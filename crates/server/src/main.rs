@@ -108,9 +108,20 @@ fn spawn_background(
             handle.db.clone(),
             stop.clone(),
         )),
+        tokio::spawn(engine(handle, settings).run(stop.clone())),
     ];
     tasks.extend(flux_workers::runner(handle.db.clone(), enrichment).spawn(stop));
     Ok(tasks)
+}
+
+/// The cadence engine. No channel is wired yet (the SMTP channel is the next part of
+/// issue #4): steps pause with "canal não configurado" rather than pretend to send.
+fn engine(handle: &database::DbHandle, settings: &Settings) -> flux_workers::engine::Engine {
+    use flux_workers::engine::{channel::Channels, Engine, EngineConfig};
+    Engine::new(handle.db.clone(), Channels::default()).with_config(EngineConfig {
+        tick: settings.engine_tick,
+        ..EngineConfig::default()
+    })
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {

@@ -26,6 +26,13 @@ impl ManualClock {
         Self(Mutex::new(start))
     }
 
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
+    }
+
     pub fn advance(&self, by: chrono::Duration) {
         let mut now = self
             .0

@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod email_outbox;
+pub mod engine;
 pub mod enrichment;
 pub mod housekeeping;
 pub mod lead_import;

@@ -1,0 +1,767 @@
+//! The cadence engine: sends each due step exactly once.
+//!
+//! A pass claims due enrollments (one system statement, `SKIP LOCKED`, leasing them
+//! by pushing their due time), then works per organization in tenant transactions:
+//!
+//! 1. **prepare** (one transaction): lock the enrollments, stop those whose lead
+//!    opted out or was archived, move those outside the send window or over the
+//!    sender's cap to their next slot, render the rest and commit each message to the
+//!    outbox (`step_sends`, unique per enrollment and step) as `prepared`;
+//! 2. **dispatching** (one transaction): mark them — from here on the provider may
+//!    have the message;
+//! 3. **send** through the step's channel;
+//! 4. **record** (one transaction): `sent` + a `sent` interaction + the enrollment on
+//!    to its next step; or the failure.
+//!
+//! A crash anywhere leaves the enrollment leased; when the lease ends it is claimed
+//! again and its outbox row says where it stopped: `prepared` is sent; `dispatching`
+//! is looked up with the provider by our Message-ID (sent → recorded; not sent → sent;
+//! the provider cannot tell → `needs_review`, the enrollment paused for a person).
+
+pub mod ai;
+pub mod budget;
+pub mod channel;
+pub mod memory;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use flux_domain::{enrollment::address_for, Channel, OrgId, SendWindow, TemplateText, TenantCtx};
+use flux_persistence::{
+    engine::{self as repo, DueEnrollment, MailboxRow, NewSend, SentMessage, StepFailure},
+    enrollments::ENGINE_CHANNEL,
+    organizations, Db, RepoError,
+};
+use futures_util::{stream, StreamExt};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use self::{
+    ai::{AiWriter, Draft},
+    budget::{Budget, Slot},
+    channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError},
+};
+use crate::clock::{Clock, SystemClock};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Enrollments claimed per pass.
+    pub batch: i64,
+    /// How long a claim (and a dispatch) is owned before another engine may take over.
+    pub lease: chrono::Duration,
+    /// The safety-net tick; NOTIFY wakes the engine sooner.
+    pub tick: Duration,
+    /// Wait after a transient send failure.
+    pub retry_after: chrono::Duration,
+    /// Messages handed to channels at the same time.
+    pub concurrency: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            batch: 500,
+            lease: chrono::Duration::minutes(2),
+            tick: Duration::from_secs(60),
+            retry_after: chrono::Duration::minutes(5),
+            concurrency: 64,
+        }
+    }
+}
+
+/// The points of a send where a crash can happen (the kill tests stop there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Point {
+    /// Enrollments claimed, nothing prepared.
+    Claimed,
+    /// Outbox rows committed as `prepared`.
+    Prepared,
+    /// Rows committed as `dispatching`, provider not called.
+    Dispatching,
+    /// The provider took the messages; nothing recorded.
+    Sent,
+    /// Everything recorded.
+    Recorded,
+}
+
+/// Decides whether the engine "crashes" at a point (tests only).
+pub type FailPoint = Arc<dyn Fn(Point) -> bool + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("injected crash at {0:?}")]
+    Injected(Point),
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub claimed: usize,
+    pub sent: usize,
+    pub rescheduled: usize,
+    pub failed: usize,
+    pub review: usize,
+    pub stopped: usize,
+    pub completed: usize,
+}
+
+impl PassReport {
+    fn add(&mut self, other: PassReport) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.rescheduled += other.rescheduled;
+        self.failed += other.failed;
+        self.review += other.review;
+        self.stopped += other.stopped;
+        self.completed += other.completed;
+    }
+}
+
+pub struct Engine {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    channels: Channels,
+    ai: Option<Arc<dyn AiWriter>>,
+    config: EngineConfig,
+    fail_point: Option<FailPoint>,
+}
+
+/// A message on its way: which channel, for which enrollment.
+struct Pending {
+    channel: Channel,
+    enrollment_id: Uuid,
+    message: OutgoingMessage,
+}
+
+/// What the prepare transaction decided, to carry out after it.
+#[derive(Default)]
+struct Batch {
+    dispatch: Vec<Pending>,
+    recover: Vec<Pending>,
+    failures: Vec<StepFailure>,
+    report: PassReport,
+}
+
+const REVIEW_DETAIL: &str =
+    "O envio foi interrompido e o provedor não confirma se a mensagem saiu: verifique antes de reenviar";
+
+impl Engine {
+    pub fn new(db: Db, channels: Channels) -> Self {
+        Self {
+            db,
+            clock: Arc::new(SystemClock),
+            channels,
+            ai: None,
+            config: EngineConfig::default(),
+            fail_point: None,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_ai(mut self, ai: Arc<dyn AiWriter>) -> Self {
+        self.ai = Some(ai);
+        self
+    }
+
+    pub fn with_config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn with_fail_point(mut self, fail_point: FailPoint) -> Self {
+        self.fail_point = Some(fail_point);
+        self
+    }
+
+    fn crash_at(&self, point: Point) -> Result<(), EngineError> {
+        match &self.fail_point {
+            Some(f) if f(point) => Err(EngineError::Injected(point)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Passes until nothing more is due now.
+    pub async fn drain(&self) -> Result<PassReport, EngineError> {
+        let mut total = PassReport::default();
+        loop {
+            let report = self.run_once().await?;
+            total.add(report);
+            if (report.claimed as i64) < self.config.batch {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One pass: claims up to a batch of due enrollments and works them.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn run_once(&self) -> Result<PassReport, EngineError> {
+        let now = self.clock.now();
+        let claimed = repo::claim_due(
+            self.db.pool(),
+            now,
+            now + self.config.lease,
+            self.config.batch,
+        )
+        .await?;
+        if claimed.is_empty() {
+            return Ok(PassReport::default());
+        }
+        self.crash_at(Point::Claimed)?;
+        let mut by_org: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for (org_id, id) in &claimed {
+            by_org.entry(*org_id).or_default().push(*id);
+        }
+        let mut report = PassReport {
+            claimed: claimed.len(),
+            ..PassReport::default()
+        };
+        for (org_id, ids) in by_org {
+            report.add(self.work_org(org_id, &ids, now).await?);
+        }
+        Ok(report)
+    }
+
+    #[tracing::instrument(skip_all, fields(org_id = %org_id, enrollments = ids.len()))]
+    async fn work_org(
+        &self,
+        org_id: Uuid,
+        ids: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<PassReport, EngineError> {
+        let ctx = TenantCtx::system(OrgId::new(org_id));
+        let mut batch = self.prepare(&ctx, ids, now).await?;
+        self.crash_at(Point::Prepared)?;
+
+        let mut sent = Vec::new();
+        for pending in std::mem::take(&mut batch.recover) {
+            let Some(channel) = self.channels.get(pending.channel) else {
+                continue;
+            };
+            match channel.lookup(&pending.message).await {
+                Lookup::Sent { provider_id } => sent.push(SentMessage {
+                    send_id: pending.message.send_id,
+                    provider_id,
+                }),
+                Lookup::NotSent => batch.dispatch.push(pending),
+                Lookup::Unknown => batch.failures.push(StepFailure {
+                    enrollment_id: pending.enrollment_id,
+                    send_id: Some(pending.message.send_id),
+                    pause_reason: "review_required",
+                    detail: REVIEW_DETAIL.into(),
+                }),
+            }
+        }
+
+        if !batch.dispatch.is_empty() {
+            let send_ids: Vec<Uuid> = batch.dispatch.iter().map(|p| p.message.send_id).collect();
+            let mut tx = self.db.begin_tenant(&ctx).await?;
+            repo::mark_dispatching(&mut tx, &send_ids, now, now + self.config.lease).await?;
+            tx.commit().await?;
+        }
+        self.crash_at(Point::Dispatching)?;
+
+        let results: Vec<(Pending, Result<Option<String>, SendError>)> =
+            stream::iter(std::mem::take(&mut batch.dispatch))
+                .map(|pending| async move {
+                    let result = match self.channels.get(pending.channel) {
+                        Some(channel) => channel
+                            .send(&pending.message)
+                            .await
+                            .map(|receipt| receipt.provider_id),
+                        None => Err(SendError::Rejected(not_configured(pending.channel))),
+                    };
+                    (pending, result)
+                })
+                .buffer_unordered(self.config.concurrency.max(1))
+                .collect()
+                .await;
+        self.crash_at(Point::Sent)?;
+
+        let mut retries = Vec::new();
+        for (pending, result) in results {
+            match result {
+                Ok(provider_id) => sent.push(SentMessage {
+                    send_id: pending.message.send_id,
+                    provider_id,
+                }),
+                Err(SendError::Transient {
+                    message,
+                    retry_after,
+                }) => {
+                    let wait = retry_after
+                        .and_then(|d| chrono::Duration::from_std(d).ok())
+                        .unwrap_or(self.config.retry_after);
+                    retries.push((pending, message, now + wait));
+                }
+                Err(SendError::Rejected(reason)) => batch.failures.push(StepFailure {
+                    enrollment_id: pending.enrollment_id,
+                    send_id: Some(pending.message.send_id),
+                    pause_reason: "step_failed",
+                    detail: format!("O envio foi recusado: {reason}"),
+                }),
+                Err(SendError::Ambiguous(reason)) => batch.failures.push(StepFailure {
+                    enrollment_id: pending.enrollment_id,
+                    send_id: Some(pending.message.send_id),
+                    pause_reason: "review_required",
+                    detail: format!("{REVIEW_DETAIL} ({reason})"),
+                }),
+            }
+        }
+
+        let mut tx = self.db.begin_tenant(&ctx).await?;
+        batch.report.sent += repo::record_sent(&mut tx, &sent, now).await? as usize;
+        for (pending, message, at) in &retries {
+            tracing::warn!(send_id = %pending.message.send_id, error = %message, "send failed; retrying later");
+            repo::retry_later(
+                &mut tx,
+                pending.message.send_id,
+                pending.enrollment_id,
+                message,
+                *at,
+            )
+            .await?;
+        }
+        batch.report.rescheduled += retries.len();
+        for f in &batch.failures {
+            if f.pause_reason == "review_required" {
+                batch.report.review += 1;
+            } else {
+                batch.report.failed += 1;
+            }
+        }
+        repo::pause_failed(&mut tx, &batch.failures, now).await?;
+        tx.commit().await?;
+        self.crash_at(Point::Recorded)?;
+        Ok(batch.report)
+    }
+
+    /// The prepare transaction: decides every claimed enrollment and commits the
+    /// outbox rows of the messages to send.
+    async fn prepare(
+        &self,
+        ctx: &TenantCtx,
+        ids: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<Batch, EngineError> {
+        let mut tx = self.db.begin_tenant(ctx).await?;
+        let settings = organizations::sending_settings(&mut tx).await?;
+        let window = settings.window().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "invalid send window; using the default");
+            SendWindow::default()
+        });
+        let due = repo::load_due(&mut tx, ids).await?;
+        let mut senders: Vec<Uuid> = due.iter().map(|e| e.sender_id).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        let mut mailboxes: HashMap<Uuid, (MailboxRow, Budget)> =
+            repo::lock_mailboxes(&mut tx, &senders)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    let budget = Budget::new(
+                        m.daily_limit,
+                        m.min_interval_seconds,
+                        m.sent_day,
+                        m.sent_today,
+                        m.next_slot_at,
+                    );
+                    (m.user_id, (m, budget))
+                })
+                .collect();
+
+        let mut batch = Batch::default();
+        let mut writes = Writes::default();
+        for e in &due {
+            self.decide(e, &window, &mut mailboxes, now, &mut batch, &mut writes)
+                .await;
+        }
+
+        repo::insert_prepared(&mut tx, &writes.new_sends).await?;
+        for (send_id, send) in &writes.reprepared {
+            repo::reprepare(&mut tx, *send_id, send).await?;
+        }
+        let (ids, ats): (Vec<Uuid>, Vec<DateTime<Utc>>) = writes.reschedule.into_iter().unzip();
+        repo::reschedule(&mut tx, &ids, &ats).await?;
+        batch.report.rescheduled += ids.len();
+        for (id, detail) in &writes.stops {
+            repo::stop(&mut tx, *id, detail, now).await?;
+        }
+        batch.report.stopped += writes.stops.len();
+        repo::advance(&mut tx, &writes.advance, now).await?;
+        batch.report.completed += writes.advance.len();
+        for (row, budget) in mailboxes.values() {
+            if budget.changed {
+                if let Some(day) = budget.sent_day {
+                    repo::save_mailbox_counters(
+                        &mut tx,
+                        row.id,
+                        day,
+                        budget.sent_today,
+                        budget.next_slot_at,
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    /// What to do with one claimed enrollment.
+    async fn decide(
+        &self,
+        e: &DueEnrollment,
+        window: &SendWindow,
+        mailboxes: &mut HashMap<Uuid, (MailboxRow, Budget)>,
+        now: DateTime<Utc>,
+        batch: &mut Batch,
+        writes: &mut Writes,
+    ) {
+        if e.status != "active" || e.cadence_held {
+            return;
+        }
+        if let Some(detail) = stop_reason(e) {
+            writes.stops.push((e.id, detail.into()));
+            return;
+        }
+        let (Some(step_id), Some(channel)) = (
+            e.step_id,
+            e.channel.as_deref().and_then(|c| c.parse::<Channel>().ok()),
+        ) else {
+            // No step left: the enrollment is done.
+            writes.advance.push(e.id);
+            return;
+        };
+        let uf = e.facts.uf.as_deref();
+        let open_at = window.next_open(now, uf);
+        let mailbox = mailboxes.get(&e.sender_id).map(|(row, _)| route(row));
+        let existing = e.existing.as_ref();
+        match existing.map(|x| x.state.as_str()) {
+            Some("sent") | Some("cancelled") => {
+                writes.advance.push(e.id);
+                return;
+            }
+            Some("needs_review") => {
+                batch.failures.push(StepFailure {
+                    enrollment_id: e.id,
+                    send_id: existing.map(|x| x.id),
+                    pause_reason: "review_required",
+                    detail: REVIEW_DETAIL.into(),
+                });
+                return;
+            }
+            Some("dispatching") => {
+                let Some(x) = existing else { return };
+                match x.dispatch_lease_until.filter(|until| *until > now) {
+                    // Another engine is sending it right now.
+                    Some(until) => writes.reschedule.push((e.id, until)),
+                    None => batch.recover.push(Pending {
+                        channel,
+                        enrollment_id: e.id,
+                        message: message_of(
+                            e,
+                            x.id,
+                            &x.message_id,
+                            &x.to_address,
+                            x.subject.clone(),
+                            &x.body,
+                            mailbox,
+                        ),
+                    }),
+                }
+                return;
+            }
+            Some("prepared") => {
+                let Some(x) = existing else { return };
+                if open_at > now {
+                    writes.reschedule.push((e.id, open_at));
+                } else {
+                    batch.dispatch.push(Pending {
+                        channel,
+                        enrollment_id: e.id,
+                        message: message_of(
+                            e,
+                            x.id,
+                            &x.message_id,
+                            &x.to_address,
+                            x.subject.clone(),
+                            &x.body,
+                            mailbox,
+                        ),
+                    });
+                }
+                return;
+            }
+            // None, or "failed" (resumed): render afresh.
+            _ => {}
+        }
+        if open_at > now {
+            writes.reschedule.push((e.id, open_at));
+            return;
+        }
+        let fail = |detail: String| StepFailure {
+            enrollment_id: e.id,
+            send_id: None,
+            pause_reason: "step_failed",
+            detail,
+        };
+        if self.channels.get(channel).is_none() {
+            batch.failures.push(fail(not_configured(channel)));
+            return;
+        }
+        if channel == Channel::Email && mailbox.is_none() {
+            batch.failures.push(fail(format!(
+                "{} não tem uma caixa de e-mail configurada para enviar",
+                e.facts.sdr_nome.as_deref().unwrap_or("O remetente")
+            )));
+            return;
+        }
+        let Some(to) = address_for(
+            channel,
+            e.facts.email.as_deref(),
+            e.facts.telefone.as_deref(),
+        ) else {
+            batch.failures.push(fail(match channel {
+                Channel::Email => "O lead não tem um e-mail válido".into(),
+                Channel::Whatsapp => "O lead não tem um celular válido para o WhatsApp".into(),
+            }));
+            return;
+        };
+        let draft = match render(e, window.local_hour(now)) {
+            Ok(draft) => draft,
+            Err(detail) => {
+                batch.failures.push(fail(detail));
+                return;
+            }
+        };
+        let draft = if e.ai_personalization {
+            let Some(ai) = &self.ai else {
+                batch.failures.push(fail(
+                    "IA não configurada: configure um provedor de IA ou desligue a personalização deste passo"
+                        .into(),
+                ));
+                return;
+            };
+            match ai.personalize(&draft, &e.facts).await {
+                Ok(personalized) => personalized,
+                Err(reason) => {
+                    batch
+                        .failures
+                        .push(fail(format!("A personalização por IA falhou: {reason}")));
+                    return;
+                }
+            }
+        } else {
+            draft
+        };
+        if let Some((_, budget)) = mailboxes.get_mut(&e.sender_id) {
+            match budget.take(now, window.local_date(now)) {
+                Slot::Now => {}
+                Slot::At(at) => {
+                    writes.reschedule.push((e.id, at));
+                    return;
+                }
+                Slot::NextDay => {
+                    writes
+                        .reschedule
+                        .push((e.id, window.next_day_open(now, uf)));
+                    return;
+                }
+            }
+        }
+        let send_id = existing.map(|x| x.id).unwrap_or_else(Uuid::new_v4);
+        let message_id = existing
+            .map(|x| x.message_id.clone())
+            .unwrap_or_else(|| new_message_id(send_id, mailbox.as_ref()));
+        let send = NewSend {
+            id: send_id,
+            enrollment_id: e.id,
+            step_id,
+            cadence_id: e.cadence_id,
+            lead_id: e.lead_id,
+            sender_id: e.sender_id,
+            channel: channel.as_str().to_owned(),
+            message_id: message_id.clone(),
+            to_address: to.clone(),
+            subject: draft.subject.clone(),
+            body: draft.body.clone(),
+            template_id: e.template_id,
+            ai_generated: e.ai_personalization,
+        };
+        batch.dispatch.push(Pending {
+            channel,
+            enrollment_id: e.id,
+            message: message_of(
+                e,
+                send_id,
+                &message_id,
+                &to,
+                draft.subject,
+                &draft.body,
+                mailbox,
+            ),
+        });
+        match existing {
+            Some(_) => writes.reprepared.push((send_id, send)),
+            None => writes.new_sends.push(send),
+        }
+    }
+
+    /// Runs passes until `shutdown`: woken by NOTIFY on `flux_engine`, and at the
+    /// latest on the next due time or the tick.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(self.db.pool()).await {
+            Ok(mut l) => match l.listen(ENGINE_CHANNEL).await {
+                Ok(()) => Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "engine cannot LISTEN; ticking only");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "engine cannot LISTEN; ticking only");
+                None
+            }
+        };
+        loop {
+            if let Err(e) = self.drain().await {
+                tracing::error!(error = %e, "engine pass failed");
+            }
+            let sleep = self.sleep_until_next_due().await;
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = async {
+                    match listener.as_mut() {
+                        Some(l) => { let _ = l.recv().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+
+    async fn sleep_until_next_due(&self) -> Duration {
+        let tick = self.config.tick;
+        match repo::next_due(self.db.pool()).await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(tick)
+                .max(Duration::from_millis(10)),
+            Ok(None) => tick,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the next due time");
+                tick
+            }
+        }
+    }
+}
+
+/// The prepare transaction's writes.
+#[derive(Default)]
+struct Writes {
+    new_sends: Vec<NewSend>,
+    reprepared: Vec<(Uuid, NewSend)>,
+    reschedule: Vec<(Uuid, DateTime<Utc>)>,
+    stops: Vec<(Uuid, String)>,
+    advance: Vec<Uuid>,
+}
+
+fn stop_reason(e: &DueEnrollment) -> Option<&'static str> {
+    if e.lead_gone {
+        Some("O lead foi excluído")
+    } else if e.do_not_contact {
+        Some("O lead pediu para não ser contatado")
+    } else if e.lead_archived {
+        Some("O lead foi arquivado")
+    } else {
+        None
+    }
+}
+
+fn not_configured(channel: Channel) -> String {
+    format!(
+        "O canal {} não está configurado nesta organização",
+        channel.label()
+    )
+}
+
+fn route(row: &MailboxRow) -> MailboxRoute {
+    MailboxRoute {
+        id: row.id,
+        from_name: row.from_name.clone(),
+        from_email: row.from_email.clone(),
+        smtp_host: row.smtp_host.clone(),
+        smtp_port: u16::try_from(row.smtp_port).unwrap_or(587),
+        smtp_security: row.smtp_security.clone(),
+        smtp_username: row.smtp_username.clone(),
+        smtp_password_enc: row.smtp_password_enc.clone(),
+    }
+}
+
+/// `<send id>@<the sender's domain>`: unique, and ours.
+fn new_message_id(send_id: Uuid, mailbox: Option<&MailboxRoute>) -> String {
+    let domain = mailbox
+        .and_then(|m| m.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()))
+        .unwrap_or_else(|| "flux.localhost".into());
+    format!("{}@{domain}", send_id.simple())
+}
+
+fn message_of(
+    e: &DueEnrollment,
+    send_id: Uuid,
+    message_id: &str,
+    to: &str,
+    subject: Option<String>,
+    body: &str,
+    mailbox: Option<MailboxRoute>,
+) -> OutgoingMessage {
+    OutgoingMessage {
+        send_id,
+        org_id: e.org_id,
+        message_id: message_id.to_owned(),
+        to: to.to_owned(),
+        subject,
+        body: body.to_owned(),
+        mailbox,
+    }
+}
+
+/// The step's template rendered for the lead, or why it cannot be.
+fn render(e: &DueEnrollment, local_hour: u32) -> Result<Draft, String> {
+    let facts = flux_domain::TemplateFacts {
+        local_hour: Some(local_hour),
+        ..e.facts.clone()
+    };
+    let parse = |source: &str| {
+        TemplateText::parse(source).map_err(|err| format!("O modelo tem um erro: {err}"))
+    };
+    let missing = |err: flux_domain::template::MissingValues| {
+        format!(
+            "Faltam dados do lead para o modelo: {} (preencha ou use um valor padrão)",
+            err.0.join(", ")
+        )
+    };
+    let body = parse(e.body_template.as_deref().unwrap_or_default())?
+        .render(&facts)
+        .map_err(missing)?;
+    let subject = match e.subject_template.as_deref() {
+        Some(source) => Some(parse(source)?.render(&facts).map_err(missing)?),
+        None => None,
+    };
+    Ok(Draft { subject, body })
+}

@@ -1,0 +1,631 @@
+//! The cadence engine against a real database and a local in-memory channel: steps
+//! go out once each, inside the send window and the sender's caps; leads that opt
+//! out stop; failures pause with a reason; and a crash at any point of a send
+//! neither loses nor repeats the step.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
+use chrono::{DateTime, Duration, Utc};
+use flux_domain::Channel;
+use flux_persistence::{organizations, users, Db};
+use flux_testkit::TestDatabase;
+use flux_workers::{
+    clock::ManualClock,
+    engine::{
+        channel::{Channels, SendError},
+        memory::MemoryChannel,
+        Engine, EngineConfig, Point,
+    },
+};
+use uuid::Uuid;
+
+/// Monday 2026-11-23, 10:00 in São Paulo: a working day, inside the default window.
+fn monday_10am() -> DateTime<Utc> {
+    "2026-11-23T13:00:00Z".parse().unwrap()
+}
+
+struct World {
+    _test_db: TestDatabase,
+    db: Db,
+    org: Uuid,
+    sender: Uuid,
+    cadence: Uuid,
+    steps: Vec<Uuid>,
+    clock: Arc<ManualClock>,
+    channel: MemoryChannel,
+}
+
+const SUBJECT: &str = "{{nome_fantasia|razao_social}} + Flux";
+const BODY: &str = "{{saudacao}}, {{contato_primeiro_nome|\"pessoal\"}}! Sou {{sdr_nome}}.";
+
+impl World {
+    /// An organization with an active cadence of email steps (delays in days), a
+    /// sender with a mailbox (no spacing, a high cap), and a clock at Monday 10:00.
+    async fn new(delays: &[i32]) -> Self {
+        Self::with(delays, SUBJECT, BODY, MemoryChannel::default()).await
+    }
+
+    async fn with(delays: &[i32], subject: &str, body: &str, channel: MemoryChannel) -> Self {
+        let test_db = TestDatabase::create().await;
+        let db = Db::from_pool(test_db.pool().await);
+        let mut tx = db.begin_system().await.unwrap();
+        let user = users::insert(&mut tx, "Ana Souza", "ana@acme.com.br", "h")
+            .await
+            .unwrap();
+        let org = organizations::create_with_owner(&mut tx, "Acme", "acme", user.id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let pool = db.pool();
+        sqlx::query(
+            "INSERT INTO mailboxes (org_id, user_id, from_name, from_email, smtp_host, smtp_port,
+                                    smtp_username, smtp_password_enc, daily_limit, min_interval_seconds)
+             VALUES ($1, $2, 'Ana Souza', 'ana@acme.com.br', 'smtp.acme.com.br', 587, 'ana', '\\x00',
+                     1000, 0)",
+        )
+        .bind(org.id)
+        .bind(user.id)
+        .execute(pool)
+        .await
+        .unwrap();
+        let template: Uuid = sqlx::query_scalar(
+            "INSERT INTO message_templates (org_id, name, channel, subject, body)
+             VALUES ($1, 'Teste', 'email', $2, $3) RETURNING id",
+        )
+        .bind(org.id)
+        .bind(subject)
+        .bind(body)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let cadence: Uuid = sqlx::query_scalar(
+            "INSERT INTO cadences (org_id, name, status, activated_at)
+             VALUES ($1, 'Outbound', 'active', now()) RETURNING id",
+        )
+        .bind(org.id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let mut steps = Vec::new();
+        for (i, days) in delays.iter().enumerate() {
+            steps.push(
+                sqlx::query_scalar(
+                    "INSERT INTO cadence_steps (org_id, cadence_id, position, channel, template_id,
+                                                delay_days)
+                     VALUES ($1, $2, $3, 'email', $4, $5) RETURNING id",
+                )
+                .bind(org.id)
+                .bind(cadence)
+                .bind(i as i32 + 1)
+                .bind(template)
+                .bind(days)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            );
+        }
+        Self {
+            _test_db: test_db,
+            db,
+            org: org.id,
+            sender: user.id,
+            cadence,
+            steps,
+            clock: Arc::new(ManualClock::new(monday_10am())),
+            channel,
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::new(
+            self.db.clone(),
+            Channels::default().with(Channel::Email, Arc::new(self.channel.clone())),
+        )
+        .with_clock(self.clock.clone())
+    }
+
+    /// A lead enrolled and due now. `uf`/`email` as given.
+    async fn enroll(&self, name: &str, uf: &str, email: Option<&str>) -> (Uuid, Uuid) {
+        let cnpj = format!("{:014}", Uuid::new_v4().as_u128() % 100_000_000_000_000);
+        let lead: Uuid = sqlx::query_scalar(
+            "INSERT INTO leads (org_id, cnpj, razao_social, uf, email, contact_name)
+             VALUES ($1, $2, $3, $4, $5, 'JOÃO DA SILVA') RETURNING id",
+        )
+        .bind(self.org)
+        .bind(cnpj)
+        .bind(name)
+        .bind(uf)
+        .bind(email)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        let enrollment: Uuid = sqlx::query_scalar(
+            "INSERT INTO cadence_enrollments (org_id, cadence_id, lead_id, sender_id, next_step_id,
+                                              next_step_due, last_step_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(self.org)
+        .bind(self.cadence)
+        .bind(lead)
+        .bind(self.sender)
+        .bind(self.steps[0])
+        .bind(self.clock_now())
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        (lead, enrollment)
+    }
+
+    fn clock_now(&self) -> DateTime<Utc> {
+        use flux_workers::clock::Clock;
+        self.clock.now()
+    }
+
+    async fn enrollment(&self, id: Uuid) -> EnrollmentState {
+        sqlx::query_as(
+            "SELECT status::text AS status, pause_reason, status_detail AS detail,
+                    next_step_id AS next_step, next_step_due AS due, steps_sent
+             FROM cadence_enrollments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap()
+    }
+
+    async fn interactions(&self, enrollment: Uuid, kind: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM interactions WHERE enrollment_id = $1 AND type::text = $2",
+        )
+        .bind(enrollment)
+        .bind(kind)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap()
+    }
+
+    async fn send_states(&self, enrollment: Uuid) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT state::text FROM step_sends WHERE enrollment_id = $1 ORDER BY created_at",
+        )
+        .bind(enrollment)
+        .fetch_all(self.db.pool())
+        .await
+        .unwrap()
+    }
+
+    async fn sql(&self, statement: &str) {
+        sqlx::query(statement)
+            .execute(self.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct EnrollmentState {
+    status: String,
+    pause_reason: Option<String>,
+    detail: Option<String>,
+    next_step: Option<Uuid>,
+    due: Option<DateTime<Utc>>,
+    steps_sent: i32,
+}
+
+#[tokio::test]
+async fn each_step_goes_out_once_then_the_enrollment_completes() {
+    let w = World::new(&[0, 2]).await;
+    let (_, a) = w
+        .enroll(
+            "PADARIA PAO QUENTE LTDA",
+            "SP",
+            Some("compras@padaria.com.br"),
+        )
+        .await;
+    let (_, b) = w
+        .enroll("ACME INDUSTRIA LTDA", "RJ", Some("contato@acme.ind.br"))
+        .await;
+    let engine = w.engine();
+
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.claimed, report.sent), (2, 2));
+    let delivered = w.channel.delivered();
+    let to_padaria = delivered
+        .iter()
+        .find(|m| m.to == "compras@padaria.com.br")
+        .unwrap();
+    assert_eq!(
+        to_padaria.subject.as_deref(),
+        Some("Padaria Pao Quente LTDA + Flux")
+    );
+    assert_eq!(to_padaria.body, "Bom dia, João! Sou Ana Souza.");
+    assert!(to_padaria.message_id.ends_with("@acme.com.br"));
+    assert_eq!(
+        to_padaria.mailbox.as_ref().unwrap().from_email,
+        "ana@acme.com.br"
+    );
+
+    // Step 2 waits its 2 days; nothing more goes out now.
+    let e = w.enrollment(a).await;
+    assert_eq!(
+        (e.status.as_str(), e.next_step, e.steps_sent),
+        ("active", Some(w.steps[1]), 1)
+    );
+    assert_eq!(e.due, Some(monday_10am() + Duration::days(2)));
+    assert_eq!(w.interactions(a, "sent").await, 1);
+    assert_eq!(engine.drain().await.unwrap().sent, 0);
+
+    w.clock.advance(Duration::days(2));
+    assert_eq!(engine.drain().await.unwrap().sent, 2);
+    for id in [a, b] {
+        let e = w.enrollment(id).await;
+        assert_eq!(
+            (e.status.as_str(), e.next_step, e.due, e.steps_sent),
+            ("completed", None, None, 2)
+        );
+        assert_eq!(w.interactions(id, "sent").await, 2);
+        assert_eq!(w.send_states(id).await, ["sent", "sent"]);
+    }
+    w.clock.advance(Duration::days(30));
+    assert_eq!(engine.drain().await.unwrap().claimed, 0);
+    let mut ids: Vec<String> = w
+        .channel
+        .delivered()
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "four distinct messages");
+}
+
+#[tokio::test]
+async fn steps_wait_for_the_window_skipping_weekends_and_the_leads_state_holidays() {
+    let w = World::new(&[0, 1]).await;
+    // Friday 2027-07-09, 10:00 in São Paulo: a state holiday in SP only.
+    w.clock.set("2027-07-09T13:00:00Z".parse().unwrap());
+    let (_, sp) = w.enroll("EMPRESA SP LTDA", "SP", Some("a@sp.com.br")).await;
+    let (_, rj) = w.enroll("EMPRESA RJ LTDA", "RJ", Some("a@rj.com.br")).await;
+    let engine = w.engine();
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (1, 1));
+    assert_eq!(w.channel.delivered()[0].to, "a@rj.com.br");
+    // SP: the next open slot is Monday 08:00 (the weekend is closed too).
+    let e = w.enrollment(sp).await;
+    assert_eq!(e.due, Some("2027-07-12T11:00:00Z".parse().unwrap()));
+    assert_eq!(e.steps_sent, 0);
+    // RJ's next step (1 day) falls on Saturday: it waits for Monday as well.
+    w.clock.advance(Duration::days(1));
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (0, 1));
+    assert_eq!(
+        w.enrollment(rj).await.due,
+        Some("2027-07-12T11:00:00Z".parse().unwrap())
+    );
+    // Monday 08:00: both go.
+    w.clock.set("2027-07-12T11:00:00Z".parse().unwrap());
+    assert_eq!(engine.drain().await.unwrap().sent, 2);
+}
+
+#[tokio::test]
+async fn the_senders_daily_cap_and_spacing_hold() {
+    let w = World::new(&[0, 1]).await;
+    w.sql("UPDATE mailboxes SET daily_limit = 2, min_interval_seconds = 60")
+        .await;
+    let mut enrollments = Vec::new();
+    for i in 0..4 {
+        enrollments.push(
+            w.enroll(
+                &format!("EMPRESA {i} LTDA"),
+                "SP",
+                Some(&format!("c{i}@x.com.br")),
+            )
+            .await
+            .1,
+        );
+    }
+    let engine = w.engine();
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (1, 3));
+    let mut dues: Vec<DateTime<Utc>> = Vec::new();
+    for id in &enrollments {
+        let e = w.enrollment(*id).await;
+        if e.steps_sent == 0 {
+            dues.push(e.due.unwrap());
+        }
+    }
+    dues.sort();
+    let t = monday_10am();
+    assert_eq!(
+        dues,
+        [
+            t + Duration::minutes(1),
+            t + Duration::minutes(2),
+            t + Duration::minutes(3)
+        ]
+    );
+
+    w.clock.advance(Duration::minutes(1));
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
+    // The cap (2 a day) is reached: the rest wait for Tuesday 08:00.
+    w.clock.advance(Duration::minutes(5));
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (0, 2));
+    let tuesday_8am: DateTime<Utc> = "2026-11-24T11:00:00Z".parse().unwrap();
+    let waiting = {
+        let mut n = 0;
+        for id in &enrollments {
+            let e = w.enrollment(*id).await;
+            if e.steps_sent == 0 {
+                assert_eq!(e.due, Some(tuesday_8am));
+                n += 1;
+            }
+        }
+        n
+    };
+    assert_eq!(waiting, 2);
+    assert_eq!(w.channel.delivered().len(), 2);
+}
+
+#[tokio::test]
+async fn opted_out_archived_and_deleted_leads_are_stopped_not_sent() {
+    let w = World::new(&[0, 1]).await;
+    let (lead_a, a) = w.enroll("OPT OUT LTDA", "SP", Some("a@x.com.br")).await;
+    let (lead_b, b) = w.enroll("ARQUIVADA LTDA", "SP", Some("b@x.com.br")).await;
+    let (lead_c, c) = w.enroll("EXCLUIDA LTDA", "SP", Some("c@x.com.br")).await;
+    sqlx::query("UPDATE leads SET do_not_contact = true WHERE id = $1")
+        .bind(lead_a)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE leads SET archived_at = now() WHERE id = $1")
+        .bind(lead_b)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE leads SET deleted_at = now() WHERE id = $1")
+        .bind(lead_c)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    let report = w.engine().drain().await.unwrap();
+    assert_eq!((report.sent, report.stopped), (0, 3));
+    assert!(w.channel.delivered().is_empty());
+    for (id, detail) in [(a, "não ser contatado"), (b, "arquivado"), (c, "excluído")] {
+        let e = w.enrollment(id).await;
+        assert_eq!(e.status, "stopped");
+        assert!(e.detail.unwrap().contains(detail));
+        assert!(e.due.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_missing_value_pauses_with_the_reason_and_resume_sends_it() {
+    let w = World::with(&[0, 1], "Oi {{cidade}}", "Olá", MemoryChannel::default()).await;
+    let (lead, id) = w.enroll("SEM CIDADE LTDA", "SP", Some("a@x.com.br")).await;
+    let engine = w.engine();
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1));
+    let e = w.enrollment(id).await;
+    assert_eq!(
+        (e.status.as_str(), e.pause_reason.as_deref()),
+        ("paused", Some("step_failed"))
+    );
+    assert!(e.detail.unwrap().contains("cidade"));
+    assert_eq!(w.interactions(id, "failed").await, 1);
+    assert!(w.channel.delivered().is_empty());
+
+    // Fixed and resumed (as the API does): the step goes out.
+    sqlx::query("UPDATE leads SET cidade = 'CAMPINAS' WHERE id = $1")
+        .bind(lead)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    w.sql("UPDATE cadence_enrollments SET status = 'active', pause_reason = NULL, status_detail = NULL").await;
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
+    assert_eq!(
+        w.channel.delivered()[0].subject.as_deref(),
+        Some("Oi Campinas")
+    );
+}
+
+#[tokio::test]
+async fn unconfigured_ai_mailbox_or_channel_pause_the_step_visibly() {
+    let w = World::new(&[0, 1]).await;
+    w.sql("UPDATE cadence_steps SET ai_personalization = true WHERE position = 1")
+        .await;
+    let (_, id) = w.enroll("IA LTDA", "SP", Some("a@x.com.br")).await;
+    w.engine().drain().await.unwrap();
+    let e = w.enrollment(id).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.unwrap().contains("IA não configurada"));
+
+    let w = World::new(&[0, 1]).await;
+    w.sql("DELETE FROM mailboxes").await;
+    let (_, id) = w.enroll("SEM CAIXA LTDA", "SP", Some("a@x.com.br")).await;
+    w.engine().drain().await.unwrap();
+    let e = w.enrollment(id).await;
+    assert!(
+        e.detail.as_deref().unwrap().contains("caixa de e-mail"),
+        "{e:?}"
+    );
+
+    let w = World::new(&[0, 1]).await;
+    let (_, id) = w.enroll("SEM CANAL LTDA", "SP", Some("a@x.com.br")).await;
+    Engine::new(w.db.clone(), Channels::default())
+        .with_clock(w.clock.clone())
+        .drain()
+        .await
+        .unwrap();
+    let e = w.enrollment(id).await;
+    assert!(
+        e.detail
+            .as_deref()
+            .unwrap()
+            .contains("não está configurado"),
+        "{e:?}"
+    );
+    assert!(w.channel.delivered().is_empty());
+}
+
+#[tokio::test]
+async fn provider_failures_retry_pause_or_ask_for_review() {
+    let w = World::new(&[0, 1]).await;
+    let (_, id) = w.enroll("FLAKY LTDA", "SP", Some("a@x.com.br")).await;
+    let engine = w.engine();
+    w.channel.fail_next(SendError::Transient {
+        message: "421 try later".into(),
+        retry_after: None,
+    });
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (0, 1));
+    assert_eq!(
+        w.enrollment(id).await.due,
+        Some(monday_10am() + Duration::minutes(5))
+    );
+    assert_eq!(w.send_states(id).await, ["prepared"]);
+    w.clock.advance(Duration::minutes(5));
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
+    assert_eq!(w.channel.delivered().len(), 1);
+
+    let w = World::new(&[0, 1]).await;
+    let (_, id) = w.enroll("RECUSADO LTDA", "SP", Some("a@x.com.br")).await;
+    w.channel
+        .fail_next(SendError::Rejected("550 mailbox unavailable".into()));
+    w.engine().drain().await.unwrap();
+    let e = w.enrollment(id).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.unwrap().contains("550"));
+    assert_eq!(w.send_states(id).await, ["failed"]);
+    // Resumed: the failed row is sent again (re-rendered), still one row.
+    w.sql("UPDATE cadence_enrollments SET status = 'active', pause_reason = NULL")
+        .await;
+    assert_eq!(w.engine().drain().await.unwrap().sent, 1);
+    assert_eq!(w.send_states(id).await, ["sent"]);
+
+    let w = World::new(&[0, 1]).await;
+    let (_, id) = w.enroll("AMBIGUO LTDA", "SP", Some("a@x.com.br")).await;
+    w.channel
+        .fail_next(SendError::Ambiguous("connection reset after DATA".into()));
+    let report = w.engine().drain().await.unwrap();
+    assert_eq!(report.review, 1);
+    let e = w.enrollment(id).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("review_required"));
+    assert_eq!(w.send_states(id).await, ["needs_review"]);
+    w.clock.advance(Duration::hours(1));
+    w.engine().drain().await.unwrap();
+    assert_eq!(w.channel.delivered().len(), 1, "never resent on its own");
+}
+
+/// A fail point that fires once, at `point`.
+fn crash_once_at(point: Point) -> flux_workers::engine::FailPoint {
+    let fired = Arc::new(AtomicBool::new(false));
+    Arc::new(move |at| at == point && !fired.swap(true, Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn a_crash_at_any_point_of_a_send_neither_loses_nor_repeats_the_step() {
+    for point in [
+        Point::Claimed,
+        Point::Prepared,
+        Point::Dispatching,
+        Point::Sent,
+        Point::Recorded,
+    ] {
+        let w = World::new(&[0, 1]).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            ids.push(
+                w.enroll(
+                    &format!("EMPRESA {i} LTDA"),
+                    "SP",
+                    Some(&format!("c{i}@x.com.br")),
+                )
+                .await
+                .1,
+            );
+        }
+        let crashing = w.engine().with_fail_point(crash_once_at(point));
+        assert!(crashing.run_once().await.is_err(), "{point:?}");
+        drop(crashing);
+
+        // A new engine after the claim's lease ran out.
+        w.clock.advance(Duration::minutes(3));
+        w.engine().drain().await.unwrap();
+        assert_eq!(
+            w.channel.delivered().len(),
+            3,
+            "{point:?}: each lead got the step once"
+        );
+        for id in &ids {
+            let e = w.enrollment(*id).await;
+            assert_eq!(
+                (e.steps_sent, e.next_step),
+                (1, Some(w.steps[1])),
+                "{point:?}"
+            );
+            assert_eq!(w.interactions(*id, "sent").await, 1, "{point:?}");
+            assert_eq!(w.send_states(*id).await, ["sent"], "{point:?}");
+        }
+        w.clock.advance(Duration::hours(1));
+        w.engine().drain().await.unwrap();
+        assert_eq!(w.channel.delivered().len(), 3, "{point:?}: nothing more");
+    }
+}
+
+#[tokio::test]
+async fn a_crash_in_flight_with_a_provider_that_cannot_tell_goes_to_review() {
+    for point in [Point::Dispatching, Point::Sent] {
+        let w = World::with(&[0, 1], SUBJECT, BODY, MemoryChannel::blind()).await;
+        let (_, id) = w.enroll("EMPRESA LTDA", "SP", Some("c@x.com.br")).await;
+        let crashing = w.engine().with_fail_point(crash_once_at(point));
+        assert!(crashing.run_once().await.is_err());
+        w.clock.advance(Duration::minutes(3));
+        let report = w.engine().drain().await.unwrap();
+        assert_eq!(report.review, 1, "{point:?}");
+        let e = w.enrollment(id).await;
+        assert_eq!(
+            (e.status.as_str(), e.pause_reason.as_deref()),
+            ("paused", Some("review_required"))
+        );
+        assert_eq!(w.send_states(id).await, ["needs_review"]);
+        let expected = usize::from(point == Point::Sent);
+        assert_eq!(w.channel.delivered().len(), expected, "{point:?}");
+        w.clock.advance(Duration::hours(1));
+        w.engine().drain().await.unwrap();
+        assert_eq!(
+            w.channel.delivered().len(),
+            expected,
+            "{point:?}: not resent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn engines_running_at_once_send_each_step_once() {
+    let w = World::new(&[0, 1]).await;
+    for i in 0..40 {
+        w.enroll(
+            &format!("EMPRESA {i} LTDA"),
+            "SP",
+            Some(&format!("c{i}@x.com.br")),
+        )
+        .await;
+    }
+    let config = EngineConfig {
+        batch: 7,
+        ..EngineConfig::default()
+    };
+    let engines: Vec<Engine> = (0..3)
+        .map(|_| w.engine().with_config(config.clone()))
+        .collect();
+    let results = futures_util::future::join_all(engines.iter().map(|e| e.drain())).await;
+    let sent: usize = results.into_iter().map(|r| r.unwrap().sent).sum();
+    assert_eq!(sent, 40);
+    assert_eq!(w.channel.delivered().len(), 40);
+}

@@ -53,6 +53,25 @@ pub struct EnrollRequest {
     pub sender_id: Option<Uuid>,
 }
 
+/// What a person found about a send a crash left unknown (look in the sender's
+/// "Sent" folder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// It went out: record it and move the lead on.
+    Sent,
+    /// It did not: send it again.
+    NotSent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResolveReviewRequest {
+    pub outcome: ReviewOutcome,
+}
+
 /// Why a lead was not enrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

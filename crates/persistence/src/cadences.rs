@@ -336,7 +336,12 @@ pub async fn repoint_enrollments_of_removed_steps(
            FROM cadence_enrollments e
            WHERE e.next_step_id = ANY($1) AND e.status IN ('active', 'paused')
              AND NOT EXISTS (SELECT 1 FROM step_sends ss
-                             WHERE ss.enrollment_id = e.id AND ss.step_id = e.next_step_id)
+                             WHERE ss.enrollment_id = e.id AND ss.step_id = e.next_step_id
+                               AND ss.state IN ('dispatching', 'sent', 'needs_review'))
+         ), cancelled AS (
+           -- Messages of removed steps not handed to a provider never go out.
+           UPDATE step_sends SET state = 'cancelled'
+           WHERE step_id = ANY($1) AND state IN ('prepared', 'failed')
          )
          UPDATE cadence_enrollments e
          SET next_step_id = w.next_id,

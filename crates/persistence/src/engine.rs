@@ -50,6 +50,8 @@ pub async fn next_due(pool: &PgPool) -> RepoResult<Option<DateTime<Utc>>> {
 pub struct ExistingSend {
     pub id: Uuid,
     pub state: String,
+    /// The channel it was prepared for (the step's may have changed since).
+    pub channel: String,
     pub message_id: String,
     pub to_address: String,
     pub subject: Option<String>,
@@ -73,6 +75,10 @@ pub struct DueEnrollment {
     pub ai_personalization: bool,
     pub subject_template: Option<String>,
     pub body_template: Option<String>,
+    /// The step was removed from the cadence after the enrollment was pointed at it.
+    pub step_removed: bool,
+    /// The sender is still an active member.
+    pub sender_active: bool,
     pub lead_gone: bool,
     pub lead_archived: bool,
     pub do_not_contact: bool,
@@ -93,7 +99,12 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
                   l.email, l.telefone, u.name AS sdr_nome, u.email AS sdr_email, o.name AS org_nome,
                   ss.id AS "send_id?", ss.state::text AS "send_state?", ss.message_id AS "message_id?",
                   ss.to_address AS "to_address?", ss.subject AS send_subject,
-                  ss.body AS "send_body?", ss.dispatch_lease_until
+                  ss.body AS "send_body?", ss.dispatch_lease_until,
+                  ss.channel::text AS send_channel,
+                  s.removed_at IS NOT NULL AS "step_removed!",
+                  EXISTS (SELECT 1 FROM organization_members m
+                          WHERE m.org_id = e.org_id AND m.user_id = e.sender_id
+                            AND m.status = 'active') AS "sender_active!"
            FROM cadence_enrollments e
            JOIN leads l ON l.id = e.lead_id
            JOIN users u ON u.id = e.sender_id
@@ -124,6 +135,8 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
             ai_personalization: r.ai_personalization.unwrap_or(false),
             subject_template: r.subject_template,
             body_template: r.body_template,
+            step_removed: r.step_removed,
+            sender_active: r.sender_active,
             lead_gone: r.lead_gone,
             lead_archived: r.lead_archived,
             do_not_contact: r.do_not_contact,
@@ -138,6 +151,7 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
                     Some(ExistingSend {
                         id,
                         state,
+                        channel: r.send_channel.unwrap_or_default(),
                         message_id,
                         to_address,
                         subject: r.send_subject,
@@ -283,37 +297,48 @@ pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult
 pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> RepoResult<()> {
     sqlx::query!(
         "UPDATE step_sends SET state = 'prepared', to_address = $2, subject = $3, body = $4,
-                ai_generated = $5, last_error = NULL, dispatch_lease_until = NULL
+                ai_generated = $5, channel = $6::text::channel_type, last_error = NULL,
+                dispatch_lease_until = NULL
          WHERE id = $1 AND state = 'failed'",
         send_id,
         send.to_address,
         send.subject,
         send.body,
-        send.ai_generated
+        send.ai_generated,
+        send.channel
     )
     .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-/// The provider call may happen from now on: `dispatching`, owned until `lease_until`.
+/// The provider call may happen from now on: `dispatching`, owned until
+/// `lease_until`. Only rows still `prepared` (or `dispatching` with a lapsed lease)
+/// whose enrollment is active and whose lead may still be contacted are taken; the
+/// ids taken are the only ones the caller may send.
 pub async fn mark_dispatching(
     tx: &mut TenantTx,
     send_ids: &[Uuid],
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> RepoResult<()> {
-    sqlx::query!(
-        "UPDATE step_sends SET state = 'dispatching', dispatch_attempts = dispatch_attempts + 1,
-                dispatched_at = $2, dispatch_lease_until = $3
-         WHERE id = ANY($1) AND state IN ('prepared', 'dispatching')",
+) -> RepoResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        "UPDATE step_sends ss
+         SET state = 'dispatching', dispatch_attempts = ss.dispatch_attempts + 1,
+             dispatched_at = $2, dispatch_lease_until = $3
+         FROM cadence_enrollments e, leads l
+         WHERE ss.id = ANY($1) AND e.id = ss.enrollment_id AND l.id = ss.lead_id
+           AND (ss.state = 'prepared'
+                OR (ss.state = 'dispatching' AND coalesce(ss.dispatch_lease_until, $2) <= $2))
+           AND e.status = 'active' AND NOT e.cadence_held AND e.next_step_id = ss.step_id
+           AND l.deleted_at IS NULL AND l.archived_at IS NULL AND NOT l.do_not_contact
+         RETURNING ss.id",
         send_ids,
         now,
         lease_until
     )
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 /// A message the provider took.
@@ -340,7 +365,7 @@ pub async fn record_sent(
            UPDATE step_sends ss SET state = 'sent', provider_id = p.provider_id, sent_at = $3,
                   dispatch_lease_until = NULL, last_error = NULL
            FROM unnest($1::uuid[], $2::text[]) AS p(id, provider_id)
-           WHERE ss.id = p.id AND ss.state IN ('prepared', 'dispatching', 'needs_review')
+           WHERE ss.id = p.id AND ss.state = 'dispatching'
            RETURNING ss.*
          ), logged AS (
            INSERT INTO interactions (org_id, lead_id, enrollment_id, cadence_id, step_id, send_id,

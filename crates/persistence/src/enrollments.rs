@@ -391,3 +391,34 @@ pub async fn funnel(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Vec<Funne
         })
         .collect()
 }
+
+/// The send of an enrollment's current step that awaits review, if any.
+pub async fn send_in_review(tx: &mut TenantTx, enrollment_id: Uuid) -> RepoResult<Option<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT ss.id FROM step_sends ss JOIN cadence_enrollments e ON e.id = ss.enrollment_id
+         WHERE ss.enrollment_id = $1 AND ss.step_id = e.next_step_id AND ss.state = 'needs_review'
+         FOR UPDATE OF ss",
+        enrollment_id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// A person resolved a send in review: `sent` makes it `dispatching` for the caller
+/// to record as sent; otherwise it goes back to `prepared` to be sent again.
+pub async fn resolve_review(tx: &mut TenantTx, send_id: Uuid, was_sent: bool) -> RepoResult<()> {
+    let resolved_by = Some(tx.ctx().user_id().uuid()).filter(|id| !id.is_nil());
+    sqlx::query!(
+        "UPDATE step_sends
+         SET resolved_by = $2,
+             state = CASE WHEN $3 THEN 'dispatching'::send_state ELSE 'prepared'::send_state END,
+             last_error = CASE WHEN $3 THEN last_error ELSE NULL END
+         WHERE id = $1 AND state = 'needs_review'",
+        send_id,
+        resolved_by,
+        was_sent
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -629,3 +629,71 @@ async fn engines_running_at_once_send_each_step_once() {
     assert_eq!(sent, 40);
     assert_eq!(w.channel.delivered().len(), 40);
 }
+
+/// A fail point that never crashes but runs `statement` when the engine reaches
+/// `point` — a person acting in the middle of a send.
+fn act_at(w: &World, point: Point, statement: &'static str) -> flux_workers::engine::FailPoint {
+    let pool = w.db.pool().clone();
+    Arc::new(move |at| {
+        if at == point {
+            let pool = pool.clone();
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async move {
+                    sqlx::query(statement).execute(&pool).await.unwrap();
+                })
+            });
+        }
+        false
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unenroll_or_opt_out_after_prepare_stops_the_message() {
+    for statement in [
+        "UPDATE cadence_enrollments SET status = 'stopped', next_step_due = NULL",
+        "UPDATE leads SET do_not_contact = true",
+        "UPDATE cadence_enrollments SET status = 'paused', pause_reason = 'manual'",
+    ] {
+        let w = World::new(&[0, 1]).await;
+        let (_, id) = w.enroll("EMPRESA LTDA", "SP", Some("c@x.com.br")).await;
+        let engine = w
+            .engine()
+            .with_fail_point(act_at(&w, Point::Prepared, statement));
+        let report = engine.drain().await.unwrap();
+        assert_eq!(report.sent, 0, "{statement}");
+        assert!(w.channel.delivered().is_empty(), "{statement}");
+        assert_eq!(w.send_states(id).await, ["prepared"], "{statement}");
+    }
+}
+
+#[tokio::test]
+async fn a_removed_step_is_skipped_and_an_inactive_sender_pauses() {
+    let w = World::new(&[0, 1, 1]).await;
+    let (_, id) = w.enroll("RECUSADA LTDA", "SP", Some("a@x.com.br")).await;
+    w.channel
+        .fail_next(SendError::Rejected("550 no such user".into()));
+    w.engine().drain().await.unwrap();
+    assert_eq!(w.send_states(id).await, ["failed"]);
+    // The failing first step is removed from the cadence; resumed, the lead gets
+    // step 2, never the removed one.
+    w.sql("UPDATE cadence_steps SET position = NULL, removed_at = now() WHERE position = 1")
+        .await;
+    w.sql("UPDATE cadence_enrollments SET status = 'active', pause_reason = NULL")
+        .await;
+    assert_eq!(w.engine().drain().await.unwrap().sent, 0);
+    let e = w.enrollment(id).await;
+    assert_eq!(e.next_step, Some(w.steps[1]));
+    w.clock.advance(Duration::days(1));
+    assert_eq!(w.engine().drain().await.unwrap().sent, 1);
+    assert_eq!(w.channel.delivered().len(), 1);
+
+    // The sender leaves the team: the next step pauses, naming them.
+    w.sql("UPDATE organization_members SET status = 'suspended'")
+        .await;
+    w.clock.advance(Duration::days(1));
+    w.engine().drain().await.unwrap();
+    let e = w.enrollment(id).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.as_deref().unwrap().contains("Ana Souza"), "{e:?}");
+    assert_eq!(w.channel.delivered().len(), 1);
+}

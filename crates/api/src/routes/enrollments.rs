@@ -6,7 +6,7 @@ use flux_domain::{enrollment::EnrollmentAction, Permission};
 use flux_dto::{
     enrollments::{
         CadenceFunnel, EnrollRefusal, EnrollRequest, EnrollResult, EnrolledLead, EnrollmentDto,
-        EnrollmentList, EnrollmentStatus, LeadTimeline,
+        EnrollmentList, EnrollmentStatus, LeadTimeline, ResolveReviewRequest, ReviewOutcome,
     },
     ErrorBody,
 };
@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(unenroll)
         .service(pause_enrollment)
         .service(resume_enrollment)
+        .service(resolve_review)
         .service(cadence_funnel)
         .service(lead_timeline);
 }
@@ -263,6 +264,42 @@ async fn resume_enrollment(
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
     act(state, auth, client, path, EnrollmentAction::Resume).await
+}
+
+/// Settle a send that a crash left unknown (the enrollment is paused with
+/// `review_required`): `sent` records it and moves the lead on; `not_sent` sends it
+/// again. Either way the enrollment is active again.
+#[utoipa::path(
+    tag = "enrollments",
+    security(("bearer_auth" = [])),
+    params(
+        ("id" = String, Path, description = "Cadence id (UUID)"),
+        ("enrollment_id" = String, Path, description = "Enrollment id (UUID)"),
+    ),
+    request_body = ResolveReviewRequest,
+    responses(
+        (status = 200, description = "The enrollment, active again (or completed)", body = EnrollmentDto),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Requires `cadences:write`", body = ErrorBody),
+        (status = 404, description = "No such enrollment in this cadence", body = ErrorBody),
+        (status = 409, description = "No send of this enrollment awaits review", body = ErrorBody),
+        (status = 422, description = "Malformed id or outcome", body = ErrorBody),
+    )
+)]
+#[post("/cadences/{id}/enrollments/{enrollment_id}/review")]
+async fn resolve_review(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    client: ClientInfo,
+    path: web::Path<(String, String)>,
+    body: ValidJson<ResolveReviewRequest>,
+) -> ApiResult<web::Json<EnrollmentDto>> {
+    let ctx = auth.require(Permission::CadencesWrite)?;
+    let (cadence_id, id) = ids(&path)?;
+    let was_sent = body.0.outcome == ReviewOutcome::Sent;
+    Ok(web::Json(convert::enrollment(
+        &enrollments::resolve_review(&state, ctx, cadence_id, id, was_sent, &client).await?,
+    )))
 }
 
 /// Per step: how many leads were sent the message, and how many of them had it

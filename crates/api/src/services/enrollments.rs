@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
+use chrono::Utc;
 use flux_domain::{
     cadence::CadenceStatus,
-    enrollment::{self, EnrollmentAction, LeadEligibility, Refusal},
+    enrollment::{self, EnrollmentAction, EnrollmentStatus, LeadEligibility, PauseReason, Refusal},
     TenantCtx,
 };
 use flux_persistence::{
     cadences,
+    engine::{self, SentMessage},
     enrollments::{self, EnrollmentFilter, EnrollmentRecord, FunnelRow},
     interactions::{self, InteractionRecord},
     leads, members, TenantTx,
@@ -237,6 +239,58 @@ pub async fn act(
         "enrollment",
         id,
         json!({ "cadence_id": cadence_id, "lead_id": updated.lead_id, "from": status.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Settles a send a crash left unknown: `was_sent` records it as sent and moves the
+/// lead on; otherwise it goes out again. Either way the enrollment is active again.
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), enrollment_id = %id, was_sent))]
+pub async fn resolve_review(
+    state: &AppState,
+    ctx: &TenantCtx,
+    cadence_id: Uuid,
+    id: Uuid,
+    was_sent: bool,
+    client: &ClientInfo,
+) -> ApiResult<EnrollmentRecord> {
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let (status, pause_reason) = enrollments::lock(&mut tx, cadence_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let send_id = match (status, pause_reason) {
+        (EnrollmentStatus::Paused, Some(PauseReason::ReviewRequired)) => {
+            enrollments::send_in_review(&mut tx, id).await?
+        }
+        _ => None,
+    }
+    .ok_or_else(|| ApiError::Conflict {
+        message: "Esta inscrição não tem envio pendente de revisão".into(),
+        fields: vec![],
+    })?;
+    enrollments::resolve_review(&mut tx, send_id, was_sent).await?;
+    enrollments::resume(&mut tx, id).await?;
+    if was_sent {
+        let sent = SentMessage {
+            send_id,
+            provider_id: None,
+        };
+        engine::record_sent(&mut tx, &[sent], Utc::now()).await?;
+    } else {
+        enrollments::notify_engine(&mut tx).await?;
+    }
+    let updated = enrollments::get(&mut tx, cadence_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    audit_change(
+        &mut tx,
+        client,
+        "enrollment.review_resolved",
+        "enrollment",
+        id,
+        json!({ "send_id": send_id, "was_sent": was_sent }),
     )
     .await?;
     tx.commit().await?;

@@ -472,7 +472,12 @@ async fn removing_a_step_being_sent_leaves_its_enrollment_to_the_engine() {
     let id = c["id"].as_str().unwrap();
     let ids = step_ids(&c);
     let e = enroll_directly(&app, &s, id, &ids[0]).await;
-    record_send(&app, e, &ids[0], "prepared").await;
+    record_send(&app, e, &ids[0], "dispatching").await;
+    // Another lead's message of that step was prepared but not handed over yet.
+    let sql = "UPDATE leads SET cnpj = '99888777000166' WHERE cnpj = '11222333000181'";
+    sqlx::query(sql).execute(app.db.pool()).await.unwrap();
+    let waiting = enroll_directly(&app, &s, id, &ids[0]).await;
+    record_send(&app, waiting, &ids[0], "prepared").await;
     let res = app
         .patch(
             &format!("/api/v1/cadences/{id}"),
@@ -492,6 +497,16 @@ async fn removing_a_step_being_sent_leaves_its_enrollment_to_the_engine() {
     );
     assert_eq!(due.as_deref(), Some("2026-12-01T12:00:00+00:00"));
     assert_eq!(status, "active");
+    // Not handed over: cancelled, and that lead moves on to the next step.
+    let (next, _, _) = enrollment(&app, waiting).await;
+    assert_eq!(next.unwrap().to_string(), ids[1]);
+    let state: String =
+        sqlx::query_scalar("SELECT state::text FROM step_sends WHERE enrollment_id = $1")
+            .bind(waiting)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(state, "cancelled");
 }
 
 #[tokio::test]

@@ -564,3 +564,119 @@ async fn enrollments_are_invisible_and_untouchable_across_organizations() {
     let e: Value = app.get_json(&format!("{path}/{id}"), &a).await;
     assert_eq!(e["status"], "active");
 }
+
+/// Leaves an enrollment as a crash with a provider that cannot tell does: its step's
+/// send `needs_review`, the enrollment paused `review_required`.
+async fn in_review(app: &TestApp, cadence: &str, enrollment: &str) -> Uuid {
+    sqlx::query(
+        "UPDATE cadence_enrollments SET status = 'paused', pause_reason = 'review_required'
+         WHERE id = $1::uuid",
+    )
+    .bind(enrollment)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query_scalar(
+        "INSERT INTO step_sends (org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
+                                 channel, state, message_id, to_address, subject, body)
+         SELECT e.org_id, e.id, e.next_step_id, e.cadence_id, e.lead_id, e.sender_id, 'email',
+                'needs_review', gen_random_uuid() || '@acme.com.br', 'a@b.com.br', 'Oi', 'Olá'
+         FROM cadence_enrollments e WHERE e.id = $1::uuid AND e.cadence_id = $2::uuid
+         RETURNING id",
+    )
+    .bind(enrollment)
+    .bind(cadence)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_send_in_review_is_settled_by_a_person() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let other = app.signup("Bia", "bia@beta.com.br").await;
+    let cadence = email_cadence(&app, &s).await;
+    let c: Value = app
+        .get_json(&format!("/api/v1/cadences/{cadence}"), &s)
+        .await;
+    let second = c["steps"][1]["id"].as_str().unwrap().to_owned();
+    let leads = [
+        insert_lead(&app, &s, LeadSeed::default()).await,
+        insert_lead(&app, &s, LeadSeed::default()).await,
+    ];
+    let result = enroll(&app, &s, &cadence, &leads).await;
+    let id = |i: usize| {
+        result["enrolled"][i]["enrollment_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let path = |i: usize| format!("/api/v1/cadences/{cadence}/enrollments/{}/review", id(i));
+
+    // Nothing in review yet.
+    let res = app
+        .post(&path(0), &json!({"outcome": "sent"}), Some(s.token()))
+        .await;
+    assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+
+    let kept = in_review(&app, &cadence, &id(0)).await;
+    let resent = in_review(&app, &cadence, &id(1)).await;
+    let res = app
+        .post(&path(0), &json!({"outcome": "maybe"}), Some(s.token()))
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+    assert_not_found(
+        app.post(&path(0), &json!({"outcome": "sent"}), Some(other.token()))
+            .await,
+    )
+    .await;
+
+    // "It went out": recorded as sent, the lead moves on to step 2.
+    let res = app
+        .post(&path(0), &json!({"outcome": "sent"}), Some(s.token()))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(
+        (e["status"].as_str(), e["steps_sent"].as_i64()),
+        (Some("active"), Some(1))
+    );
+    assert_eq!(e["next_step_id"], second);
+    let (state, resolved_by): (String, Option<Uuid>) =
+        sqlx::query_as("SELECT state::text, resolved_by FROM step_sends WHERE id = $1")
+            .bind(kept)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), resolved_by), ("sent", Some(s.user_id())));
+    // Enrollments are answered in lead id order, not request order.
+    let lead = result["enrolled"][0]["lead_id"].as_str().unwrap();
+    let timeline: Value = app
+        .get_json(&format!("/api/v1/leads/{lead}/timeline"), &s)
+        .await;
+    assert_eq!(timeline["interactions"][0]["type"], "sent", "{timeline}");
+
+    // "It did not": back to prepared, due now, same step.
+    let res = app
+        .post(&path(1), &json!({"outcome": "not_sent"}), Some(s.token()))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(
+        (e["status"].as_str(), e["steps_sent"].as_i64()),
+        (Some("active"), Some(0))
+    );
+    assert_eq!(e["next_step_position"], 1);
+    let state: String = sqlx::query_scalar("SELECT state::text FROM step_sends WHERE id = $1")
+        .bind(resent)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(state, "prepared");
+    // Settled once: a second answer is a conflict.
+    let res = app
+        .post(&path(1), &json!({"outcome": "sent"}), Some(s.token()))
+        .await;
+    assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+}

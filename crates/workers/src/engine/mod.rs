@@ -244,10 +244,12 @@ impl Engine {
 
         let mut sent = Vec::new();
         for pending in std::mem::take(&mut batch.recover) {
-            let Some(channel) = self.channels.get(pending.channel) else {
-                continue;
+            let lookup = match self.channels.get(pending.channel) {
+                Some(channel) => channel.lookup(&pending.message).await,
+                // Nobody can ask the provider: a person must.
+                None => Lookup::Unknown,
             };
-            match channel.lookup(&pending.message).await {
+            match lookup {
                 Lookup::Sent { provider_id } => sent.push(SentMessage {
                     send_id: pending.message.send_id,
                     provider_id,
@@ -263,10 +265,20 @@ impl Engine {
         }
 
         if !batch.dispatch.is_empty() {
+            // Only what this engine takes now is sent: a row another engine took over,
+            // or whose enrollment stopped or lead opted out since prepare, is left.
             let send_ids: Vec<Uuid> = batch.dispatch.iter().map(|p| p.message.send_id).collect();
+            let now = self.clock.now();
             let mut tx = self.db.begin_tenant(&ctx).await?;
-            repo::mark_dispatching(&mut tx, &send_ids, now, now + self.config.lease).await?;
+            let taken: std::collections::HashSet<Uuid> =
+                repo::mark_dispatching(&mut tx, &send_ids, now, now + self.config.lease)
+                    .await?
+                    .into_iter()
+                    .collect();
             tx.commit().await?;
+            batch
+                .dispatch
+                .retain(|p| taken.contains(&p.message.send_id));
         }
         self.crash_at(Point::Dispatching)?;
 
@@ -318,6 +330,7 @@ impl Engine {
             }
         }
 
+        let now = self.clock.now();
         let mut tx = self.db.begin_tenant(&ctx).await?;
         batch.report.sent += repo::record_sent(&mut tx, &sent, now).await? as usize;
         for (pending, message, at) in &retries {
@@ -446,6 +459,16 @@ impl Engine {
         let open_at = window.next_open(now, uf);
         let mailbox = mailboxes.get(&e.sender_id).map(|(row, _)| route(row));
         let existing = e.existing.as_ref();
+        // A message already prepared keeps the channel it was written for.
+        let channel = existing
+            .and_then(|x| x.channel.parse::<Channel>().ok())
+            .unwrap_or(channel);
+        let in_flight = existing.is_some_and(|x| x.state == "dispatching");
+        if e.step_removed && !in_flight {
+            // The step left the cadence: the lead moves on to the next one.
+            writes.advance.push(e.id);
+            return;
+        }
         match existing.map(|x| x.state.as_str()) {
             Some("sent") | Some("cancelled") => {
                 writes.advance.push(e.id);
@@ -515,6 +538,13 @@ impl Engine {
             pause_reason: "step_failed",
             detail,
         };
+        if !e.sender_active {
+            batch.failures.push(fail(format!(
+                "{} não é mais membro ativo da organização: escolha outro remetente",
+                e.facts.sdr_nome.as_deref().unwrap_or("O remetente")
+            )));
+            return;
+        }
         if self.channels.get(channel).is_none() {
             batch.failures.push(fail(not_configured(channel)));
             return;

@@ -75,6 +75,12 @@ impl Paging {
 
     /// `(page, per_page)`, or 422 naming the parameter out of range.
     pub(crate) fn validate(&self) -> Result<(i64, i64), ApiError> {
+        // `?page=` is a malformed number, not an absent one.
+        for (name, raw) in [("page", &self.page), ("per_page", &self.per_page)] {
+            if raw.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                return Err(ApiError::field(name, "informe um número"));
+            }
+        }
         let page = query_param::<i64>("page", &self.page, "um número")?.unwrap_or(1);
         let per_page = query_param::<i64>("per_page", &self.per_page, "um número")?.unwrap_or(50);
         if !(1..=1_000_000).contains(&page) {

@@ -298,6 +298,13 @@ async fn enroll_validates_the_request_and_the_sender() {
         .post(&path, &json!({"lead_ids": []}), Some(s.token()))
         .await;
     assert_eq!(invalid_fields(res).await, vec!["lead_ids"]);
+    // An empty page number is malformed, not absent.
+    let res = app.get(&format!("{path}?page="), Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, vec!["page"]);
+    let res = app
+        .get("/api/v1/templates?per_page=%20", Some(s.token()))
+        .await;
+    assert_eq!(invalid_fields(res).await, vec!["per_page"]);
     let too_many: Vec<Uuid> = (0..1001).map(|_| Uuid::new_v4()).collect();
     let res = app
         .post(&path, &json!({"lead_ids": too_many}), Some(s.token()))

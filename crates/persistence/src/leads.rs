@@ -132,6 +132,16 @@ pub struct LeadRecord {
 }
 
 /// A live (not deleted) lead by id.
+/// Whether a live (not deleted) lead exists in the organization.
+pub async fn exists(tx: &mut TenantTx, id: Uuid) -> RepoResult<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL) AS "e!""#,
+        id
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> {
     Ok(sqlx::query_as!(
         LeadRecord,

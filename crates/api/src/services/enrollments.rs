@@ -327,9 +327,9 @@ pub async fn timeline(
     per_page: i64,
 ) -> ApiResult<Timeline> {
     let mut tx = state.db.begin_tenant(ctx).await?;
-    leads::get(&mut tx, lead_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("Lead não encontrado".into()))?;
+    if !leads::exists(&mut tx, lead_id).await? {
+        return Err(ApiError::NotFound("Lead não encontrado".into()));
+    }
     let (interactions, total) =
         interactions::for_lead(&mut tx, lead_id, per_page, (page - 1) * per_page).await?;
     let filter = EnrollmentFilter {

@@ -21,6 +21,34 @@ struct LeadSeed<'a> {
     archived: bool,
 }
 
+impl<'a> LeadSeed<'a> {
+    fn opted_out() -> Self {
+        Self {
+            do_not_contact: true,
+            ..Self::default()
+        }
+    }
+    fn archived() -> Self {
+        Self {
+            archived: true,
+            ..Self::default()
+        }
+    }
+    fn email(email: Option<&'a str>) -> Self {
+        Self {
+            email,
+            ..Self::default()
+        }
+    }
+    fn phone(email: Option<&'a str>, phone: &'a str) -> Self {
+        Self {
+            email,
+            phone: Some(phone),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for LeadSeed<'_> {
     fn default() -> Self {
         Self {
@@ -101,43 +129,10 @@ async fn bulk_enroll_reports_a_reason_for_each_refused_lead() {
     let s = app.signup("Ana", "ana@acme.com.br").await;
     let cadence = email_cadence(&app, &s).await;
     let ok = insert_lead(&app, &s, LeadSeed::default()).await;
-    let opted_out = insert_lead(
-        &app,
-        &s,
-        LeadSeed {
-            do_not_contact: true,
-            ..LeadSeed::default()
-        },
-    )
-    .await;
-    let archived = insert_lead(
-        &app,
-        &s,
-        LeadSeed {
-            archived: true,
-            ..LeadSeed::default()
-        },
-    )
-    .await;
-    let no_email = insert_lead(
-        &app,
-        &s,
-        LeadSeed {
-            email: None,
-            phone: Some("(11) 98765-4321"),
-            ..LeadSeed::default()
-        },
-    )
-    .await;
-    let bad_email = insert_lead(
-        &app,
-        &s,
-        LeadSeed {
-            email: Some("sem arroba"),
-            ..LeadSeed::default()
-        },
-    )
-    .await;
+    let opted_out = insert_lead(&app, &s, LeadSeed::opted_out()).await;
+    let archived = insert_lead(&app, &s, LeadSeed::archived()).await;
+    let no_email = insert_lead(&app, &s, LeadSeed::phone(None, "(11) 98765-4321")).await;
+    let bad_email = insert_lead(&app, &s, LeadSeed::email(Some("sem arroba"))).await;
     let unknown = Uuid::new_v4();
 
     let result = enroll(
@@ -243,23 +238,11 @@ async fn a_whatsapp_first_step_needs_a_mobile_number() {
     )
     .await;
     let cadence = c["id"].as_str().unwrap();
-    let mobile = insert_lead(
-        &app,
-        &s,
-        LeadSeed {
-            email: None,
-            phone: Some("+55 11 98765-4321"),
-            ..LeadSeed::default()
-        },
-    )
-    .await;
+    let mobile = insert_lead(&app, &s, LeadSeed::phone(None, "+55 11 98765-4321")).await;
     let landline = insert_lead(
         &app,
         &s,
-        LeadSeed {
-            phone: Some("(11) 3456-7890"),
-            ..LeadSeed::default()
-        },
+        LeadSeed::phone(Some("compras@acme.com.br"), "(11) 3456-7890"),
     )
     .await;
     let result = enroll(&app, &s, cadence, &[mobile, landline]).await;
@@ -686,4 +669,71 @@ async fn a_send_in_review_is_settled_by_a_person() {
         .post(&path(1), &json!({"outcome": "sent"}), Some(s.token()))
         .await;
     assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+}
+
+#[tokio::test]
+async fn enrolled_over_http_sent_by_the_engine_and_seen_on_the_timeline() {
+    use std::sync::Arc;
+
+    use flux_domain::Channel;
+    use flux_workers::engine::{channel::Channels, memory::MemoryChannel, Engine};
+
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let cadence = email_cadence(&app, &s).await;
+    sqlx::query(
+        "INSERT INTO mailboxes (org_id, user_id, from_name, from_email, smtp_host, smtp_port,
+                                smtp_username, smtp_password_enc, min_interval_seconds)
+         VALUES ($1, $2, 'Ana', 'ana@acme.com.br', 'smtp.acme.com.br', 587, 'ana', '\\x00', 0)",
+    )
+    .bind(s.org_id())
+    .bind(s.user_id())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    // Open every day and hour, so the test does not depend on when it runs.
+    let res = app
+        .patch(
+            "/api/v1/organization/sending",
+            &json!({"days": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+                    "start": "00:00", "end": "23:59", "send_on_optional_holidays": true}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post(
+            &format!("/api/v1/cadences/{cadence}/activate"),
+            &json!({}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let lead = insert_lead(&app, &s, LeadSeed::default()).await;
+    enroll(&app, &s, &cadence, &[lead]).await;
+
+    let channel = MemoryChannel::default();
+    let engine = Engine::new(
+        app.db.clone(),
+        Channels::default().with(Channel::Email, Arc::new(channel.clone())),
+    );
+    let report = engine.drain().await.unwrap();
+    // A national holiday closes the window even when every hour is open.
+    if report.sent == 0 {
+        assert_eq!(report.rescheduled, 1, "{report:?}");
+        return;
+    }
+    assert_eq!(channel.delivered().len(), 1);
+    assert_eq!(channel.delivered()[0].to, "compras@acme.com.br");
+    let timeline: Value = app
+        .get_json(&format!("/api/v1/leads/{lead}/timeline"), &s)
+        .await;
+    assert_eq!(timeline["interactions"][0]["type"], "sent");
+    assert_eq!(timeline["interactions"][0]["step_position"], 1);
+    assert_eq!(timeline["enrollments"][0]["steps_sent"], 1);
+    assert_eq!(timeline["enrollments"][0]["next_step_position"], 2);
+    let funnel: Value = app
+        .get_json(&format!("/api/v1/cadences/{cadence}/funnel"), &s)
+        .await;
+    assert_eq!(funnel["steps"][0]["counts"]["sent"], 1);
 }

@@ -64,12 +64,6 @@ impl Budget {
         self.changed = true;
         Slot::Now
     }
-
-    /// Gives back a slot taken for a message that did not go out after all.
-    pub fn give_back(&mut self) {
-        self.sent_today = (self.sent_today - 1).max(0);
-        self.changed = true;
-    }
 }
 
 #[cfg(test)]

@@ -108,7 +108,8 @@ pub struct PassReport {
     pub failed: usize,
     pub review: usize,
     pub stopped: usize,
-    pub completed: usize,
+    /// Moved on without a send (completed, or past a removed step).
+    pub advanced: usize,
 }
 
 impl PassReport {
@@ -119,7 +120,7 @@ impl PassReport {
         self.failed += other.failed;
         self.review += other.review;
         self.stopped += other.stopped;
-        self.completed += other.completed;
+        self.advanced += other.advanced;
     }
 }
 
@@ -411,7 +412,7 @@ impl Engine {
         }
         batch.report.stopped += writes.stops.len();
         repo::advance(&mut tx, &writes.advance, now).await?;
-        batch.report.completed += writes.advance.len();
+        batch.report.advanced += writes.advance.len();
         for (row, budget) in mailboxes.values() {
             if budget.changed {
                 if let Some(day) = budget.sent_day {

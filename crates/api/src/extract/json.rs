@@ -70,6 +70,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Some(b'{') => {}
         Some(_) => return Err(ApiError::field("body", "o corpo deve ser um objeto JSON")),
     }
+    if let Some(field) = field_with_nul(bytes) {
+        // PostgreSQL text cannot hold NUL: refuse it here, for every body.
+        return Err(ApiError::field(&field, "contém um caractere nulo"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -87,6 +91,44 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::field(&field, message)
     })
+}
+
+/// The dotted path of a string (or key) holding NUL (`\u0000`), if any. Only bodies
+/// that spell the escape are walked.
+fn field_with_nul(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(br"\u0000")) {
+        return None;
+    }
+    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
+        let here = || {
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path.to_owned()
+            }
+        };
+        match value {
+            serde_json::Value::String(s) => s.contains('\0').then(here),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, &format!("{}[{i}]", here()))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if k.contains('\0') {
+                    Some(child)
+                } else {
+                    walk(v, &child)
+                }
+            }),
+            _ => None,
+        }
+    }
+    walk(&serde_json::from_slice(bytes).ok()?, "")
 }
 
 fn missing_field(message: &str) -> Option<&str> {
@@ -157,6 +199,23 @@ mod tests {
         );
         assert_eq!(f, "name");
         assert!(r.contains("invalid type"), "{r}");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_field() {
+        let (f, r) = field_of(
+            parse::<SignupRequest>(br#"{"name":"a\u0000b","email":"e","password":"x"}"#)
+                .err()
+                .unwrap(),
+        );
+        assert_eq!(
+            (f.as_str(), r.as_str()),
+            ("name", "contém um caractere nulo")
+        );
+        // An escaped backslash before "u0000" is text, not NUL.
+        assert!(
+            parse::<SignupRequest>(br#"{"name":"a\\u0000","email":"e","password":"x"}"#).is_ok()
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::{
     convert::cadences as convert,
     error::ApiResult,
     extract::{Authenticated, ClientInfo, ValidJson},
-    routes::{parse_uuid, Paging},
+    routes::{parse_uuid, search_text, Paging},
     services::cadences::{self, CadencePatch},
     state::AppState,
 };
@@ -66,7 +66,7 @@ async fn list_cadences(
     let query = query.into_inner();
     let filter = CadenceFilter {
         status: query.status.map(convert::status_from_dto),
-        q: query.q.filter(|q| !q.trim().is_empty()),
+        q: search_text("q", query.q)?,
     };
     let (items, total) = cadences::list(&state, ctx, &filter, page, per_page).await?;
     Ok(web::Json(CadenceList {

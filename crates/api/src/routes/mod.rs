@@ -42,6 +42,16 @@ pub(crate) fn parse_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> 
         .map_err(|_| ApiError::field(name, format!("{raw:?} não é um UUID válido")))
 }
 
+/// A free-text search parameter: `None` when blank; 422 naming it when it holds NUL
+/// (which PostgreSQL text cannot).
+pub(crate) fn search_text(name: &str, raw: Option<String>) -> Result<Option<String>, ApiError> {
+    match raw {
+        Some(q) if q.contains('\0') => Err(ApiError::field(name, "contém um caractere nulo")),
+        Some(q) if !q.trim().is_empty() => Ok(Some(q)),
+        _ => Ok(None),
+    }
+}
+
 /// `page` (1-based, default 1) and `per_page` (1–200, default 50) of a list endpoint.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -17,7 +17,7 @@ use crate::{
     convert::templates as convert,
     error::ApiResult,
     extract::{Authenticated, ClientInfo, ValidJson},
-    routes::{parse_uuid, Paging},
+    routes::{parse_uuid, search_text, Paging},
     services::templates::{self, TemplatePatch},
     state::AppState,
 };
@@ -70,7 +70,7 @@ async fn list_templates(
     let query = query.into_inner();
     let filter = TemplateFilter {
         channel: query.channel.map(convert::channel_from_dto),
-        q: query.q.filter(|q| !q.trim().is_empty()),
+        q: search_text("q", query.q)?,
     };
     let (items, total) = templates::list(&state, ctx, &filter, page, per_page).await?;
     Ok(web::Json(TemplateList {

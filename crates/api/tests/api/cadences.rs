@@ -589,6 +589,19 @@ async fn bad_requests_name_the_problem_and_retries_create_once() {
         .get("/api/v1/cadences/not-a-uuid", Some(s.token()))
         .await;
     assert_eq!(invalid_fields(res).await, vec!["id"]);
+    // NUL cannot be stored or searched for: a 422 naming the field, not a 500.
+    let res = app.get("/api/v1/cadences?q=a%00b", Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, vec!["q"]);
+    let res = app.get("/api/v1/templates?q=%00", Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, vec!["q"]);
+    let res = app
+        .post(
+            "/api/v1/cadences",
+            &json!({"name": "Out\u{0}bound", "steps": [step("email", &email, 0), step("email", &email, 1)]}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(invalid_fields(res).await, vec!["name"]);
     let res = app
         .post(
             "/api/v1/cadences",

@@ -2,3 +2,4 @@
 
 pub mod enrichment;
 pub mod mail;
+pub mod smtp;

@@ -20,6 +20,7 @@ pub mod lead_imports;
 pub mod lead_search;
 pub mod leads;
 mod like;
+pub mod mailboxes;
 pub mod members;
 pub mod organizations;
 pub mod outbox;

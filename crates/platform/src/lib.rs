@@ -4,9 +4,11 @@
 
 pub mod crypto;
 pub mod embedded_pg;
+pub mod keys;
 pub mod secret;
 pub mod settings;
 pub mod telemetry;
 
+pub use keys::SecretsKey;
 pub use secret::Secret;
 pub use settings::{EnrichmentSettings, LogFormat, Settings, SettingsError};

@@ -23,6 +23,9 @@ pub struct Settings {
     pub public_url: Url,
     /// HS256 signing key for access tokens; generated and kept in `data_dir` if unset.
     pub jwt_secret: Option<Secret<String>>,
+    /// `FLUX_SECRETS_KEY`: encrypts mailbox passwords and signs tracking links;
+    /// generated and kept in `data_dir` if unset (see `flux serve`).
+    pub secrets_key: Option<crate::SecretsKey>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub log_format: LogFormat,
@@ -238,6 +241,10 @@ impl Settings {
                 ));
             }
         }
+        let secrets_key = get("FLUX_SECRETS_KEY")
+            .map(|raw| crate::SecretsKey::from_base64(&raw))
+            .transpose()
+            .map_err(|e| err("FLUX_SECRETS_KEY", e.to_string()))?;
         let cors_origins = get("FLUX_CORS_ORIGINS")
             .map(|v| {
                 v.split(',')
@@ -258,6 +265,7 @@ impl Settings {
             addr,
             public_url,
             jwt_secret,
+            secrets_key,
             access_token_ttl: Duration::from_secs(access_secs),
             refresh_token_ttl: Duration::from_secs(refresh_days * 86_400),
             log_format,
@@ -370,6 +378,11 @@ mod tests {
         assert_eq!(e.var, "FLUX_JWT_SECRET");
         let e = Settings::from_map(&vars(&[("FLUX_LOG_FORMAT", "xml")])).unwrap_err();
         assert_eq!(e.var, "FLUX_LOG_FORMAT");
+        let e = Settings::from_map(&vars(&[("FLUX_SECRETS_KEY", "c2hvcnQ=")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_SECRETS_KEY");
+        let key = crate::SecretsKey::generate_base64();
+        let s = Settings::from_map(&vars(&[("FLUX_SECRETS_KEY", &key)])).unwrap();
+        assert!(s.secrets_key.is_some());
     }
 
     #[test]

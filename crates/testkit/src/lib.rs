@@ -10,6 +10,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: fail loudly
 
+pub mod smtp_sink;
+
 use std::{str::FromStr, sync::OnceLock};
 
 use sqlx::{

@@ -12,13 +12,17 @@ use std::sync::{
 
 use chrono::{DateTime, Duration, Utc};
 use flux_domain::Channel;
+use flux_persistence::mailboxes::{sealing_context, Credential};
 use flux_persistence::{organizations, users, Db};
-use flux_testkit::TestDatabase;
+use flux_platform::SecretsKey;
+use flux_testkit::{smtp_sink::SmtpSink, TestDatabase};
 use flux_workers::{
     clock::ManualClock,
     engine::{
         channel::{Channels, SendError},
         memory::MemoryChannel,
+        smtp::SmtpChannel,
+        tracking::TrackingLinks,
         Engine, EngineConfig, Point,
     },
 };
@@ -119,6 +123,41 @@ impl World {
             clock: Arc::new(ManualClock::new(monday_10am())),
             channel,
         }
+    }
+
+    /// The engine with the real SMTP channel, the sender's mailbox pointed at `sink`
+    /// with the password sealed as the API seals it.
+    async fn smtp_engine(&self, sink: &SmtpSink, password: &str) -> Engine {
+        let key = SecretsKey::from_bytes([9; 32]);
+        let sealed = key.seal(
+            password.as_bytes(),
+            &sealing_context(self.org, Credential::Smtp),
+        );
+        sqlx::query(
+            "UPDATE mailboxes SET smtp_host = $1, smtp_port = $2, smtp_security = 'none',
+                                  smtp_password_enc = $3",
+        )
+        .bind(sink.host())
+        .bind(i32::from(sink.port()))
+        .bind(sealed)
+        .execute(self.db.pool())
+        .await
+        .unwrap();
+        let links = TrackingLinks::new(key.clone(), &"http://flux.test".parse().unwrap());
+        let smtp = SmtpChannel::new(key, links).with_timeout(std::time::Duration::from_secs(5));
+        Engine::new(
+            self.db.clone(),
+            Channels::default().with(Channel::Email, Arc::new(smtp)),
+        )
+        .with_clock(self.clock.clone())
+    }
+
+    async fn send_row(&self, enrollment: Uuid) -> (String, Option<String>) {
+        sqlx::query_as("SELECT message_id, provider_id FROM step_sends WHERE enrollment_id = $1")
+            .bind(enrollment)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
     }
 
     fn engine(&self) -> Engine {
@@ -520,6 +559,106 @@ async fn provider_failures_retry_pause_or_ask_for_review() {
     w.clock.advance(Duration::hours(1));
     w.engine().drain().await.unwrap();
     assert_eq!(w.channel.delivered().len(), 1, "never resent on its own");
+}
+
+#[tokio::test]
+async fn email_steps_go_out_over_smtp_with_our_message_id_and_unsubscribe_headers() {
+    let w = World::new(&[0, 1]).await;
+    w.sql("UPDATE organizations SET track_opens = true, track_clicks = true")
+        .await;
+    let sink = SmtpSink::start().await;
+    sink.require_login("ana", "s3nha");
+    let (_, a) = w
+        .enroll(
+            "PADARIA PAO QUENTE LTDA",
+            "SP",
+            Some("compras@padaria.com.br"),
+        )
+        .await;
+    let engine = w.smtp_engine(&sink, "s3nha").await;
+
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    let mail = &received[0];
+    assert_eq!(mail.user.as_deref(), Some("ana"));
+    assert_eq!(mail.from, "ana@acme.com.br");
+    assert_eq!(mail.to, ["compras@padaria.com.br"]);
+    let (message_id, provider_id) = w.send_row(a).await;
+    assert_eq!(mail.header("Message-ID"), Some(format!("<{message_id}>")));
+    assert!(provider_id.unwrap().contains("queued as SINK1"));
+    let unsubscribe = mail.header("List-Unsubscribe").unwrap();
+    assert!(unsubscribe.starts_with("<http://flux.test/api/v1/tracking/"));
+    assert_eq!(
+        mail.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(
+        mail.data.contains("multipart/alternative"),
+        "tracking adds HTML"
+    );
+    assert!(mail.data.contains("/open"), "open pixel");
+    assert_eq!(w.interactions(a, "sent").await, 1);
+}
+
+#[tokio::test]
+async fn smtp_answers_decide_retry_pause_or_review() {
+    // 421 at MAIL FROM: not sent, tried again later.
+    let w = World::new(&[0, 1]).await;
+    let sink = SmtpSink::start().await;
+    let (_, id) = w.enroll("OCUPADO LTDA", "SP", Some("a@x.com.br")).await;
+    let engine = w.smtp_engine(&sink, "x").await;
+    sink.busy_once();
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (0, 1));
+    assert_eq!(w.send_states(id).await, ["prepared"]);
+    w.clock.advance(Duration::minutes(5));
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
+    assert_eq!(sink.received().len(), 1);
+
+    // 550 at RCPT TO and a refused login: certainly not sent, paused with the reason.
+    let w = World::new(&[0, 1]).await;
+    let sink = SmtpSink::start().await;
+    sink.reject_recipient("nao.existe@x.com.br");
+    sink.require_login("ana", "certa");
+    let (_, refused) = w
+        .enroll("SEM CAIXA LTDA", "SP", Some("nao.existe@x.com.br"))
+        .await;
+    w.smtp_engine(&sink, "certa").await.drain().await.unwrap();
+    let e = w.enrollment(refused).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.unwrap().contains("550"));
+    let (_, bad_login) = w.enroll("OUTRO LTDA", "SP", Some("b@x.com.br")).await;
+    w.smtp_engine(&sink, "errada").await.drain().await.unwrap();
+    let e = w.enrollment(bad_login).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.unwrap().contains("535"));
+    assert!(sink.received().is_empty());
+
+    // The connection drops after the data went over: the server may have it (this
+    // one does), so it goes to review and is never sent again on its own.
+    let w = World::new(&[0, 1]).await;
+    let sink = SmtpSink::start().await;
+    let (_, id) = w.enroll("QUEDA LTDA", "SP", Some("c@x.com.br")).await;
+    let engine = w.smtp_engine(&sink, "x").await;
+    sink.drop_after_data_once();
+    assert_eq!(engine.drain().await.unwrap().review, 1);
+    assert_eq!(w.send_states(id).await, ["needs_review"]);
+    assert_eq!(
+        w.enrollment(id).await.pause_reason.as_deref(),
+        Some("review_required")
+    );
+    w.clock.advance(Duration::hours(1));
+    engine.drain().await.unwrap();
+    assert_eq!(sink.received().len(), 1, "delivered once, never resent");
+
+    // Nobody listening: not sent, retried.
+    let w = World::new(&[0, 1]).await;
+    let (_, id) = w.enroll("FORA LTDA", "SP", Some("d@x.com.br")).await;
+    let engine = w.smtp_engine(&sink, "x").await;
+    w.sql("UPDATE mailboxes SET smtp_port = 9").await;
+    assert_eq!(engine.drain().await.unwrap().rescheduled, 1);
+    assert_eq!(w.send_states(id).await, ["prepared"]);
 }
 
 /// A fail point that fires once, at `point`.

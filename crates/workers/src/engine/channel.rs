@@ -35,6 +35,14 @@ pub struct OutgoingMessage {
     pub subject: Option<String>,
     pub body: String,
     pub mailbox: Option<MailboxRoute>,
+    pub tracking: Tracking,
+}
+
+/// The organization's e-mail tracking settings, for the message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tracking {
+    pub opens: bool,
+    pub clicks: bool,
 }
 
 /// What the provider said when it took the message.

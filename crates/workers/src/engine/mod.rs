@@ -22,6 +22,8 @@ pub mod ai;
 pub mod budget;
 pub mod channel;
 pub mod memory;
+pub mod smtp;
+pub mod tracking;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -43,7 +45,7 @@ use uuid::Uuid;
 use self::{
     ai::{AiWriter, Draft},
     budget::{Budget, Slot},
-    channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError},
+    channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking},
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -398,6 +400,13 @@ impl Engine {
         for e in &due {
             self.decide(e, &window, &mut mailboxes, now, &mut batch, &mut writes)
                 .await;
+        }
+        let tracking = Tracking {
+            opens: settings.track_opens,
+            clicks: settings.track_clicks,
+        };
+        for pending in batch.dispatch.iter_mut().chain(batch.recover.iter_mut()) {
+            pending.message.tracking = tracking;
         }
 
         repo::insert_prepared(&mut tx, &writes.new_sends).await?;
@@ -769,6 +778,8 @@ fn message_of(
         subject,
         body: body.to_owned(),
         mailbox,
+        // Set for the whole batch by `prepare`.
+        tracking: Tracking::default(),
     }
 }
 

@@ -35,6 +35,8 @@ use crate::routes;
         (name = "cadences", description = "Cadences: steps, lifecycle, editing rules"),
         (name = "enrollments", description = "Leads going through cadences: enroll, pause, resume, unenroll, funnel"),
         (name = "organization", description = "Organization settings: the send window and tracking"),
+        (name = "mailboxes", description = "Senders' SMTP/IMAP mailboxes: settings, encrypted credentials, connection test, sync health"),
+        (name = "tracking", description = "Public links inside e-mails (no login; a signed token): unsubscribe, open pixel, click redirect"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -12,7 +12,7 @@ use actix_web::{
 };
 use flux_persistence::Db;
 use flux_platform::Settings;
-use flux_workers::enrichment::EnrichmentPolicy;
+use flux_workers::{engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -52,6 +52,12 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)?;
         let port = listener.local_addr()?.port();
         let memberships = Arc::new(MembershipCache::default());
+        let secrets = settings.secrets_key.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "FLUX_SECRETS_KEY is not set (flux serve generates one in FLUX_DATA_DIR)"
+            )
+        })?;
+        let tracking = TrackingLinks::new(secrets.clone(), &settings.public_url);
         let state = web::Data::new(AppState {
             jwt: Arc::new(JwtKeys::new(jwt_secret, settings.access_token_ttl)),
             limits: Arc::new(RateLimits::new(
@@ -62,6 +68,8 @@ impl Application {
             enrichment,
             events: crate::events::EventHub::start(db.clone(), memberships.clone()),
             memberships,
+            secrets,
+            tracking,
             db,
             settings,
         });

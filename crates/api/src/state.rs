@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use flux_persistence::Db;
-use flux_platform::Settings;
-use flux_workers::enrichment::EnrichmentPolicy;
+use flux_platform::{SecretsKey, Settings};
+use flux_workers::{engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy};
 
 use crate::{
     auth::{jwt::JwtKeys, memberships::MembershipCache},
@@ -26,4 +26,8 @@ pub struct AppState {
     pub events: crate::events::EventHub,
     /// Active memberships verified by this process, kept current by `events`.
     pub memberships: Arc<MembershipCache>,
+    /// `FLUX_SECRETS_KEY`: seals mailbox passwords.
+    pub secrets: SecretsKey,
+    /// Signs and checks the links in outgoing e-mail.
+    pub tracking: TrackingLinks,
 }

@@ -8,6 +8,7 @@ pub mod enrollments;
 pub mod error;
 pub mod events;
 pub mod leads;
+pub mod mailboxes;
 pub mod members;
 pub mod rfc3339;
 pub mod sending;

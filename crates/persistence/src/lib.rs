@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod template_facts;
 pub mod templates;
 pub mod tokens;
+pub mod tracking;
 pub mod users;
 
 pub use db::{tenant_setup, Db, Plans, SystemTx, TenantDb, TenantTx, MIGRATOR};

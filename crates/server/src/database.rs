@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use flux_persistence::Db;
-use flux_platform::{crypto, embedded_pg::EmbeddedPostgres, Settings};
+use flux_platform::{crypto, embedded_pg::EmbeddedPostgres, SecretsKey, Settings};
 
 pub(crate) struct DbHandle {
     pub(crate) db: Db,
@@ -87,6 +87,24 @@ pub(crate) fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
     write_private(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
     tracing::warn!(path = %path.display(), "FLUX_JWT_SECRET not set: generated a signing key");
     Ok(key)
+}
+
+/// `FLUX_SECRETS_KEY`, or a key generated once and kept in
+/// `$FLUX_DATA_DIR/secrets-key`. Losing it loses the stored mailbox passwords (they
+/// must be entered again) and invalidates the links in e-mails already sent.
+pub(crate) fn secrets_key(settings: &Settings) -> anyhow::Result<SecretsKey> {
+    if let Some(key) = &settings.secrets_key {
+        return Ok(key.clone());
+    }
+    let path = settings.data_dir.join("secrets-key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return SecretsKey::from_base64(&existing)
+            .with_context(|| format!("{} is not a valid secrets key", path.display()));
+    }
+    let encoded = SecretsKey::generate_base64();
+    write_private(&path, &encoded).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "FLUX_SECRETS_KEY not set: generated a key (back it up)");
+    Ok(SecretsKey::from_base64(&encoded)?)
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

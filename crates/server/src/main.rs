@@ -59,7 +59,8 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+    settings.secrets_key = Some(database::secrets_key(&settings)?);
     let handle = database::open(&settings).await?;
     let jwt_secret = database::jwt_secret(&settings)?;
     if demo {
@@ -108,20 +109,34 @@ fn spawn_background(
             handle.db.clone(),
             stop.clone(),
         )),
-        tokio::spawn(engine(handle, settings).run(stop.clone())),
+        tokio::spawn(engine(handle, settings)?.run(stop.clone())),
     ];
     tasks.extend(flux_workers::runner(handle.db.clone(), enrichment).spawn(stop));
     Ok(tasks)
 }
 
-/// The cadence engine. No channel is wired yet (the SMTP channel is the next part of
-/// issue #4): steps pause with "canal não configurado" rather than pretend to send.
-fn engine(handle: &database::DbHandle, settings: &Settings) -> flux_workers::engine::Engine {
-    use flux_workers::engine::{channel::Channels, Engine, EngineConfig};
-    Engine::new(handle.db.clone(), Channels::default()).with_config(EngineConfig {
-        tick: settings.engine_tick,
-        ..EngineConfig::default()
-    })
+/// The cadence engine, sending e-mail through each sender's SMTP mailbox. WhatsApp
+/// has no channel yet: its steps pause with "canal não configurado".
+fn engine(
+    handle: &database::DbHandle,
+    settings: &Settings,
+) -> anyhow::Result<flux_workers::engine::Engine> {
+    use flux_domain::Channel;
+    use flux_workers::engine::{
+        channel::Channels, smtp::SmtpChannel, tracking::TrackingLinks, Engine, EngineConfig,
+    };
+    let key = settings
+        .secrets_key
+        .clone()
+        .context("the secrets key is resolved before the engine starts")?;
+    let links = TrackingLinks::new(key.clone(), &settings.public_url);
+    let channels = Channels::default().with(Channel::Email, Arc::new(SmtpChannel::new(key, links)));
+    Ok(
+        Engine::new(handle.db.clone(), channels).with_config(EngineConfig {
+            tick: settings.engine_tick,
+            ..EngineConfig::default()
+        }),
+    )
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -137,11 +152,12 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
 }
 
 /// Background work without the HTTP server, until SIGINT/SIGTERM.
-async fn worker(settings: Settings) -> anyhow::Result<()> {
+async fn worker(mut settings: Settings) -> anyhow::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     // Installed first: a signal during start-up must still end in a clean shutdown.
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    settings.secrets_key = Some(database::secrets_key(&settings)?);
     let handle = database::open(&settings).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let enrichment = flux_workers::enrichment::policy_from(&settings.enrichment);

@@ -26,6 +26,29 @@ pub struct Received {
 }
 
 impl Received {
+    /// The decoded text/plain body.
+    pub fn text(&self) -> String {
+        self.parsed(|m| m.body_text(0).map(|t| t.into_owned()))
+    }
+
+    /// The decoded text/html body, if the message has one.
+    pub fn html(&self) -> Option<String> {
+        let html = self.parsed(|m| {
+            m.html_part(0)
+                .filter(|p| p.is_text_html())
+                .and_then(|p| p.text_contents())
+                .map(str::to_owned)
+        });
+        (!html.is_empty()).then_some(html)
+    }
+
+    fn parsed(&self, read: impl Fn(&mail_parser::Message<'_>) -> Option<String>) -> String {
+        mail_parser::MessageParser::default()
+            .parse(self.data.as_bytes())
+            .and_then(|m| read(&m))
+            .unwrap_or_default()
+    }
+
     /// The value of the first header `name` (case-insensitive), unfolded.
     pub fn header(&self, name: &str) -> Option<String> {
         let head = self.data.split("\r\n\r\n").next()?;

@@ -9,11 +9,13 @@ pub mod invitations;
 pub mod lead_imports;
 pub mod lead_query;
 pub mod leads;
+pub mod mailboxes;
 pub mod me;
 pub mod members;
 pub mod ops;
 pub mod sending;
 pub mod templates;
+pub mod tracking;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -32,6 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(cadences::configure)
             .configure(enrollments::configure)
             .configure(sending::configure)
+            .configure(mailboxes::configure)
+            .configure(tracking::configure)
             .configure(events::configure),
     );
 }

@@ -7,10 +7,12 @@ pub mod enrollments;
 pub mod lead_export;
 pub mod lead_imports;
 pub mod leads;
+pub mod mailboxes;
 pub mod passwords;
 pub mod sending;
 pub mod team;
 pub mod templates;
+pub mod tracking;
 
 use flux_persistence::{
     audit::{self, AuditEntry},

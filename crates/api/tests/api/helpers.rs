@@ -11,6 +11,8 @@ use reqwest::{header::HeaderMap, Response, StatusCode};
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "senha-forte-123";
+/// 32 bytes of 0x2a, base64: what the tests' server seals and signs with.
+pub const TEST_SECRETS_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
 pub struct TestApp {
     pub address: String,
@@ -36,6 +38,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("FLUX_BRASILAPI_URL", "http://127.0.0.1:9"),
         ("FLUX_CNPJWS_URL", "http://127.0.0.1:9"),
         ("FLUX_LEMIT_URL", "http://127.0.0.1:9"),
+        ("FLUX_SECRETS_KEY", TEST_SECRETS_KEY),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

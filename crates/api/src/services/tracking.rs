@@ -1,0 +1,89 @@
+//! What recipients do through the links of a message: unsubscribe, open, click. The
+//! token is verified before anything touches the database.
+
+use chrono::Utc;
+use flux_domain::{OrgId, TenantCtx};
+use flux_persistence::{
+    tracking::{self, SentMessage},
+    TenantTx,
+};
+use flux_workers::engine::tracking::links;
+use serde_json::json;
+
+use crate::{error::ApiResult, state::AppState};
+
+/// The send a token names and a transaction in its organization; `None` for a token
+/// we did not sign or a send that no longer exists.
+async fn open_send(state: &AppState, token: &str) -> ApiResult<Option<(TenantTx, SentMessage)>> {
+    let Some(send_id) = state.tracking.verify(token) else {
+        return Ok(None);
+    };
+    let mut conn = state.db.acquire().await?;
+    let Some(org_id) = tracking::org_of_send(&mut conn, send_id).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let mut tx = state
+        .db
+        .begin_tenant(&TenantCtx::system(OrgId::new(org_id)))
+        .await?;
+    Ok(tracking::sent_message(&mut tx, send_id)
+        .await?
+        .map(|message| (tx, message)))
+}
+
+/// The address a token would unsubscribe, and whether it already is.
+pub async fn preview(state: &AppState, token: &str) -> ApiResult<Option<(String, bool)>> {
+    Ok(open_send(state, token).await?.map(|(tx, message)| {
+        tx.end_read_only();
+        (message.to_address, message.do_not_contact)
+    }))
+}
+
+/// Unsubscribes the lead of the message; the address, or `None` for a bad token.
+pub async fn unsubscribe(state: &AppState, token: &str) -> ApiResult<Option<String>> {
+    let Some((mut tx, message)) = open_send(state, token).await? else {
+        return Ok(None);
+    };
+    if tracking::unsubscribe(&mut tx, message.id, Utc::now()).await? {
+        tracing::info!(send_id = %message.id, lead_id = %message.lead_id, "lead unsubscribed");
+    }
+    tx.commit().await?;
+    Ok(Some(message.to_address))
+}
+
+/// Records the first open of a message.
+pub async fn opened(state: &AppState, token: &str) -> ApiResult<()> {
+    if let Some((mut tx, message)) = open_send(state, token).await? {
+        let key = format!("opened:{}", message.id);
+        tracking::record_event(&mut tx, message.id, "opened", &key, json!({}), Utc::now()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The `index`-th link of the message (records the first click on it), or `None`.
+pub async fn clicked(state: &AppState, token: &str, index: usize) -> ApiResult<Option<String>> {
+    let Some((mut tx, message)) = open_send(state, token).await? else {
+        return Ok(None);
+    };
+    let Some(url) = links(&message.body)
+        .get(index)
+        .map(|range| message.body[range.clone()].to_owned())
+    else {
+        tx.end_read_only();
+        return Ok(None);
+    };
+    let key = format!("clicked:{}:{index}", message.id);
+    tracking::record_event(
+        &mut tx,
+        message.id,
+        "clicked",
+        &key,
+        json!({ "url": url, "link": index }),
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(url))
+}

@@ -1,0 +1,273 @@
+//! `/api/v1/mailboxes`: senders' mailboxes, sealed passwords, who sees which, and the
+//! connection test against a local SMTP server.
+
+use flux_persistence::mailboxes::{sealing_context, Credential};
+use flux_platform::SecretsKey;
+use flux_testkit::smtp_sink::SmtpSink;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{
+    assert_error, assert_not_found, conflict_fields, invalid_fields, spawn_app, Session, TestApp,
+    TEST_SECRETS_KEY,
+};
+
+fn mailbox(host: &str, port: u16) -> Value {
+    json!({
+        "from_name": "  Bia Lima ",
+        "from_email": "Bia@Acme.com.br",
+        "smtp_host": host,
+        "smtp_port": port,
+        "smtp_security": "none",
+        "smtp_username": "bia",
+        "smtp_password": "s3nha-smtp",
+    })
+}
+
+async fn create(app: &TestApp, s: &Session, body: &Value) -> Value {
+    let res = app.post("/api/v1/mailboxes", body, Some(s.token())).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+async fn sealed_password(app: &TestApp, id: &str) -> Vec<u8> {
+    sqlx::query_scalar("SELECT smtp_password_enc FROM mailboxes WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn members_keep_their_own_mailbox_with_the_password_sealed() {
+    let app = spawn_app().await;
+    let manager = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&manager, "Bia Lima", "bia@acme.com.br", "sdr")
+        .await;
+
+    let created = create(&app, &sdr, &mailbox("SMTP.Acme.com.br", 587)).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["user_id"], json!(sdr.user_id()));
+    assert_eq!(created["from_name"], "Bia Lima");
+    assert_eq!(created["from_email"], "bia@acme.com.br");
+    assert_eq!(created["smtp_host"], "smtp.acme.com.br");
+    assert_eq!(created["smtp_security"], "none");
+    assert_eq!(
+        (
+            created["daily_limit"].as_i64(),
+            created["min_interval_seconds"].as_i64()
+        ),
+        (Some(200), Some(60))
+    );
+    assert_eq!(created["imap_folder"], "INBOX");
+    assert!(created.get("smtp_password").is_none() && created.get("smtp_password_enc").is_none());
+    assert!(!created.to_string().contains("s3nha"));
+
+    // Sealed under the organization: opens with the key and this org's context only.
+    let key = SecretsKey::from_base64(TEST_SECRETS_KEY).unwrap();
+    let sealed = sealed_password(&app, &id).await;
+    assert!(!String::from_utf8_lossy(&sealed).contains("s3nha"));
+    let context = sealing_context(sdr.org_id(), Credential::Smtp);
+    assert_eq!(key.open(&sealed, &context).unwrap(), b"s3nha-smtp");
+    assert!(key
+        .open(
+            &sealed,
+            &sealing_context(uuid::Uuid::new_v4(), Credential::Smtp)
+        )
+        .is_err());
+
+    // A PATCH without a password keeps it; with one, replaces it.
+    let res = app
+        .patch(
+            &format!("/api/v1/mailboxes/{id}"),
+            &json!({"daily_limit": 50}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["daily_limit"], 50);
+    assert_eq!(
+        key.open(&sealed_password(&app, &id).await, &context)
+            .unwrap(),
+        b"s3nha-smtp"
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/mailboxes/{id}"),
+            &json!({"smtp_password": "nova"}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        key.open(&sealed_password(&app, &id).await, &context)
+            .unwrap(),
+        b"nova"
+    );
+
+    // One per member; an SDR cannot make one for someone else.
+    let res = app
+        .post(
+            "/api/v1/mailboxes",
+            &mailbox("smtp.acme.com.br", 587),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(conflict_fields(res).await, ["user_id"]);
+    let mut for_manager = mailbox("smtp.acme.com.br", 587);
+    for_manager["user_id"] = json!(manager.user_id());
+    let res = app
+        .post("/api/v1/mailboxes", &for_manager, Some(sdr.token()))
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let mine = create(&app, &manager, &for_manager).await;
+    let mut for_stranger = mailbox("smtp.acme.com.br", 587);
+    for_stranger["user_id"] = json!(uuid::Uuid::new_v4());
+    let res = app
+        .post("/api/v1/mailboxes", &for_stranger, Some(manager.token()))
+        .await;
+    assert_eq!(invalid_fields(res).await, ["user_id"]);
+
+    // The SDR sees and touches only their own; the manager sees both.
+    let list: Value = app.get_json("/api/v1/mailboxes", &sdr).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let list: Value = app.get_json("/api/v1/mailboxes", &manager).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let theirs = format!("/api/v1/mailboxes/{}", mine["id"].as_str().unwrap());
+    let res = app.get(&theirs, Some(sdr.token())).await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let res = app.delete(&theirs, Some(sdr.token())).await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let res = app
+        .get(&format!("/api/v1/mailboxes/{id}"), Some(manager.token()))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = app
+        .delete(&format!("/api/v1/mailboxes/{id}"), Some(sdr.token()))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_not_found(
+        app.get(&format!("/api/v1/mailboxes/{id}"), Some(sdr.token()))
+            .await,
+    )
+    .await;
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_logs WHERE action LIKE 'mailbox.%' AND changes::text NOT LIKE '%s3nha%'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audited, 5,
+        "created ×2, updated ×2, deleted; never a password"
+    );
+}
+
+#[tokio::test]
+async fn invalid_mailboxes_name_the_field() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let cases = [
+        ("from_name", json!("  ")),
+        ("from_email", json!("sem-arroba")),
+        ("smtp_host", json!("smtp acme")),
+        ("smtp_host", json!("")),
+        ("smtp_port", json!(0)),
+        ("smtp_password", json!("")),
+        ("daily_limit", json!(0)),
+        ("min_interval_seconds", json!(-1)),
+        ("imap_folder", json!(" ")),
+    ];
+    for (field, value) in cases {
+        let mut body = mailbox("smtp.acme.com.br", 587);
+        body[field] = value.clone();
+        let res = app.post("/api/v1/mailboxes", &body, Some(s.token())).await;
+        assert_eq!(invalid_fields(res).await, [field], "{field} = {value}");
+    }
+    let mut body = mailbox("smtp.acme.com.br", 587);
+    body["imap_enabled"] = json!(true);
+    body["imap_host"] = json!("imap.acme.com.br");
+    let res = app.post("/api/v1/mailboxes", &body, Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, ["imap_port"]);
+    let mut body = mailbox("smtp.acme.com.br", 587);
+    body["smtp_security"] = json!("ssl");
+    let res = app.post("/api/v1/mailboxes", &body, Some(s.token())).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_connection_test_logs_in_and_reports_the_servers_answer() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let sink = SmtpSink::start().await;
+    sink.require_login("bia", "s3nha-smtp");
+    let created = create(&app, &s, &mailbox(&sink.host(), sink.port())).await;
+    let path = format!("/api/v1/mailboxes/{}", created["id"].as_str().unwrap());
+
+    let res = app
+        .post(&format!("{path}/test"), &json!({}), Some(s.token()))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let result: Value = res.json().await.unwrap();
+    assert_eq!(result["smtp"]["ok"], true, "{result}");
+    assert!(sink.received().is_empty(), "the test sends nothing");
+
+    app.patch(&path, &json!({"smtp_password": "errada"}), Some(s.token()))
+        .await;
+    let result: Value = app
+        .post(&format!("{path}/test"), &json!({}), Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["smtp"]["ok"], false);
+    assert!(
+        result["smtp"]["message"].as_str().unwrap().contains("535"),
+        "{result}"
+    );
+
+    app.patch(&path, &json!({"smtp_port": 9}), Some(s.token()))
+        .await;
+    let result: Value = app
+        .post(&format!("{path}/test"), &json!({}), Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["smtp"]["ok"], false);
+}
+
+#[tokio::test]
+async fn mailboxes_are_invisible_across_organizations() {
+    let app = spawn_app().await;
+    let ours = app.signup("Ana", "ana@acme.com.br").await;
+    let theirs = app.signup("Caio", "caio@beta.com.br").await;
+    let created = create(&app, &ours, &mailbox("smtp.acme.com.br", 587)).await;
+    let path = format!("/api/v1/mailboxes/{}", created["id"].as_str().unwrap());
+
+    assert_not_found(app.get(&path, Some(theirs.token())).await).await;
+    assert_not_found(
+        app.patch(&path, &json!({"daily_limit": 1}), Some(theirs.token()))
+            .await,
+    )
+    .await;
+    assert_not_found(
+        app.post(&format!("{path}/test"), &json!({}), Some(theirs.token()))
+            .await,
+    )
+    .await;
+    assert_not_found(app.delete(&path, Some(theirs.token())).await).await;
+    let list: Value = app.get_json("/api/v1/mailboxes", &theirs).await;
+    assert_eq!(list["items"], json!([]));
+    // Theirs can be created for themselves, not for our member.
+    let mut body = mailbox("smtp.beta.com.br", 587);
+    body["user_id"] = json!(ours.user_id());
+    let res = app
+        .post("/api/v1/mailboxes", &body, Some(theirs.token()))
+        .await;
+    assert_eq!(invalid_fields(res).await, ["user_id"]);
+    let still: Value = app.get_json(&path, &ours).await;
+    assert_eq!(still["daily_limit"], 200);
+}

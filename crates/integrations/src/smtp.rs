@@ -5,13 +5,15 @@
 
 use std::time::Duration;
 
+use tokio::time::timeout;
+
 use lettre::{
     address::Envelope,
     transport::smtp::{
         authentication::{Credentials, Mechanism},
         client::{AsyncSmtpConnection, TlsParameters},
         commands::{Data, Mail, Rcpt},
-        extension::{ClientId, MailBodyParameter, MailParameter},
+        extension::{ClientId, Extension, MailBodyParameter, MailParameter},
         Error as SmtpError,
     },
 };
@@ -68,12 +70,21 @@ pub enum DeliveryError {
     /// Not delivered; may work later (connection refused, timeout, a 4xx reply).
     #[error("{0}")]
     Transient(String),
-    /// Not delivered; will not work as is (a 5xx reply, bad credentials, TLS refused).
+    /// Not delivered; will not work as is (a 5xx reply, bad credentials, a TLS or
+    /// certificate failure, a password that would travel unencrypted).
     #[error("{0}")]
     Rejected(String),
     /// The data was handed over and no final reply came: the server may have it.
     #[error("{0}")]
     Ambiguous(String),
+}
+
+/// How long a QUIT (polite goodbye) may take: a server that stopped answering must
+/// not hold the sender (lettre's connection has no read timeout of its own).
+const GOODBYE: Duration = Duration::from_secs(2);
+
+async fn hang_up(mut conn: AsyncSmtpConnection) {
+    let _ = timeout(GOODBYE, conn.abort()).await;
 }
 
 /// Connects, secures and authenticates: what both a delivery and the
@@ -102,15 +113,32 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
     .await?;
     if server.security == Security::StartTls {
         if !conn.can_starttls() {
-            conn.abort().await;
+            hang_up(conn).await;
             return Err(DeliveryError::Rejected(format!(
                 "{} não oferece STARTTLS; use TLS (porta 465) ou outro servidor",
                 server.host
             )));
         }
-        step(server.timeout, "STARTTLS", conn.starttls(tls()?, &hello)).await?;
+        let parameters = tls()?;
+        if let Err(e) = step(
+            server.timeout,
+            "STARTTLS",
+            conn.starttls(parameters, &hello),
+        )
+        .await
+        {
+            hang_up(conn).await;
+            return Err(e);
+        }
     }
     if !server.username.is_empty() {
+        if !conn.is_encrypted() && !is_loopback(&server.host) {
+            hang_up(conn).await;
+            return Err(DeliveryError::Rejected(format!(
+                "a senha não é enviada sem criptografia: use STARTTLS ou TLS com {}",
+                server.host
+            )));
+        }
         let credentials = Credentials::new(server.username.clone(), server.password.clone());
         let auth = step(
             server.timeout,
@@ -119,7 +147,7 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
         )
         .await;
         if let Err(e) = auth {
-            conn.abort().await;
+            hang_up(conn).await;
             return Err(e);
         }
     }
@@ -128,9 +156,37 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
 
 /// Checks the server and the account (connect, TLS, AUTH), sending nothing.
 pub async fn check(server: &SmtpServer) -> Result<(), DeliveryError> {
-    let mut conn = open(server).await?;
-    let _ = tokio_timeout(server.timeout, conn.quit()).await;
+    let mut conn = within(server, "o teste", open(server)).await?;
+    let _ = timeout(GOODBYE, conn.quit()).await;
     Ok(())
+}
+
+/// Connecting and securing may take at most four steps' time: enough for a slow
+/// server, short enough that the whole delivery ends well inside the engine's lease.
+async fn within<T>(
+    server: &SmtpServer,
+    what: &str,
+    future: impl std::future::Future<Output = Result<T, DeliveryError>>,
+) -> Result<T, DeliveryError> {
+    timeout(server.timeout * 4, future)
+        .await
+        .unwrap_or_else(|_| {
+            Err(DeliveryError::Transient(format!(
+                "{what} passou de {}s",
+                (server.timeout * 4).as_secs()
+            )))
+        })
+}
+
+/// Whether `host` is this machine (plain-text AUTH is allowed only there: local
+/// relays and test servers).
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Delivers `message` (the formatted RFC 5322 bytes) to `to`, from `from`. Returns
@@ -140,44 +196,60 @@ pub async fn deliver(
     envelope: &Envelope,
     message: &[u8],
 ) -> Result<String, DeliveryError> {
-    let mut conn = open(server).await?;
+    let mut conn = within(server, "a conexão", open(server)).await?;
     let result = hand_over(&mut conn, server.timeout, envelope, message).await;
     match &result {
         Ok(_) => {
-            let _ = tokio_timeout(server.timeout, conn.quit()).await;
+            let _ = timeout(GOODBYE, conn.quit()).await;
         }
-        Err(_) => conn.abort().await,
+        Err(_) => hang_up(conn).await,
     }
     result
 }
 
 async fn hand_over(
     conn: &mut AsyncSmtpConnection,
-    timeout: Duration,
+    limit: Duration,
     envelope: &Envelope,
     message: &[u8],
 ) -> Result<String, DeliveryError> {
+    // As lettre's own `send`: declare what the message needs, and refuse what the
+    // server cannot take (certainly not sent).
     let mut options = Vec::new();
+    let non_ascii = |a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii();
+    if envelope.from().is_some_and(non_ascii) || envelope.to().iter().any(non_ascii) {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(DeliveryError::Rejected(
+                "o servidor não aceita endereços com acentos (SMTPUTF8)".into(),
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
     if !message.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return Err(DeliveryError::Rejected(
+                "o servidor não aceita mensagens de 8 bits (8BITMIME)".into(),
+            ));
+        }
         options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     step(
-        timeout,
+        limit,
         "MAIL FROM",
         conn.command(Mail::new(envelope.from().cloned(), options)),
     )
     .await?;
     for to in envelope.to() {
         step(
-            timeout,
+            limit,
             "RCPT TO",
             conn.command(Rcpt::new(to.clone(), vec![])),
         )
         .await?;
     }
-    step(timeout, "DATA", conn.command(Data)).await?;
+    step(limit, "DATA", conn.command(Data)).await?;
     // From here on, a failure without a reply may have delivered.
-    match tokio_timeout(timeout, conn.message(message)).await {
+    match timeout(limit, conn.message(message)).await {
         Ok(Ok(reply)) => Ok(reply.message().collect::<Vec<_>>().join(" ")),
         Ok(Err(e)) => Err(match classify(&e, "fim da mensagem") {
             DeliveryError::Transient(m) if e.status().is_none() => DeliveryError::Ambiguous(m),
@@ -185,16 +257,21 @@ async fn hand_over(
         }),
         Err(_) => Err(DeliveryError::Ambiguous(format!(
             "o servidor não respondeu ao fim da mensagem em {}s",
-            timeout.as_secs()
+            limit.as_secs()
         ))),
     }
 }
 
-async fn tokio_timeout<F: std::future::Future>(
-    limit: Duration,
-    future: F,
-) -> Result<F::Output, tokio::time::error::Elapsed> {
-    tokio::time::timeout(limit, future).await
+fn is_tls_failure(e: &SmtpError) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        let text = inner.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return true;
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// Runs one step before the data, where every failure means "not sent".
@@ -203,7 +280,7 @@ async fn step<T>(
     what: &str,
     future: impl std::future::Future<Output = Result<T, SmtpError>>,
 ) -> Result<T, DeliveryError> {
-    match tokio_timeout(limit, future).await {
+    match timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(classify(&e, what)),
         Err(_) => Err(DeliveryError::Transient(format!(
@@ -215,11 +292,32 @@ async fn step<T>(
 
 fn classify(e: &SmtpError, what: &str) -> DeliveryError {
     let message = format!("{what}: {e}");
-    // A 5xx, a client-side refusal (no common AUTH mechanism) or a TLS failure
-    // will not pass by itself.
-    if e.is_permanent() || e.is_client() || e.is_tls() {
+    // A 5xx, a client-side refusal (no common AUTH mechanism) or a TLS failure (bad
+    // certificate; lettre reports handshakes as connection errors) will not pass by
+    // itself.
+    if e.is_permanent() || e.is_client() || e.is_tls() || is_tls_failure(e) {
         DeliveryError::Rejected(message)
     } else {
         DeliveryError::Transient(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_may_get_a_password_in_plain_text() {
+        for host in ["localhost", "127.0.0.1", "[::1]", "::1"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "smtp.gmail.com",
+            "10.0.0.1",
+            "192.168.0.10",
+            "localhost.evil.com",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
     }
 }

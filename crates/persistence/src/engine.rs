@@ -298,7 +298,7 @@ pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> Repo
     sqlx::query!(
         "UPDATE step_sends SET state = 'prepared', to_address = $2, subject = $3, body = $4,
                 ai_generated = $5, channel = $6::text::channel_type, last_error = NULL,
-                dispatch_lease_until = NULL
+                dispatch_lease_until = NULL, dispatch_attempts = 0
          WHERE id = $1 AND state = 'failed'",
         send_id,
         send.to_address,
@@ -525,21 +525,29 @@ pub async fn pause_failed(
 }
 
 /// A transient failure: the message did not go out; it goes back to `prepared` and
-/// the enrollment is due again at `retry_at`.
+/// the enrollment is due again at `retry_at`. False, changing nothing, once the
+/// message has been tried `max_attempts` times: the caller pauses it instead.
 pub async fn retry_later(
     tx: &mut TenantTx,
     send_id: Uuid,
     enrollment_id: Uuid,
     error: &str,
     retry_at: DateTime<Utc>,
-) -> RepoResult<()> {
-    sqlx::query!(
+    max_attempts: i32,
+) -> RepoResult<bool> {
+    let retried = sqlx::query!(
         "UPDATE step_sends SET state = 'prepared', last_error = $2, dispatch_lease_until = NULL
-         WHERE id = $1 AND state = 'dispatching'",
+         WHERE id = $1 AND state = 'dispatching' AND dispatch_attempts < $3",
         send_id,
-        error
+        error,
+        max_attempts
     )
     .execute(tx.conn())
-    .await?;
-    reschedule(tx, &[enrollment_id], &[retry_at]).await
+    .await?
+    .rows_affected()
+        == 1;
+    if retried {
+        reschedule(tx, &[enrollment_id], &[retry_at]).await?;
+    }
+    Ok(retried)
 }

@@ -41,7 +41,8 @@ pub async fn sent_message(tx: &mut TenantTx, send_id: Uuid) -> RepoResult<Option
 }
 
 /// The lead asked to hear no more: flagged do-not-contact, every running enrollment
-/// ends as `unsubscribed`, and the timeline shows it once. False when it already was.
+/// ends as `unsubscribed`, and the timeline shows it once per message. False when
+/// this message's link was already used.
 pub async fn unsubscribe(tx: &mut TenantTx, send_id: Uuid, now: DateTime<Utc>) -> RepoResult<bool> {
     let recorded = sqlx::query_scalar!(
         r#"WITH s AS (SELECT * FROM step_sends WHERE id = $1),
@@ -59,7 +60,7 @@ pub async fn unsubscribe(tx: &mut TenantTx, send_id: Uuid, now: DateTime<Utc>) -
            INSERT INTO interactions (org_id, lead_id, enrollment_id, cadence_id, step_id, send_id,
                                      template_id, channel, type, summary, dedup_key, occurred_at)
            SELECT org_id, lead_id, enrollment_id, cadence_id, step_id, id, template_id, channel,
-                  'unsubscribed', 'Cancelou a inscrição', 'unsubscribed:' || lead_id, $2
+                  'unsubscribed', 'Cancelou a inscrição', 'unsubscribed:' || id, $2
            FROM s
            ON CONFLICT (org_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
            RETURNING id"#,

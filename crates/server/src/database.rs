@@ -97,14 +97,45 @@ pub(crate) fn secrets_key(settings: &Settings) -> anyhow::Result<SecretsKey> {
         return Ok(key.clone());
     }
     let path = settings.data_dir.join("secrets-key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return SecretsKey::from_base64(&existing)
-            .with_context(|| format!("{} is not a valid secrets key", path.display()));
+    let read = || -> anyhow::Result<SecretsKey> {
+        let existing = std::fs::read_to_string(&path)?;
+        SecretsKey::from_base64(&existing)
+            .with_context(|| format!("{} is not a valid secrets key", path.display()))
+    };
+    match std::fs::metadata(&path) {
+        Ok(_) => return read(),
+        // Anything but "missing" (permissions, I/O) must stop here: a new key would
+        // make every stored password and sent link unusable.
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot read {}", path.display()))
+        }
+        Err(_) => {}
     }
     let encoded = SecretsKey::generate_base64();
-    write_private(&path, &encoded).with_context(|| format!("cannot write {}", path.display()))?;
-    tracing::warn!(path = %path.display(), "FLUX_SECRETS_KEY not set: generated a key (back it up)");
-    Ok(SecretsKey::from_base64(&encoded)?)
+    match create_private(&path, &encoded) {
+        Ok(()) => {
+            tracing::warn!(path = %path.display(), "FLUX_SECRETS_KEY not set: generated a key (back it up)");
+            Ok(SecretsKey::from_base64(&encoded)?)
+        }
+        // Another process of this install created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(),
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+/// Creates `path` (mode 0600) with `contents`; fails if it exists.
+fn create_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -652,13 +652,28 @@ async fn smtp_answers_decide_retry_pause_or_review() {
     engine.drain().await.unwrap();
     assert_eq!(sink.received().len(), 1, "delivered once, never resent");
 
-    // Nobody listening: not sent, retried.
+    // Nobody listening: not sent, retried, until the attempts run out.
     let w = World::new(&[0, 1]).await;
     let (_, id) = w.enroll("FORA LTDA", "SP", Some("d@x.com.br")).await;
-    let engine = w.smtp_engine(&sink, "x").await;
+    let engine = w.smtp_engine(&sink, "x").await.with_config(EngineConfig {
+        max_attempts: 2,
+        ..EngineConfig::default()
+    });
     w.sql("UPDATE mailboxes SET smtp_port = 9").await;
     assert_eq!(engine.drain().await.unwrap().rescheduled, 1);
     assert_eq!(w.send_states(id).await, ["prepared"]);
+    w.clock.advance(Duration::minutes(5));
+    assert_eq!(engine.drain().await.unwrap().failed, 1);
+    let e = w.enrollment(id).await;
+    assert_eq!(e.pause_reason.as_deref(), Some("step_failed"));
+    assert!(e.detail.unwrap().contains("falhou 2 vezes"));
+    assert_eq!(w.send_states(id).await, ["failed"]);
+    // Resumed (the mailbox fixed): tried afresh and sent.
+    w.sql(&format!("UPDATE mailboxes SET smtp_port = {}", sink.port()))
+        .await;
+    w.sql("UPDATE cadence_enrollments SET status = 'active', pause_reason = NULL")
+        .await;
+    assert_eq!(engine.drain().await.unwrap().sent, 1);
 }
 
 /// A fail point that fires once, at `point`.
@@ -694,7 +709,7 @@ async fn a_crash_at_any_point_of_a_send_neither_loses_nor_repeats_the_step() {
         drop(crashing);
 
         // A new engine after the claim's lease ran out.
-        w.clock.advance(Duration::minutes(3));
+        w.clock.advance(Duration::minutes(6));
         w.engine().drain().await.unwrap();
         assert_eq!(
             w.channel.delivered().len(),
@@ -724,7 +739,7 @@ async fn a_crash_in_flight_with_a_provider_that_cannot_tell_goes_to_review() {
         let (_, id) = w.enroll("EMPRESA LTDA", "SP", Some("c@x.com.br")).await;
         let crashing = w.engine().with_fail_point(crash_once_at(point));
         assert!(crashing.run_once().await.is_err());
-        w.clock.advance(Duration::minutes(3));
+        w.clock.advance(Duration::minutes(6));
         let report = w.engine().drain().await.unwrap();
         assert_eq!(report.review, 1, "{point:?}");
         let e = w.enrollment(id).await;

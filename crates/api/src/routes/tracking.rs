@@ -10,6 +10,8 @@ use actix_web::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_workers::engine::smtp::escape;
+
 use crate::{error::ApiResult, services::tracking, state::AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -25,13 +27,6 @@ const PIXEL: &[u8] = &[
     0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)

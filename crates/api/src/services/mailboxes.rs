@@ -3,11 +3,12 @@
 
 use flux_domain::{Email, Permission, TenantCtx};
 use flux_dto::mailboxes::{CreateMailbox, MailSecurity, UpdateMailbox};
-use flux_integrations::smtp::{self, Security, SmtpServer};
+use flux_integrations::smtp;
 use flux_persistence::{
     mailboxes::{self, sealing_context, Credential, MailboxFields, MailboxRecord},
     members,
 };
+use flux_workers::engine::{channel::MailboxRoute, smtp::smtp_server};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,12 +45,13 @@ pub async fn list(state: &AppState, ctx: &TenantCtx) -> ApiResult<Vec<MailboxRec
     Ok(items)
 }
 
+/// The mailbox, locked for a change, if the caller may touch it.
 async fn load(
     tx: &mut flux_persistence::TenantTx,
     ctx: &TenantCtx,
     id: Uuid,
 ) -> ApiResult<MailboxRecord> {
-    let record = mailboxes::get(tx, id)
+    let record = mailboxes::get_for_update(tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Caixa de e-mail"))?;
     check_owner(ctx, &record)?;
@@ -58,8 +60,11 @@ async fn load(
 
 pub async fn get(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<MailboxRecord> {
     let mut tx = state.db.begin_tenant(ctx).await?;
-    let record = load(&mut tx, ctx, id).await?;
+    let record = mailboxes::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Caixa de e-mail"))?;
     tx.end_read_only();
+    check_owner(ctx, &record)?;
     Ok(record)
 }
 
@@ -153,6 +158,7 @@ pub async fn update(
     let mut tx = state.db.begin_tenant(ctx).await?;
     let current = load(&mut tx, ctx, id).await?;
     let f = current.fields.clone();
+    require_password_with_new_server(&patch)?;
     let seal = |plain: &str, which| {
         state
             .secrets
@@ -238,22 +244,16 @@ pub async fn test(
 ) -> ApiResult<Result<String, String>> {
     let record = get(state, ctx, id).await?;
     let f = &record.fields;
-    let password = match state.secrets.open(
-        &f.smtp_password_enc,
-        &sealing_context(ctx.org_id().uuid(), Credential::Smtp),
-    ) {
-        Ok(p) => String::from_utf8_lossy(&p).into_owned(),
-        Err(e) => return Ok(Err(format!("{e}: cadastre a senha SMTP de novo"))),
-    };
-    let server = SmtpServer {
-        host: f.smtp_host.clone(),
-        port: u16::try_from(f.smtp_port).unwrap_or(587),
-        security: Security::parse(&f.smtp_security).unwrap_or(Security::StartTls),
-        username: f.smtp_username.clone(),
-        password,
-        timeout: TEST_TIMEOUT,
+    let route = MailboxRoute::from_fields(record.id, f);
+    let server = match smtp_server(&state.secrets, ctx.org_id().uuid(), &route, TEST_TIMEOUT) {
+        Ok(server) => server,
+        Err(reason) => return Ok(Err(reason)),
     };
     Ok(match smtp::check(&server).await {
+        Ok(()) if f.smtp_username.is_empty() => Ok(format!(
+            "Conectado a {}:{} (sem autenticação)",
+            f.smtp_host, f.smtp_port
+        )),
         Ok(()) => Ok(format!(
             "Conectado a {}:{} e autenticado como {}",
             f.smtp_host, f.smtp_port, f.smtp_username
@@ -262,8 +262,35 @@ pub async fn test(
     })
 }
 
+/// A stored password goes only to the server it was given for: pointing the
+/// mailbox elsewhere (server, port, security, account) needs it entered again, or
+/// anyone who may edit the mailbox could have it sent to a server of theirs.
+fn require_password_with_new_server(patch: &UpdateMailbox) -> ApiResult<()> {
+    let smtp_moved = patch.smtp_host.is_some()
+        || patch.smtp_port.is_some()
+        || patch.smtp_security.is_some()
+        || patch.smtp_username.is_some();
+    if smtp_moved && patch.smtp_password.is_none() {
+        return Err(ApiError::field(
+            "smtp_password",
+            "informe a senha de novo ao trocar o servidor, a porta, a segurança ou o usuário SMTP",
+        ));
+    }
+    let imap_moved = patch.imap_host.is_some()
+        || patch.imap_port.is_some()
+        || patch.imap_security.is_some()
+        || patch.imap_username.is_some();
+    if imap_moved && patch.imap_password.is_none() {
+        return Err(ApiError::field(
+            "imap_password",
+            "informe a senha de novo ao trocar o servidor, a porta, a segurança ou o usuário IMAP",
+        ));
+    }
+    Ok(())
+}
+
 fn check_password(field: &str, password: &str) -> ApiResult<()> {
-    if password.is_empty() || password.len() > 1024 {
+    if password.is_empty() || password.chars().count() > 1024 {
         Err(ApiError::field(field, "deve ter de 1 a 1024 caracteres"))
     } else {
         Ok(())

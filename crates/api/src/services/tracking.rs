@@ -4,6 +4,7 @@
 use chrono::Utc;
 use flux_domain::{OrgId, TenantCtx};
 use flux_persistence::{
+    organizations,
     tracking::{self, SentMessage},
     TenantTx,
 };
@@ -52,9 +53,13 @@ pub async fn unsubscribe(state: &AppState, token: &str) -> ApiResult<Option<Stri
     Ok(Some(message.to_address))
 }
 
-/// Records the first open of a message.
+/// Records the first open of a message, when the organization tracks opens.
 pub async fn opened(state: &AppState, token: &str) -> ApiResult<()> {
     if let Some((mut tx, message)) = open_send(state, token).await? {
+        if !organizations::sending_settings(&mut tx).await?.track_opens {
+            tx.end_read_only();
+            return Ok(());
+        }
         let key = format!("opened:{}", message.id);
         tracking::record_event(&mut tx, message.id, "opened", &key, json!({}), Utc::now()).await?;
         tx.commit().await?;
@@ -62,14 +67,19 @@ pub async fn opened(state: &AppState, token: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// The `index`-th link of the message (records the first click on it), or `None`.
+/// The `index`-th link of the message (records the first click on it), or `None`
+/// (also when the organization does not track clicks: its messages have no such
+/// links, so the redirect is not offered for arbitrary text).
 pub async fn clicked(state: &AppState, token: &str, index: usize) -> ApiResult<Option<String>> {
     let Some((mut tx, message)) = open_send(state, token).await? else {
         return Ok(None);
     };
+    let tracked = organizations::sending_settings(&mut tx).await?.track_clicks;
     let Some(url) = links(&message.body)
         .get(index)
-        .map(|range| message.body[range.clone()].to_owned())
+        .filter(|_| tracked)
+        .and_then(|range| url::Url::parse(&message.body[range.clone()]).ok())
+        .map(String::from)
     else {
         tx.end_read_only();
         return Ok(None);

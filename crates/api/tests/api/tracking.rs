@@ -22,7 +22,6 @@ use crate::{
 
 struct Sent {
     lead: Uuid,
-    enrollment: String,
     mail: Received,
 }
 
@@ -83,10 +82,7 @@ async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
         .json()
         .await
         .unwrap();
-    let enrollment = enrolled["enrolled"][0]["enrollment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(enrolled["enrolled"].as_array().unwrap().len(), 1);
 
     let key = SecretsKey::from_base64(TEST_SECRETS_KEY).unwrap();
     let links = TrackingLinks::new(key.clone(), &app.settings.public_url);
@@ -99,11 +95,7 @@ async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
     )));
     assert_eq!(engine.drain().await.unwrap().sent, 1);
     let mail = sink.received().pop().unwrap();
-    Sent {
-        lead,
-        enrollment,
-        mail,
-    }
+    Sent { lead, mail }
 }
 
 /// A link from the message, pointed at this test server instead of FLUX_PUBLIC_URL.
@@ -126,6 +118,26 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
     assert!(sent.mail.html().is_none(), "no tracking, no HTML part");
 
     // GET (what a link scanner does) only shows the question.
+    // The lead is in a second cadence too.
+    let other: Uuid = sqlx::query_scalar(
+        "INSERT INTO cadences (org_id, name, status, activated_at)
+         VALUES ($1, 'Outra', 'active', now()) RETURNING id",
+    )
+    .bind(s.org_id())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO cadence_enrollments (org_id, cadence_id, lead_id, sender_id)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(s.org_id())
+    .bind(other)
+    .bind(sent.lead)
+    .bind(s.user_id())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
     let page = app.client.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"]
@@ -147,6 +159,24 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
     };
     assert!(!dnc(&app).await);
 
+    // Tracking is off in this organization: the same token neither records an open
+    // nor redirects.
+    let token = url.rsplit('/').nth(1).unwrap().to_owned();
+    let pixel = app
+        .client
+        .get(app.url(&format!("/api/v1/tracking/{token}/open")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pixel.status(), StatusCode::OK);
+    let click = app
+        .client
+        .get(app.url(&format!("/api/v1/tracking/{token}/click/0")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(click.status(), StatusCode::NOT_FOUND);
+
     // The RFC 8058 one-click POST a mail client sends.
     let res = app
         .client
@@ -158,13 +188,17 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(dnc(&app).await);
-    let status: String =
-        sqlx::query_scalar("SELECT status::text FROM cadence_enrollments WHERE id = $1::uuid")
-            .bind(&sent.enrollment)
-            .fetch_one(app.db.pool())
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status::text FROM cadence_enrollments WHERE lead_id = $1")
+            .bind(sent.lead)
+            .fetch_all(app.db.pool())
             .await
             .unwrap();
-    assert_eq!(status, "unsubscribed");
+    assert_eq!(
+        statuses,
+        ["unsubscribed", "unsubscribed"],
+        "every cadence of the lead"
+    );
     // Again: nothing more happens, one interaction on the timeline.
     assert_eq!(
         app.client.post(&url).send().await.unwrap().status(),

@@ -22,6 +22,22 @@ pub struct MailboxRoute {
     pub smtp_password_enc: Vec<u8>,
 }
 
+impl MailboxRoute {
+    /// A stored mailbox's route (for the connection test).
+    pub fn from_fields(id: Uuid, f: &flux_persistence::mailboxes::MailboxFields) -> Self {
+        Self {
+            id,
+            from_name: f.from_name.clone(),
+            from_email: f.from_email.clone(),
+            smtp_host: f.smtp_host.clone(),
+            smtp_port: u16::try_from(f.smtp_port).unwrap_or(587),
+            smtp_security: f.smtp_security.clone(),
+            smtp_username: f.smtp_username.clone(),
+            smtp_password_enc: f.smtp_password_enc.clone(),
+        }
+    }
+}
+
 /// One message of one step to one lead.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {

@@ -59,6 +59,9 @@ pub struct EngineConfig {
     pub tick: Duration,
     /// Wait after a transient send failure.
     pub retry_after: chrono::Duration,
+    /// Sends a message may fail transiently before its enrollment pauses with the
+    /// last error (12 × 5 minutes ≈ an hour of a server refusing or unreachable).
+    pub max_attempts: i32,
     /// Messages handed to channels at the same time.
     pub concurrency: usize,
 }
@@ -67,9 +70,10 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             batch: 500,
-            lease: chrono::Duration::minutes(2),
+            lease: chrono::Duration::minutes(5),
             tick: Duration::from_secs(60),
             retry_after: chrono::Duration::minutes(5),
+            max_attempts: 12,
             concurrency: 64,
         }
     }
@@ -337,17 +341,30 @@ impl Engine {
         let mut tx = self.db.begin_tenant(&ctx).await?;
         batch.report.sent += repo::record_sent(&mut tx, &sent, now).await? as usize;
         for (pending, message, at) in &retries {
-            tracing::warn!(send_id = %pending.message.send_id, error = %message, "send failed; retrying later");
-            repo::retry_later(
+            let retried = repo::retry_later(
                 &mut tx,
                 pending.message.send_id,
                 pending.enrollment_id,
                 message,
                 *at,
+                self.config.max_attempts,
             )
             .await?;
+            if retried {
+                tracing::warn!(send_id = %pending.message.send_id, error = %message, "send failed; retrying later");
+                batch.report.rescheduled += 1;
+            } else {
+                batch.failures.push(StepFailure {
+                    enrollment_id: pending.enrollment_id,
+                    send_id: Some(pending.message.send_id),
+                    pause_reason: "step_failed",
+                    detail: format!(
+                        "O envio falhou {} vezes seguidas: {message}",
+                        self.config.max_attempts
+                    ),
+                });
+            }
         }
-        batch.report.rescheduled += retries.len();
         for f in &batch.failures {
             if f.pause_reason == "review_required" {
                 batch.report.review += 1;

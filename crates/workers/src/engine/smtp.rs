@@ -24,8 +24,9 @@ use super::{
     tracking::{self, TrackingLinks},
 };
 
-/// Per SMTP step (connect, each command, the data).
-pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Per SMTP step (connect, each command, the data). A whole delivery takes at most
+/// eight of them, inside the engine's 5-minute dispatch lease.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct SmtpChannel {
     key: SecretsKey,
@@ -45,29 +46,6 @@ impl SmtpChannel {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
-    }
-
-    fn server(&self, org_id: uuid::Uuid, mailbox: &MailboxRoute) -> Result<SmtpServer, SendError> {
-        let password = self
-            .key
-            .open(
-                &mailbox.smtp_password_enc,
-                &sealing_context(org_id, Credential::Smtp),
-            )
-            .map_err(|_| {
-                SendError::Rejected(
-                    "A senha SMTP da caixa não pode ser lida (a chave FLUX_SECRETS_KEY mudou?): cadastre-a de novo"
-                        .into(),
-                )
-            })?;
-        Ok(SmtpServer {
-            host: mailbox.smtp_host.clone(),
-            port: mailbox.smtp_port,
-            security: Security::parse(&mailbox.smtp_security).unwrap_or(Security::StartTls),
-            username: mailbox.smtp_username.clone(),
-            password: String::from_utf8_lossy(&password).into_owned(),
-            timeout: self.timeout,
-        })
     }
 
     /// The message as it goes on the wire.
@@ -153,7 +131,34 @@ impl SmtpChannel {
     }
 }
 
-fn escape(text: &str) -> String {
+/// The SMTP server of a mailbox, its password unsealed; why not, in pt-BR.
+pub fn smtp_server(
+    key: &SecretsKey,
+    org_id: uuid::Uuid,
+    mailbox: &MailboxRoute,
+    timeout: Duration,
+) -> Result<SmtpServer, String> {
+    let password = key
+        .open(
+            &mailbox.smtp_password_enc,
+            &sealing_context(org_id, Credential::Smtp),
+        )
+        .map_err(|_| {
+            "A senha SMTP da caixa não pode ser lida (a chave FLUX_SECRETS_KEY mudou?): cadastre-a de novo"
+                .to_owned()
+        })?;
+    Ok(SmtpServer {
+        host: mailbox.smtp_host.clone(),
+        port: mailbox.smtp_port,
+        security: Security::parse(&mailbox.smtp_security).unwrap_or(Security::StartTls),
+        username: mailbox.smtp_username.clone(),
+        password: String::from_utf8_lossy(&password).into_owned(),
+        timeout,
+    })
+}
+
+/// Text made safe inside HTML (element content and quoted attributes).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -186,7 +191,8 @@ impl ChannelSender for SmtpChannel {
             .mailbox
             .as_ref()
             .ok_or_else(|| SendError::Rejected("O remetente não tem caixa de e-mail".into()))?;
-        let server = self.server(message.org_id, mailbox)?;
+        let server = smtp_server(&self.key, message.org_id, mailbox, self.timeout)
+            .map_err(SendError::Rejected)?;
         let reply = smtp::deliver(&server, email.envelope(), &email.formatted())
             .await
             .map_err(|e| match e {

@@ -91,7 +91,10 @@ pub fn links(text: &str) -> Vec<std::ops::Range<usize>> {
                 break;
             }
         }
-        let scheme_len = if text[start..].starts_with("https://") {
+        let scheme_len = if text[start..]
+            .get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        {
             8
         } else {
             7
@@ -164,5 +167,6 @@ mod tests {
         );
         assert!(found("sem links, só http:// e https://").is_empty());
         assert_eq!(found("HTTPS://A.B/ç"), ["HTTPS://A.B/ç"]);
+        assert!(found("HTTPS:// depois").is_empty());
     }
 }

@@ -144,26 +144,12 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<MailboxRecord
     .map(MailboxRecord::from))
 }
 
-/// Like [`get`], locking the row for a change.
+/// Like [`get`], locking the row for a change first.
 pub async fn get_for_update(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<MailboxRecord>> {
-    Ok(sqlx::query_as!(
-        Row,
-        r#"SELECT m.id, user_id, from_name, from_email, smtp_host, smtp_port,
-                  smtp_security::text AS "smtp_security!", smtp_username, smtp_password_enc,
-                  imap_enabled, imap_host, imap_port, imap_security::text AS imap_security,
-                  imap_username, imap_password_enc, imap_folder, daily_limit,
-                  min_interval_seconds,
-                  CASE WHEN sent_day = (now() AT TIME ZONE o.timezone)::date
-                       THEN sent_today ELSE 0 END AS "sent_today!",
-                  last_poll_at, last_poll_ok_at, last_poll_error, m.created_at, m.updated_at
-           FROM mailboxes m JOIN organizations o ON o.id = m.org_id
-           WHERE m.id = $1
-           FOR UPDATE OF m"#,
-        id
-    )
-    .fetch_optional(tx.conn())
-    .await?
-    .map(MailboxRecord::from))
+    sqlx::query!("SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(tx.conn())
+        .await?;
+    get(tx, id).await
 }
 
 /// A new mailbox for `user_id`; `uq_mailboxes_user` when the member has one.

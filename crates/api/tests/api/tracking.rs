@@ -163,18 +163,12 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
     // nor redirects.
     let token = url.rsplit('/').nth(1).unwrap().to_owned();
     let pixel = app
-        .client
-        .get(app.url(&format!("/api/v1/tracking/{token}/open")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/v1/tracking/{token}/open"), None)
+        .await;
     assert_eq!(pixel.status(), StatusCode::OK);
     let click = app
-        .client
-        .get(app.url(&format!("/api/v1/tracking/{token}/click/0")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/v1/tracking/{token}/click/0"), None)
+        .await;
     assert_eq!(click.status(), StatusCode::NOT_FOUND);
 
     // The RFC 8058 one-click POST a mail client sends.
@@ -262,39 +256,27 @@ async fn opens_and_clicks_are_recorded_once_and_clicks_go_where_the_message_said
 
     for _ in 0..2 {
         let pixel = app
-            .client
-            .get(app.url(&format!("/api/v1/tracking/{token}/open")))
-            .send()
-            .await
-            .unwrap();
+            .get(&format!("/api/v1/tracking/{token}/open"), None)
+            .await;
         assert_eq!(pixel.status(), StatusCode::OK);
         assert_eq!(pixel.headers()["content-type"], "image/gif");
         assert!(pixel.bytes().await.unwrap().starts_with(b"GIF89a"));
     }
     let click = app
-        .client
-        .get(app.url(&format!("/api/v1/tracking/{token}/click/0")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/v1/tracking/{token}/click/0"), None)
+        .await;
     assert_eq!(click.status(), StatusCode::FOUND);
     assert_eq!(
         click.headers()["location"],
         "https://acme.com.br/case?x=1&y=2"
     );
     let click = app
-        .client
-        .get(app.url(&format!("/api/v1/tracking/{token}/click/1")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/v1/tracking/{token}/click/1"), None)
+        .await;
     assert_eq!(click.headers()["location"], "https://acme.com.br/agenda");
     let res = app
-        .client
-        .get(app.url(&format!("/api/v1/tracking/{token}/click/2")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/v1/tracking/{token}/click/2"), None)
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     let counts: Vec<(String, i64)> = sqlx::query_as(
@@ -350,11 +332,8 @@ async fn forged_or_foreign_tokens_do_nothing() {
             StatusCode::NOT_FOUND
         );
         let pixel = app
-            .client
-            .get(app.url(&format!("/api/v1/tracking/{token}/open")))
-            .send()
-            .await
-            .unwrap();
+            .get(&format!("/api/v1/tracking/{token}/open"), None)
+            .await;
         assert_eq!(pixel.status(), StatusCode::OK, "the image is served anyway");
     }
     let recorded: i64 =

@@ -152,64 +152,38 @@ pub async fn get_for_update(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<Ma
     get(tx, id).await
 }
 
-/// A new mailbox for `user_id`; `uq_mailboxes_user` when the member has one.
-pub async fn insert(
-    tx: &mut TenantTx,
-    id: Uuid,
-    user_id: Uuid,
-    f: &MailboxFields,
-) -> RepoResult<()> {
+/// Writes a mailbox: inserts it, or replaces the settable fields of `id`. A changed
+/// IMAP server, account or folder starts its sync over (UIDs belong to one mailbox
+/// and folder). `uq_mailboxes_user` when a new mailbox's member already has one.
+pub async fn save(tx: &mut TenantTx, id: Uuid, user_id: Uuid, f: &MailboxFields) -> RepoResult<()> {
     let org_id = tx.ctx().org_id().uuid();
     sqlx::query!(
-        r#"INSERT INTO mailboxes (id, org_id, user_id, from_name, from_email, smtp_host,
+        r#"INSERT INTO mailboxes AS m (id, org_id, user_id, from_name, from_email, smtp_host,
              smtp_port, smtp_security, smtp_username, smtp_password_enc, imap_enabled,
              imap_host, imap_port, imap_security, imap_username, imap_password_enc,
              imap_folder, daily_limit, min_interval_seconds)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::mail_security, $9, $10, $11, $12,
-             $13, $14::text::mail_security, $15, $16, $17, $18, $19)"#,
+             $13, $14::text::mail_security, $15, $16, $17, $18, $19)
+           ON CONFLICT (id) DO UPDATE SET
+             from_name = EXCLUDED.from_name, from_email = EXCLUDED.from_email,
+             smtp_host = EXCLUDED.smtp_host, smtp_port = EXCLUDED.smtp_port,
+             smtp_security = EXCLUDED.smtp_security, smtp_username = EXCLUDED.smtp_username,
+             smtp_password_enc = EXCLUDED.smtp_password_enc,
+             imap_enabled = EXCLUDED.imap_enabled,
+             imap_uidvalidity = CASE WHEN (m.imap_host, m.imap_username, m.imap_folder)
+               IS DISTINCT FROM (EXCLUDED.imap_host, EXCLUDED.imap_username, EXCLUDED.imap_folder)
+               THEN NULL ELSE m.imap_uidvalidity END,
+             imap_last_uid = CASE WHEN (m.imap_host, m.imap_username, m.imap_folder)
+               IS DISTINCT FROM (EXCLUDED.imap_host, EXCLUDED.imap_username, EXCLUDED.imap_folder)
+               THEN NULL ELSE m.imap_last_uid END,
+             imap_host = EXCLUDED.imap_host, imap_port = EXCLUDED.imap_port,
+             imap_security = EXCLUDED.imap_security, imap_username = EXCLUDED.imap_username,
+             imap_password_enc = EXCLUDED.imap_password_enc,
+             imap_folder = EXCLUDED.imap_folder, daily_limit = EXCLUDED.daily_limit,
+             min_interval_seconds = EXCLUDED.min_interval_seconds"#,
         id,
         org_id,
         user_id,
-        f.from_name,
-        f.from_email,
-        f.smtp_host,
-        f.smtp_port,
-        f.smtp_security,
-        f.smtp_username,
-        f.smtp_password_enc,
-        f.imap_enabled,
-        f.imap_host,
-        f.imap_port,
-        f.imap_security,
-        f.imap_username,
-        f.imap_password_enc,
-        f.imap_folder,
-        f.daily_limit,
-        f.min_interval_seconds
-    )
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-/// Replaces the settable fields. A changed IMAP server or folder starts its sync
-/// over (UIDs belong to one mailbox and folder).
-pub async fn update(tx: &mut TenantTx, id: Uuid, f: &MailboxFields) -> RepoResult<()> {
-    sqlx::query!(
-        r#"UPDATE mailboxes SET from_name = $2, from_email = $3, smtp_host = $4,
-             smtp_port = $5, smtp_security = $6::text::mail_security, smtp_username = $7,
-             smtp_password_enc = $8, imap_enabled = $9,
-             imap_uidvalidity = CASE WHEN imap_host IS DISTINCT FROM $10
-               OR imap_username IS DISTINCT FROM $13 OR imap_folder IS DISTINCT FROM $15
-               THEN NULL ELSE imap_uidvalidity END,
-             imap_last_uid = CASE WHEN imap_host IS DISTINCT FROM $10
-               OR imap_username IS DISTINCT FROM $13 OR imap_folder IS DISTINCT FROM $15
-               THEN NULL ELSE imap_last_uid END,
-             imap_host = $10, imap_port = $11, imap_security = $12::text::mail_security,
-             imap_username = $13, imap_password_enc = $14, imap_folder = $15,
-             daily_limit = $16, min_interval_seconds = $17
-           WHERE id = $1"#,
-        id,
         f.from_name,
         f.from_email,
         f.smtp_host,

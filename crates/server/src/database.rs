@@ -151,3 +151,50 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(contents.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(dir: &Path, key: Option<&str>) -> Settings {
+        let mut vars = HashMap::from([("FLUX_DATA_DIR".to_owned(), dir.display().to_string())]);
+        if let Some(key) = key {
+            vars.insert("FLUX_SECRETS_KEY".into(), key.into());
+        }
+        Settings::from_map(&vars).unwrap()
+    }
+
+    #[test]
+    fn the_secrets_key_is_generated_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = secrets_key(&settings(dir.path(), None)).unwrap();
+        let again = secrets_key(&settings(dir.path(), None)).unwrap();
+        let sealed = first.seal(b"senha", b"ctx");
+        assert_eq!(again.open(&sealed, b"ctx").unwrap(), b"senha");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("secrets-key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // A configured key wins over the file.
+        let configured = SecretsKey::generate_base64();
+        let key = secrets_key(&settings(dir.path(), Some(&configured))).unwrap();
+        assert!(key.open(&sealed, b"ctx").is_err());
+    }
+
+    #[test]
+    fn an_unreadable_or_corrupt_key_file_stops_instead_of_being_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets-key");
+        std::fs::write(&path, "not a key").unwrap();
+        assert!(secrets_key(&settings(dir.path(), None)).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(secrets_key(&settings(dir.path(), None)).is_err());
+        assert!(path.is_dir());
+    }
+}

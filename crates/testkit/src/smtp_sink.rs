@@ -85,7 +85,6 @@ struct Faults {
 struct State {
     received: Vec<Received>,
     faults: Faults,
-    connections: usize,
 }
 
 #[derive(Clone)]
@@ -160,22 +159,6 @@ impl SmtpSink {
     pub fn received(&self) -> Vec<Received> {
         self.with(|s| s.received.clone())
     }
-
-    pub fn connections(&self) -> usize {
-        self.with(|s| s.connections)
-    }
-
-    /// Waits until at least `count` messages arrived (5 s at most).
-    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..500 {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        self.received()
-    }
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
@@ -183,7 +166,6 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
 }
 
 async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
-    lock(&state).connections += 1;
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink.flux.test ESMTP\r\n").await?;
@@ -265,7 +247,9 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                 write
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
-                let data = read_data(&mut lines).await?;
+                let Some(data) = read_data(&mut lines).await? else {
+                    return Ok(());
+                };
                 let (hang_up, reject) = {
                     let mut s = lock(&state);
                     (
@@ -334,16 +318,20 @@ fn address_of(argument: &str) -> String {
     inner.to_owned()
 }
 
-async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> std::io::Result<String> {
+/// The message up to the lone dot; `None` when the client left before it (an
+/// unfinished message is not taken).
+async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut R,
+) -> std::io::Result<Option<String>> {
     let mut data = String::new();
     let mut line = String::new();
     loop {
         line.clear();
         if lines.read_line(&mut line).await? == 0 {
-            return Ok(data);
+            return Ok(None);
         }
         if line == ".\r\n" || line == ".\n" {
-            return Ok(data);
+            return Ok(Some(data));
         }
         let unstuffed = line.strip_prefix('.').unwrap_or(&line);
         data.push_str(unstuffed);

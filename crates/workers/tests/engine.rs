@@ -616,6 +616,17 @@ async fn smtp_answers_decide_retry_pause_or_review() {
     assert_eq!(engine.drain().await.unwrap().sent, 1);
     assert_eq!(sink.received().len(), 1);
 
+    // 554 at the end of DATA: the server answered, so certainly not taken: paused,
+    // not sent to review.
+    let w = World::new(&[0, 1]).await;
+    let sink = SmtpSink::start().await;
+    let (_, id) = w.enroll("SPAM LTDA", "SP", Some("s@x.com.br")).await;
+    sink.reject_data_once();
+    let report = w.smtp_engine(&sink, "x").await.drain().await.unwrap();
+    assert_eq!((report.failed, report.review), (1, 0));
+    assert_eq!(w.send_states(id).await, ["failed"]);
+    assert!(w.enrollment(id).await.detail.unwrap().contains("554"));
+
     // 550 at RCPT TO and a refused login: certainly not sent, paused with the reason.
     let w = World::new(&[0, 1]).await;
     let sink = SmtpSink::start().await;

@@ -122,7 +122,7 @@ pub async fn create(
         ));
     }
     let id = Uuid::new_v4();
-    mailboxes::insert(&mut tx, id, owner, &fields)
+    mailboxes::save(&mut tx, id, owner, &fields)
         .await
         .map_err(|e| {
             if e.is_conflict_on("uq_mailboxes_user") {
@@ -202,7 +202,7 @@ pub async fn update(
         daily_limit: patch.daily_limit.unwrap_or(f.daily_limit),
         min_interval_seconds: patch.min_interval_seconds.unwrap_or(f.min_interval_seconds),
     })?;
-    mailboxes::update(&mut tx, id, &next).await?;
+    mailboxes::save(&mut tx, id, current.user_id, &next).await?;
     let mut changes = audit_view(current.user_id, &next);
     changes["smtp_password_changed"] = json!(patch.smtp_password.is_some());
     changes["imap_password_changed"] = json!(patch.imap_password.is_some());

@@ -106,6 +106,67 @@ async fn members_keep_their_own_mailbox_with_the_password_sealed() {
         b"nova"
     );
 
+    // A PATCH is validated like a creation, and a bad one changes nothing.
+    for (field, value) in [
+        ("from_email", json!("x")),
+        ("daily_limit", json!(0)),
+        ("imap_folder", json!("")),
+    ] {
+        let res = app
+            .patch(
+                &format!("/api/v1/mailboxes/{id}"),
+                &json!({ field: value }),
+                Some(sdr.token()),
+            )
+            .await;
+        assert_eq!(invalid_fields(res).await, [field], "{field}");
+    }
+    let res = app
+        .patch(
+            &format!("/api/v1/mailboxes/{id}"),
+            &json!({"smtp_port": 70000}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let kept: Value = app.get_json(&format!("/api/v1/mailboxes/{id}"), &sdr).await;
+    assert_eq!(
+        (kept["daily_limit"].as_i64(), kept["smtp_port"].as_i64()),
+        (Some(50), Some(587))
+    );
+
+    // The IMAP sync position survives other edits; a new folder starts it over.
+    let sync = |app: &TestApp, id: String| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (Option<i64>, Option<i64>)>(
+                "SELECT imap_uidvalidity, imap_last_uid FROM mailboxes WHERE id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    sqlx::query(
+        "UPDATE mailboxes SET imap_uidvalidity = 7, imap_last_uid = 99 WHERE id = $1::uuid",
+    )
+    .bind(&id)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let path = format!("/api/v1/mailboxes/{id}");
+    app.patch(&path, &json!({"from_name": "Bia L."}), Some(sdr.token()))
+        .await;
+    assert_eq!(sync(&app, id.clone()).await, (Some(7), Some(99)));
+    app.patch(
+        &path,
+        &json!({"imap_folder": "Respostas"}),
+        Some(sdr.token()),
+    )
+    .await;
+    assert_eq!(sync(&app, id.clone()).await, (None, None));
+
     // Pointing it at another server needs the password again (or the stored one
     // could be sent there).
     for moved in [
@@ -187,8 +248,8 @@ async fn members_keep_their_own_mailbox_with_the_password_sealed() {
     .await
     .unwrap();
     assert_eq!(
-        audited, 5,
-        "created ×2, updated ×2, deleted; never a password"
+        audited, 7,
+        "created ×2, updated ×4, deleted; never a password"
     );
 }
 

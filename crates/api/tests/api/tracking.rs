@@ -170,6 +170,10 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
         .get(&format!("/api/v1/tracking/{token}/click/0"), None)
         .await;
     assert_eq!(click.status(), StatusCode::NOT_FOUND);
+    let odd = app
+        .get(&format!("/api/v1/tracking/{token}/click/-1"), None)
+        .await;
+    assert_eq!(odd.status(), StatusCode::NOT_FOUND);
 
     // The RFC 8058 one-click POST a mail client sends.
     let res = app

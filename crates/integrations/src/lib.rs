@@ -1,5 +1,8 @@
 //! Clients for outside services, each behind a trait the rest of Flux uses.
 
 pub mod enrichment;
+pub mod imap;
+pub mod inbound;
 pub mod mail;
+mod mail_server;
 pub mod smtp;

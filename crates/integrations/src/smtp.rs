@@ -18,27 +18,8 @@ use lettre::{
     },
 };
 
-/// How the connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text (local relays and test servers only).
-    None,
-    /// Plain connect, then `STARTTLS` (required: refused if the server lacks it).
-    StartTls,
-    /// TLS from the first byte (port 465).
-    Tls,
-}
-
-impl Security {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "none" => Some(Self::None),
-            "starttls" => Some(Self::StartTls),
-            "tls" => Some(Self::Tls),
-            _ => None,
-        }
-    }
-}
+use crate::mail_server::is_loopback;
+pub use crate::mail_server::Security;
 
 /// One SMTP server and the account on it.
 #[derive(Clone)]
@@ -178,17 +159,6 @@ async fn within<T>(
         })
 }
 
-/// Whether `host` is this machine (plain-text AUTH is allowed only there: local
-/// relays and test servers).
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Delivers `message` (the formatted RFC 5322 bytes) to `to`, from `from`. Returns
 /// the server's final reply (it often carries the queue id).
 pub async fn deliver(
@@ -299,25 +269,5 @@ fn classify(e: &SmtpError, what: &str) -> DeliveryError {
         DeliveryError::Rejected(message)
     } else {
         DeliveryError::Transient(message)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_this_machine_may_get_a_password_in_plain_text() {
-        for host in ["localhost", "127.0.0.1", "[::1]", "::1"] {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in [
-            "smtp.gmail.com",
-            "10.0.0.1",
-            "192.168.0.10",
-            "localhost.evil.com",
-        ] {
-            assert!(!is_loopback(host), "{host}");
-        }
     }
 }

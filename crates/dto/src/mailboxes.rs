@@ -177,9 +177,13 @@ pub struct ConnectionCheck {
     pub message: String,
 }
 
-/// The result of `POST /mailboxes/{id}/test`: connect, TLS and login, sending nothing.
+/// The result of `POST /mailboxes/{id}/test`: connect, TLS and login to the SMTP
+/// server (sending nothing) and, when reply reading is on, to the IMAP server and its
+/// folder (reading nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailboxTestResult {
     pub smtp: ConnectionCheck,
+    /// `null` when reply reading (IMAP) is off.
+    pub imap: Option<ConnectionCheck>,
 }

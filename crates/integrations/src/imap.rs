@@ -66,6 +66,8 @@ pub struct Inbox {
     /// Changes when the server renumbered the folder: UIDs seen before mean nothing.
     pub uid_validity: u32,
     pub exists: u32,
+    /// The UID the next message will get, when the server says.
+    pub uid_next: Option<u32>,
 }
 
 /// A message's header as fetched.
@@ -107,6 +109,7 @@ async fn open_folder(server: &ImapServer) -> Result<Inbox, ImapError> {
         step: server.timeout,
         uid_validity: 0,
         exists: 0,
+        uid_next: None,
     };
     let examined = run(
         server.timeout,
@@ -130,6 +133,7 @@ async fn open_folder(server: &ImapServer) -> Result<Inbox, ImapError> {
     };
     inbox.uid_validity = uid_validity;
     inbox.exists = mailbox.exists;
+    inbox.uid_next = mailbox.uid_next;
     Ok(inbox)
 }
 

@@ -23,6 +23,8 @@ pub struct Header {
     pub kind: Kind,
     /// `In-Reply-To` then `References`, without angle brackets, in order, once each.
     pub refers_to: Vec<String>,
+    /// Its own Message-ID, without brackets.
+    pub message_id: Option<String>,
     pub from: Option<String>,
     pub subject: Option<String>,
 }
@@ -42,6 +44,7 @@ pub fn read_header(raw: &[u8]) -> Option<Header> {
     Some(Header {
         kind,
         refers_to: references_of(&message),
+        message_id: message.message_id().map(str::to_owned),
         from: sender_of(&message),
         subject: message.subject().map(str::to_owned),
     })

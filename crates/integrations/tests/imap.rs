@@ -34,6 +34,7 @@ async fn reads_new_messages_by_uid_without_marking_them_read() {
         .expect("open");
     assert_eq!(inbox.uid_validity, 1);
     assert_eq!(inbox.exists, 2);
+    assert_eq!(inbox.uid_next, Some(second + 1));
     assert_eq!(
         inbox.uids_after(0).await.expect("search"),
         vec![first, second]

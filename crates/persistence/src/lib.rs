@@ -13,6 +13,7 @@ pub mod enrollments;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod inbound;
 pub mod interactions;
 pub mod invitations;
 pub mod jobs;

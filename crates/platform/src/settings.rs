@@ -44,6 +44,9 @@ pub struct Settings {
     /// `FLUX_ENGINE_TICK_SECS` (60): the cadence engine's safety-net tick; it is also
     /// woken when an enrollment becomes due and at the next due time.
     pub engine_tick: Duration,
+    /// `FLUX_IMAP_POLL_SECS` (120): how often each mailbox's inbox is read for
+    /// replies and bounces.
+    pub imap_poll: Duration,
     pub enrichment: EnrichmentSettings,
 }
 
@@ -310,6 +313,20 @@ impl Settings {
                 )?;
                 if secs == 0 {
                     return Err(err("FLUX_ENGINE_TICK_SECS", "must be at least 1".into()));
+                }
+                Duration::from_secs(secs)
+            },
+            imap_poll: {
+                let secs: u64 = parse_or(
+                    &get("FLUX_IMAP_POLL_SECS"),
+                    "FLUX_IMAP_POLL_SECS",
+                    Some(120),
+                )?;
+                if secs < 10 {
+                    return Err(err(
+                        "FLUX_IMAP_POLL_SECS",
+                        "must be at least 10 (mail servers limit logins)".into(),
+                    ));
                 }
                 Duration::from_secs(secs)
             },

@@ -91,7 +91,7 @@ async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
 }
 
 /// The in-process background work: the job queue runner, the e-mail outbox
-/// dispatcher and housekeeping. `flux worker` runs the same set without HTTP, so
+/// dispatcher, housekeeping, the cadence engine and the inbox poller. `flux worker` runs the same set without HTTP, so
 /// adding worker processes scales every kind of job.
 fn spawn_background(
     handle: &database::DbHandle,
@@ -110,6 +110,7 @@ fn spawn_background(
             stop.clone(),
         )),
         tokio::spawn(engine(handle, settings)?.run(stop.clone())),
+        tokio::spawn(inbox_poller(handle, settings)?.run(stop.clone())),
     ];
     tasks.extend(flux_workers::runner(handle.db.clone(), enrichment).spawn(stop));
     Ok(tasks)
@@ -135,6 +136,24 @@ fn engine(
         Engine::new(handle.db.clone(), channels).with_config(EngineConfig {
             tick: settings.engine_tick,
             ..EngineConfig::default()
+        }),
+    )
+}
+
+/// Reads senders' inboxes for replies and bounces.
+fn inbox_poller(
+    handle: &database::DbHandle,
+    settings: &Settings,
+) -> anyhow::Result<flux_workers::inbox::InboxPoller> {
+    use flux_workers::inbox::{InboxConfig, InboxPoller};
+    let key = settings
+        .secrets_key
+        .clone()
+        .context("the secrets key is resolved before the inbox poller starts")?;
+    Ok(
+        InboxPoller::new(handle.db.clone(), key).with_config(InboxConfig {
+            every: settings.imap_poll,
+            ..InboxConfig::default()
         }),
     )
 }

@@ -5,6 +5,7 @@ pub mod email_outbox;
 pub mod engine;
 pub mod enrichment;
 pub mod housekeeping;
+pub mod inbox;
 pub mod lead_import;
 pub mod queue;
 

@@ -190,8 +190,9 @@ async fn delete_mailbox(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Test the stored SMTP settings: connect, TLS, login and quit, sending nothing.
-/// A failure is a 200 with `ok: false` and the server's answer.
+/// Test the stored settings: connect, TLS, login and quit on the SMTP server (sending
+/// nothing) and, when reply reading is on, on the IMAP server, opening the folder
+/// read-only. A failure is a 200 with `ok: false` and the server's answer.
 #[utoipa::path(
     tag = "mailboxes",
     security(("bearer_auth" = [])),
@@ -212,9 +213,16 @@ async fn test_mailbox(
 ) -> ApiResult<web::Json<MailboxTestResult>> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
-    let smtp = match mailboxes::test(&state, ctx, id).await? {
+    let tests = mailboxes::test(&state, ctx, id).await?;
+    Ok(web::Json(MailboxTestResult {
+        smtp: check(tests.smtp),
+        imap: tests.imap.map(check),
+    }))
+}
+
+fn check(result: Result<String, String>) -> ConnectionCheck {
+    match result {
         Ok(message) => ConnectionCheck { ok: true, message },
         Err(message) => ConnectionCheck { ok: false, message },
-    };
-    Ok(web::Json(MailboxTestResult { smtp }))
+    }
 }

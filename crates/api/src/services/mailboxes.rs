@@ -3,12 +3,15 @@
 
 use flux_domain::{Email, Permission, TenantCtx};
 use flux_dto::mailboxes::{CreateMailbox, MailSecurity, UpdateMailbox};
-use flux_integrations::smtp;
+use flux_integrations::{imap, smtp};
 use flux_persistence::{
     mailboxes::{self, sealing_context, Credential, MailboxFields, MailboxRecord},
     members,
 };
-use flux_workers::engine::{channel::MailboxRoute, smtp::smtp_server};
+use flux_workers::{
+    engine::{channel::MailboxRoute, smtp::smtp_server},
+    inbox::imap_server,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -236,30 +239,53 @@ pub async fn delete(
     Ok(())
 }
 
-/// Connects to the stored SMTP server and logs in, sending nothing.
-pub async fn test(
-    state: &AppState,
-    ctx: &TenantCtx,
-    id: Uuid,
-) -> ApiResult<Result<String, String>> {
+/// What the connection test found: the SMTP server's answer, and the IMAP
+/// server's when reply reading is on. Each is what worked, or why not.
+pub struct ConnectionTests {
+    pub smtp: Result<String, String>,
+    pub imap: Option<Result<String, String>>,
+}
+
+/// Connects to the stored SMTP server (and IMAP server, at the same time) and logs
+/// in, sending and reading nothing.
+pub async fn test(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<ConnectionTests> {
     let record = get(state, ctx, id).await?;
+    let org_id = ctx.org_id().uuid();
     let f = &record.fields;
-    let route = MailboxRoute::from_fields(record.id, f);
-    let server = match smtp_server(&state.secrets, ctx.org_id().uuid(), &route, TEST_TIMEOUT) {
-        Ok(server) => server,
-        Err(reason) => return Ok(Err(reason)),
+    let smtp = async {
+        let route = MailboxRoute::from_fields(record.id, f);
+        let server = smtp_server(&state.secrets, org_id, &route, TEST_TIMEOUT)?;
+        smtp::check(&server).await.map_err(|e| e.to_string())?;
+        Ok(if f.smtp_username.is_empty() {
+            format!(
+                "Conectado a {}:{} (sem autenticação)",
+                f.smtp_host, f.smtp_port
+            )
+        } else {
+            format!(
+                "Conectado a {}:{} e autenticado como {}",
+                f.smtp_host, f.smtp_port, f.smtp_username
+            )
+        })
     };
-    Ok(match smtp::check(&server).await {
-        Ok(()) if f.smtp_username.is_empty() => Ok(format!(
-            "Conectado a {}:{} (sem autenticação)",
-            f.smtp_host, f.smtp_port
-        )),
-        Ok(()) => Ok(format!(
-            "Conectado a {}:{} e autenticado como {}",
-            f.smtp_host, f.smtp_port, f.smtp_username
-        )),
-        Err(e) => Err(e.to_string()),
-    })
+    let imap = async {
+        if !f.imap_enabled {
+            return None;
+        }
+        Some(
+            async {
+                let server = imap_server(&state.secrets, org_id, f, TEST_TIMEOUT)?;
+                imap::check(&server).await.map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "Conectado a {}:{} como {}; pasta {} aberta",
+                    server.host, server.port, server.username, server.folder
+                ))
+            }
+            .await,
+        )
+    };
+    let (smtp, imap) = tokio::join!(smtp, imap);
+    Ok(ConnectionTests { smtp, imap })
 }
 
 /// A stored password goes only to the server it was given for: pointing the

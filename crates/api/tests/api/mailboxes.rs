@@ -3,7 +3,7 @@
 
 use flux_persistence::mailboxes::{sealing_context, Credential};
 use flux_platform::SecretsKey;
-use flux_testkit::smtp_sink::SmtpSink;
+use flux_testkit::{imap_inbox::ImapInbox, smtp_sink::SmtpSink};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -325,6 +325,80 @@ async fn the_connection_test_logs_in_and_reports_the_servers_answer() {
         .await
         .unwrap();
     assert_eq!(result["smtp"]["ok"], false);
+    assert_eq!(result["imap"], Value::Null, "reply reading is off");
+}
+
+#[tokio::test]
+async fn the_connection_test_checks_the_imap_login_and_folder_too() {
+    let app = spawn_app().await;
+    let s = app.signup("Bia", "bia@acme.com.br").await;
+    let sink = SmtpSink::start().await;
+    let inbox = ImapInbox::start("bia@acme.com.br", "s3nha-imap").await;
+    let mut body = mailbox(&sink.host(), sink.port());
+    body["imap_enabled"] = json!(true);
+    body["imap_host"] = json!(inbox.host());
+    body["imap_port"] = json!(inbox.port());
+    body["imap_security"] = json!("none");
+    body["imap_username"] = json!("bia@acme.com.br");
+    body["imap_password"] = json!("s3nha-imap");
+    let created = create(&app, &s, &body).await;
+    let path = format!("/api/v1/mailboxes/{}", created["id"].as_str().unwrap());
+    let test = |path: String| {
+        let app = &app;
+        let s = &s;
+        async move {
+            app.post(&format!("{path}/test"), &json!({}), Some(s.token()))
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    let result = test(path.clone()).await;
+    assert_eq!(result["smtp"]["ok"], true, "{result}");
+    assert_eq!(result["imap"]["ok"], true, "{result}");
+    assert!(
+        result["imap"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("INBOX"),
+        "{result}"
+    );
+    assert!(inbox.commands().iter().any(|c| c.contains("EXAMINE")));
+
+    app.patch(
+        &path,
+        &json!({"imap_folder": "Respostas", "imap_password": "s3nha-imap"}),
+        Some(s.token()),
+    )
+    .await;
+    let result = test(path.clone()).await;
+    assert_eq!(result["imap"]["ok"], false, "{result}");
+    assert!(
+        result["imap"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pasta"),
+        "{result}"
+    );
+
+    app.patch(
+        &path,
+        &json!({"imap_folder": "INBOX", "imap_password": "errada"}),
+        Some(s.token()),
+    )
+    .await;
+    let result = test(path.clone()).await;
+    assert_eq!(result["smtp"]["ok"], true, "{result}");
+    assert_eq!(result["imap"]["ok"], false, "{result}");
+    assert!(
+        result["imap"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("login"),
+        "{result}"
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,10 @@ fn a_reply_refers_to_our_message_once_and_keeps_only_what_was_written() {
     );
     assert_eq!(header.from.as_deref(), Some("ana@cliente.com.br"));
     assert_eq!(
+        header.message_id.as_deref(),
+        Some("CAF=abc123@mail.gmail.com")
+    );
+    assert_eq!(
         header.subject.as_deref(),
         Some("Re: Proposta para a Padaria Estrela")
     );

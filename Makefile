@@ -15,7 +15,7 @@ help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
 	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract, generated SDK"
 	@echo "make openapi  regenerate openapi/openapi.json"
-	@echo "make bench  measure import and lead-list performance into docs/benchmarks.md (BENCH=import|list)"
+	@echo "make bench  measure import, lead-list and cadence-engine performance into docs/benchmarks.md (BENCH=import|list|engine)"
 	@echo "make sqlx-prepare  regenerate .sqlx/ after changing a query or a migration"
 
 tools:

@@ -398,7 +398,7 @@ fn pgbench(
         }
     }
     args.push(b.url.clone());
-    let output = std::process::Command::new(pgbench_bin())
+    let output = std::process::Command::new(crate::setup::pgbench_bin())
         .args(&args)
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -424,19 +424,6 @@ fn pgbench(
 /// Twice the cores of this machine, which also runs PostgreSQL.
 fn server_pool_size() -> u32 {
     std::thread::available_parallelism().map_or(4, |n| 2 * n.get() as u32)
-}
-
-fn pgbench_bin() -> String {
-    std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|dirs| {
-            dirs.filter_map(Result::ok)
-                .map(|d| d.path().join("bin/pgbench"))
-                .filter(|p| p.exists())
-                .max()
-        })
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "pgbench".into())
 }
 
 /// The HTTP answer's total for each scenario equals the count pgbench's SQL yields, and

@@ -1,4 +1,4 @@
-//! `make bench`: the performance figures of issue #3, measured side by side on this
+//! `make bench`: the performance figures of the issues, measured side by side on this
 //! machine and appended to `docs/benchmarks.md`.
 //!
 //! - Lead import of a 100k-row CSV (validation, dedup, error capture, insert) against
@@ -6,12 +6,16 @@
 //! - `GET /api/v1/leads` with filters and with `q` for an organization holding 100k
 //!   leads in a 1M-lead database, 16 concurrent clients, against pgbench replaying the
 //!   endpoint's own SQL with the same per-request tenant setup.
+//! - The cadence engine (issue #4): steps per second end to end with an in-memory
+//!   channel against a pgbench ceiling doing the same claim + inserts + update, and
+//!   the enqueue → send latency of an idle engine.
 //!
 //! `FLUX_BENCH_DATABASE_URL` is a PostgreSQL superuser URL (the Makefile starts a
 //! dedicated durable cluster); the database `flux_bench` is recreated.
 
 #![allow(clippy::print_stdout, clippy::expect_used, unreachable_pub)]
 
+mod engine;
 mod import;
 mod list;
 mod report;
@@ -37,6 +41,10 @@ async fn main() -> anyhow::Result<()> {
     if which == "all" || which == "list" {
         let db = setup::fresh_database(&admin).await?;
         sections.push(list::run(&db).await?);
+    }
+    if which == "all" || which == "engine" {
+        let db = setup::fresh_database(&admin).await?;
+        sections.push(engine::run(&db).await?);
     }
     report::write(&sections)?;
     Ok(())

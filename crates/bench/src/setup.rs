@@ -54,3 +54,17 @@ pub async fn organization(db: &Db, n: usize) -> anyhow::Result<TenantCtx> {
         MemberRole::Manager,
     ))
 }
+
+/// The newest installed pgbench (Debian keeps it out of PATH).
+pub fn pgbench_bin() -> String {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join("bin/pgbench"))
+                .filter(|p| p.exists())
+                .max()
+        })
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pgbench".into())
+}

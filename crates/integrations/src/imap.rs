@@ -228,39 +228,69 @@ impl Inbox {
         Ok(uids)
     }
 
-    /// The headers and sizes of `uids` (any order), without marking anything read.
+    /// The headers and sizes of `uids` (any order), without marking anything read. A
+    /// message the server does not return (a corrupt item refused with `NO`, one
+    /// expunged meanwhile) is left out rather than failing the others: when a chunk
+    /// comes back short, its missing messages are asked for one at a time. (async-imap
+    /// ends a FETCH at its tagged status without reporting a `NO`.)
     pub async fn headers(&mut self, uids: &[u32]) -> Result<Vec<FetchedHeader>, ImapError> {
         let mut fetched = Vec::with_capacity(uids.len());
         for chunk in uids.chunks(FETCH_CHUNK) {
-            let set = uid_set(chunk);
-            let step = self.step;
-            let session = &mut self.session;
-            let rows = run(step, "ler cabeçalhos", async {
-                session
-                    .uid_fetch(&set, "(UID RFC822.SIZE BODY.PEEK[HEADER])")
-                    .await?
-                    .try_collect::<Vec<_>>()
-                    .await
-            })
-            .await?;
-            fetched.extend(rows.iter().filter_map(|row| {
+            let rows = self.fetch_headers(chunk).await?;
+            let missing: Vec<u32> = chunk
+                .iter()
+                .copied()
+                .filter(|uid| !rows.iter().any(|r| r.uid == *uid))
+                .collect();
+            fetched.extend(rows);
+            if chunk.len() > 1 {
+                for uid in missing {
+                    let single = self.fetch_headers(&[uid]).await?;
+                    if single.is_empty() {
+                        tracing::warn!(uid, "message not returned by the server; skipped");
+                    }
+                    fetched.extend(single);
+                }
+            }
+        }
+        Ok(fetched)
+    }
+
+    async fn fetch_headers(&mut self, uids: &[u32]) -> Result<Vec<FetchedHeader>, ImapError> {
+        let set = uid_set(uids);
+        let session = &mut self.session;
+        let rows = run(self.step, "ler cabeçalhos", async {
+            session
+                .uid_fetch(&set, "(UID RFC822.SIZE BODY.PEEK[HEADER])")
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
                 Some(FetchedHeader {
                     uid: row.uid?,
                     size: row.size.unwrap_or(0),
                     header: row.header()?.to_vec(),
                 })
-            }));
-        }
-        Ok(fetched)
+            })
+            .collect())
     }
 
-    /// The whole message `uid`, without marking it read. `None` when it is gone.
-    pub async fn message(&mut self, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {
-        let step = self.step;
+    /// The first `max_bytes` of message `uid` (all of it when smaller), without
+    /// marking it read. `None` when the server does not return it (gone, or refused).
+    pub async fn message(
+        &mut self,
+        uid: u32,
+        max_bytes: u32,
+    ) -> Result<Option<Vec<u8>>, ImapError> {
         let session = &mut self.session;
-        let rows = run(step, "ler a mensagem", async {
+        let query = format!("(UID BODY.PEEK[]<0.{max_bytes}>)");
+        let rows = run(self.step, "ler a mensagem", async {
             session
-                .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+                .uid_fetch(uid.to_string(), &query)
                 .await?
                 .try_collect::<Vec<_>>()
                 .await
@@ -270,7 +300,7 @@ impl Inbox {
             .iter()
             .find(|row| row.uid == Some(uid))
             .and_then(|row| row.body())
-            .map(<[u8]>::to_vec))
+            .map(|body| body[..body.len().min(max_bytes as usize)].to_vec()))
     }
 
     /// Logs out (time-boxed: a silent server cannot hold the poll).

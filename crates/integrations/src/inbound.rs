@@ -27,6 +27,8 @@ pub struct Header {
     pub message_id: Option<String>,
     pub from: Option<String>,
     pub subject: Option<String>,
+    /// When it was written (its `Date`), if it says.
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Reads a header block (or a whole message). `None` when it is not a message.
@@ -44,9 +46,12 @@ pub fn read_header(raw: &[u8]) -> Option<Header> {
     Some(Header {
         kind,
         refers_to: references_of(&message),
-        message_id: message.message_id().map(str::to_owned),
+        message_id: message.message_id().and_then(clean_id),
         from: sender_of(&message),
-        subject: message.subject().map(str::to_owned),
+        subject: message.subject().map(|s| clean(s, MAX_SUBJECT)),
+        date: message
+            .date()
+            .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
     })
 }
 
@@ -65,7 +70,7 @@ pub fn reply_excerpt(raw: &[u8], max_chars: usize) -> Option<String> {
     }
     let excerpt = kept.join("\n");
     let excerpt = excerpt.trim();
-    (!excerpt.is_empty()).then(|| truncate_chars(excerpt, max_chars))
+    (!excerpt.is_empty()).then(|| clean(excerpt, max_chars))
 }
 
 /// A delivery failure, read from the whole message.
@@ -167,9 +172,10 @@ fn read_delivery_status(text: &str, bounce: &mut Bounce) {
             bounce.permanent = true;
             bounce.recipient = field("Final-Recipient")
                 .or_else(|| field("Original-Recipient"))
-                .map(|r| strip_address_type(&r));
-            bounce.status = status;
-            bounce.diagnostic = field("Diagnostic-Code").map(|d| strip_address_type(&d));
+                .map(|r| clean(&strip_address_type(&r), MAX_ADDRESS));
+            bounce.status = status.map(|s| clean(&s, 32));
+            bounce.diagnostic =
+                field("Diagnostic-Code").map(|d| clean(&strip_address_type(&d), MAX_DIAGNOSTIC));
         }
     }
 }
@@ -215,7 +221,7 @@ fn message_id_lines(raw: &[u8]) -> Vec<String> {
             if between_is_blank && open < close {
                 if let Ok(id) = std::str::from_utf8(&rest[open + 1..close]) {
                     if id.contains('@') && !id.contains(char::is_whitespace) {
-                        ids.push(id.to_owned());
+                        ids.extend(clean_id(id));
                     }
                 }
             }
@@ -232,11 +238,35 @@ fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn push_ids(ids: &mut Vec<String>, id: Option<&str>) {
-    if let Some(id) = id.map(|i| i.trim().trim_matches(['<', '>'])) {
-        if !id.is_empty() && !ids.iter().any(|known| known == id) {
-            ids.push(id.to_owned());
+    if let Some(id) = id.and_then(clean_id) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
+}
+
+/// Longest Message-ID kept (ours are about 50 characters; RFC 5322 lines stop at 998).
+const MAX_ID: usize = 250;
+const MAX_SUBJECT: usize = 300;
+const MAX_ADDRESS: usize = 320;
+const MAX_DIAGNOSTIC: usize = 500;
+
+/// A Message-ID as stored: without brackets, and only when it can be one (no control
+/// characters, which the database refuses, and not absurdly long).
+fn clean_id(raw: &str) -> Option<String> {
+    let id = raw.trim().trim_matches(['<', '>']);
+    (!id.is_empty() && id.len() <= MAX_ID && !id.chars().any(char::is_control))
+        .then(|| id.to_owned())
+}
+
+/// Text from a message made safe to store: no NUL or other control characters but
+/// line breaks and tabs, at most `max` characters.
+fn clean(text: &str, max: usize) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    truncate_chars(&kept, max)
 }
 
 fn references_of(message: &Message<'_>) -> Vec<String> {
@@ -260,7 +290,7 @@ fn sender_of(message: &Message<'_>) -> Option<String> {
         .from()
         .and_then(|a| a.first())
         .and_then(|a| a.address())
-        .map(str::to_owned)
+        .map(|a| clean(a, MAX_ADDRESS))
 }
 
 /// What a `multipart/report` reports: a delivery (a DSN) or something else (read

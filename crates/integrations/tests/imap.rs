@@ -53,9 +53,23 @@ async fn reads_new_messages_by_uid_without_marking_them_read() {
         text.contains("Subject: Re: 2") && !text.contains("Corpo"),
         "{text}"
     );
-    let whole = inbox.message(first).await.expect("fetch").expect("there");
+    let whole = inbox
+        .message(first, 1 << 20)
+        .await
+        .expect("fetch")
+        .expect("there");
     assert_eq!(whole, message(1).into_bytes());
-    assert_eq!(inbox.message(999).await.expect("fetch"), None);
+    let start = inbox
+        .message(first, 10)
+        .await
+        .expect("fetch")
+        .expect("there");
+    assert_eq!(
+        start,
+        message(1).as_bytes()[..10].to_vec(),
+        "only the first bytes"
+    );
+    assert_eq!(inbox.message(999, 100).await.expect("fetch"), None);
     inbox.close().await;
     assert!(!fake.any_seen(), "read with PEEK only");
     let commands = fake.commands();
@@ -67,6 +81,30 @@ async fn reads_new_messages_by_uid_without_marking_them_read() {
         !commands.iter().any(|c| c.contains("forte")),
         "password logged: {commands:?}"
     );
+}
+
+#[tokio::test]
+async fn a_message_the_server_refuses_is_left_out_and_the_others_are_read() {
+    let fake = ImapInbox::start("bruno@acme.com.br", "x").await;
+    let good = fake.deliver(message(1));
+    let broken = fake.deliver(message(2));
+    let last = fake.deliver(message(3));
+    fake.refuse_fetch(broken);
+    let mut inbox = imap::open(&server(&fake, "x")).await.expect("open");
+    let headers = inbox.headers(&[good, broken, last]).await.expect("headers");
+    let uids: Vec<u32> = headers.iter().map(|h| h.uid).collect();
+    assert_eq!(uids, vec![good, last]);
+    assert_eq!(inbox.message(broken, 100).await.expect("fetch"), None);
+    assert_eq!(
+        fake.commands()
+            .iter()
+            .filter(|c| c.contains("BODY.PEEK[HEADER]"))
+            .count(),
+        4,
+        "the short chunk, then each missing message alone: {:?}",
+        fake.commands()
+    );
+    inbox.close().await;
 }
 
 #[tokio::test]

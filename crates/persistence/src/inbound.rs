@@ -49,7 +49,8 @@ pub struct SyncState {
     pub uid_validity: Option<i64>,
     pub last_uid: Option<i64>,
     /// The first day worth reading on a fresh sync: the earlier of the mailbox's
-    /// creation and its member's first cadence message.
+    /// creation and its member's first cadence message (looked up only while the
+    /// folder has no sync state: a renumbered folder reads from the creation).
     pub read_since: DateTime<Utc>,
 }
 
@@ -57,8 +58,10 @@ pub async fn sync_state(tx: &mut TenantTx, mailbox_id: Uuid) -> RepoResult<Optio
     let row = sqlx::query!(
         r#"SELECT imap_host AS "host!", imap_username AS "username!", imap_folder,
                   imap_uidvalidity, imap_last_uid,
-                  least(m.created_at, (SELECT min(s.sent_at) FROM step_sends s
-                                       WHERE s.sender_id = m.user_id)) AS "read_since!"
+                  CASE WHEN imap_last_uid IS NULL
+                       THEN least(m.created_at, (SELECT min(s.sent_at) FROM step_sends s
+                                                 WHERE s.sender_id = m.user_id))
+                       ELSE m.created_at END AS "read_since!"
            FROM mailboxes m
            WHERE m.id = $1 AND imap_enabled"#,
         mailbox_id
@@ -78,7 +81,8 @@ pub async fn sync_state(tx: &mut TenantTx, mailbox_id: Uuid) -> RepoResult<Optio
 }
 
 /// Records a successful poll up to `last_uid`. False when the mailbox no longer reads
-/// that inbox (its settings changed during the poll).
+/// that inbox (its settings changed during the poll), or another poll of the same
+/// folder already got further (progress never goes back).
 pub async fn record_progress(
     tx: &mut TenantTx,
     mailbox_id: Uuid,
@@ -91,7 +95,9 @@ pub async fn record_progress(
         "UPDATE mailboxes SET imap_uidvalidity = $5, imap_last_uid = $6,
                 last_poll_ok_at = $7, last_poll_error = NULL
          WHERE id = $1 AND imap_enabled AND imap_host = $2 AND imap_username = $3
-           AND imap_folder = $4",
+           AND imap_folder = $4
+           AND (imap_uidvalidity IS DISTINCT FROM $5 OR imap_last_uid IS NULL
+                OR imap_last_uid <= $6)",
         mailbox_id,
         identity.host,
         identity.username,
@@ -156,6 +162,8 @@ pub struct Inbound<'a> {
     pub metadata: serde_json::Value,
     /// Why the enrollment ended, in the member's words.
     pub detail: &'a str,
+    /// When it happened (the inbound message's date), for the timeline.
+    pub occurred_at: DateTime<Utc>,
 }
 
 /// What recording an inbound message did.
@@ -198,7 +206,7 @@ pub async fn record(
                                        dedup_key, occurred_at)
              SELECT org_id, lead_id, enrollment_id, cadence_id, step_id, id, template_id,
                     channel, $2::text::interaction_type, left($4, 200), $5,
-                    $2 || ':' || id || ':' || $3, $7
+                    $2 || ':' || id || ':' || $3, $8
              FROM s
              ON CONFLICT (org_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
              RETURNING id
@@ -212,7 +220,8 @@ pub async fn record(
         inbound.summary,
         inbound.metadata,
         inbound.detail,
-        now
+        now,
+        inbound.occurred_at
     )
     .fetch_one(tx.conn())
     .await?;

@@ -34,6 +34,8 @@ struct State {
     /// Every command line received (passwords masked), for assertions.
     commands: Vec<String>,
     refuse_logins: bool,
+    /// UIDs whose FETCH answers `NO` (a corrupt item on a real server).
+    refused: Vec<u32>,
 }
 
 #[derive(Clone)]
@@ -59,6 +61,7 @@ impl ImapInbox {
             messages: Vec::new(),
             commands: Vec::new(),
             refuse_logins: false,
+            refused: Vec::new(),
         }));
         let shared = state.clone();
         tokio::spawn(async move {
@@ -120,6 +123,12 @@ impl ImapInbox {
     /// Makes every login fail (as after a password change) until called with false.
     pub fn refuse_logins(&self, refuse: bool) {
         self.state().refuse_logins = refuse;
+    }
+
+    /// Makes every FETCH that includes `uid` fail with `NO`, as servers do for an item
+    /// they cannot read.
+    pub fn refuse_fetch(&self, uid: u32) {
+        self.state().refused.push(uid);
     }
 
     /// The command lines received so far (LOGIN passwords masked).
@@ -266,6 +275,9 @@ fn uid_command(state: &mut State, tag: &str, args: &[String]) -> Vec<u8> {
                 return format!("{tag} BAD missing set\r\n").into();
             };
             let max = state.messages.iter().map(|m| m.uid).max().unwrap_or(0);
+            if state.refused.iter().any(|&uid| in_set(uid, set, max)) {
+                return format!("{tag} NO [UNAVAILABLE] cannot read that message\r\n").into();
+            }
             let mut out = Vec::new();
             for (index, m) in state.messages.iter_mut().enumerate() {
                 if !in_set(m.uid, set, max) {
@@ -281,9 +293,19 @@ fn uid_command(state: &mut State, tag: &str, args: &[String]) -> Vec<u8> {
                     attrs.extend_from_slice(&m.raw[..end]);
                 }
                 if items.contains("BODY[]") || items.contains("BODY.PEEK[]") {
-                    attrs.extend(format!(" BODY[] {{{}}}\r\n", m.raw.len()).bytes());
-                    attrs.extend_from_slice(&m.raw);
-                    if items.contains("BODY[]") && !items.contains("BODY.PEEK[]") {
+                    // `BODY.PEEK[]<0.n>`: the first n bytes, answered as `BODY[]<0>`.
+                    match partial_length(&items) {
+                        Some(n) => {
+                            let part = &m.raw[..m.raw.len().min(n)];
+                            attrs.extend(format!(" BODY[]<0> {{{}}}\r\n", part.len()).bytes());
+                            attrs.extend_from_slice(part);
+                        }
+                        None => {
+                            attrs.extend(format!(" BODY[] {{{}}}\r\n", m.raw.len()).bytes());
+                            attrs.extend_from_slice(&m.raw);
+                        }
+                    }
+                    if !items.contains("BODY.PEEK[]") {
                         m.seen = true;
                     }
                 }
@@ -296,6 +318,13 @@ fn uid_command(state: &mut State, tag: &str, args: &[String]) -> Vec<u8> {
         }
         _ => format!("{tag} BAD unsupported UID command\r\n").into(),
     }
+}
+
+/// `n` of a `BODY[]<0.n>` item.
+fn partial_length(items: &str) -> Option<usize> {
+    let start = items.find("[]<0.")? + "[]<0.".len();
+    let rest = &items[start..];
+    rest[..rest.find('>')?].parse().ok()
 }
 
 /// Where the header ends (after the blank line), or the whole message.

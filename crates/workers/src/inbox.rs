@@ -41,8 +41,12 @@ pub struct InboxConfig {
     pub step_timeout: Duration,
     /// Messages read per mailbox per poll (the rest wait for the next poll).
     pub max_messages: usize,
-    /// Larger messages are matched by their header only (no excerpt, no bounce body).
-    pub max_message_bytes: u32,
+    /// How much of a reply or bounce is fetched: its first bytes hold the text and
+    /// the delivery report; attachments after them are never downloaded.
+    pub max_fetch_bytes: u32,
+    /// A poll stops reading new messages after this long and records how far it got
+    /// (a slow server cannot hold a worker).
+    pub poll_budget: Duration,
     /// How far back a first sync (or a renumbered folder) reads.
     pub first_sync_days: i64,
 }
@@ -55,7 +59,8 @@ impl Default for InboxConfig {
             concurrency: 4,
             step_timeout: Duration::from_secs(20),
             max_messages: 500,
-            max_message_bytes: 1024 * 1024,
+            max_fetch_bytes: 256 * 1024,
+            poll_budget: Duration::from_secs(180),
             first_sync_days: 30,
         }
     }
@@ -134,6 +139,8 @@ struct Found {
     summary: String,
     metadata: serde_json::Value,
     detail: String,
+    /// The inbound message's date, if it gave one.
+    date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What one poll of a folder read.
@@ -223,6 +230,8 @@ impl InboxPoller {
                             summary: &found.summary,
                             metadata: found.metadata.clone(),
                             detail: &found.detail,
+                            // A message dated in the future (a wrong clock) shows now.
+                            occurred_at: found.date.map_or(now, |d| d.min(now)),
                         },
                         now,
                     )
@@ -292,43 +301,58 @@ impl InboxPoller {
         };
         let mut headers = inbox.headers(&uids).await?;
         headers.sort_by_key(|h| h.uid);
-        let read = headers.len();
 
         let parsed: Vec<_> = headers
             .iter()
             .filter_map(|h| inbound::read_header(&h.header).map(|header| (h, header)))
             .collect();
         let ours = self.ours(org_id, &parsed).await?;
+        let started = std::time::Instant::now();
         let mut found = Vec::new();
+        let mut read = headers.len();
+        let mut last_uid = last_uid;
         for (fetched, header) in parsed {
+            let wanted = match header.kind {
+                Kind::Bounce => true,
+                Kind::Message => header.refers_to.iter().any(|id| ours.contains(id)),
+                Kind::AutoReply => false,
+            };
+            if !wanted {
+                continue;
+            }
+            if started.elapsed() > self.config.poll_budget {
+                // Out of time: what is left (from this message on) waits for the next poll.
+                last_uid = fetched.uid.saturating_sub(1);
+                read = headers.iter().filter(|h| h.uid < fetched.uid).count();
+                tracing::warn!(
+                    uid = fetched.uid,
+                    "inbox poll out of time; continuing next poll"
+                );
+                break;
+            }
+            // `None` (refused or gone): a reply still counts, without its excerpt.
+            let raw = inbox
+                .message(fetched.uid, self.config.max_fetch_bytes)
+                .await?;
             let key = header
                 .message_id
                 .clone()
-                .unwrap_or_else(|| format!("imap:{}:{}", inbox.uid_validity, fetched.uid));
-            let fits = fetched.size <= self.config.max_message_bytes;
+                .unwrap_or_else(|| format!("sha256:{}", hex_digest(&fetched.header)));
             match header.kind {
-                Kind::Bounce if fits => {
-                    let Some(raw) = inbox.message(fetched.uid).await? else {
-                        continue;
-                    };
-                    if let Some(bounce) = inbound::read_bounce(&raw) {
+                Kind::Bounce => {
+                    let bounce = raw.as_deref().and_then(inbound::read_bounce);
+                    if let Some(bounce) = bounce {
                         if bounce.permanent && !bounce.message_ids.is_empty() {
-                            found.push(bounced(bounce, key));
+                            found.push(bounced(bounce, key, header.date));
                         }
                     }
                 }
-                Kind::Message if header.refers_to.iter().any(|id| ours.contains(id)) => {
-                    let excerpt = if fits {
-                        inbox
-                            .message(fetched.uid)
-                            .await?
-                            .and_then(|raw| inbound::reply_excerpt(&raw, 1000))
-                    } else {
-                        None
-                    };
+                _ => {
+                    let excerpt = raw
+                        .as_deref()
+                        .and_then(|raw| inbound::reply_excerpt(raw, 1000));
                     found.push(replied(header, excerpt, key));
                 }
-                Kind::Bounce | Kind::AutoReply | Kind::Message => {}
             }
         }
         Ok(Batch {
@@ -399,6 +423,16 @@ impl InboxPoller {
     }
 }
 
+/// A stable name for a message without a Message-ID: its header's digest (the same
+/// after the folder is renumbered).
+fn hex_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn replied(header: inbound::Header, excerpt: Option<String>, key: String) -> Found {
     let summary = excerpt
         .as_deref()
@@ -417,10 +451,15 @@ fn replied(header: inbound::Header, excerpt: Option<String>, key: String) -> Fou
             "excerpt": excerpt,
         }),
         detail: "O lead respondeu ao e-mail".into(),
+        date: header.date,
     }
 }
 
-fn bounced(bounce: inbound::Bounce, key: String) -> Found {
+fn bounced(
+    bounce: inbound::Bounce,
+    key: String,
+    date: Option<chrono::DateTime<chrono::Utc>>,
+) -> Found {
     let reason = bounce
         .diagnostic
         .clone()
@@ -438,5 +477,6 @@ fn bounced(bounce: inbound::Bounce, key: String) -> Found {
             "diagnostic": bounce.diagnostic,
         }),
         detail: format!("O e-mail voltou (bounce): {reason}"),
+        date,
     }
 }

@@ -11,6 +11,7 @@ use chrono::Duration;
 use common::World;
 use flux_persistence::{organizations, users};
 use flux_testkit::imap_inbox::ImapInbox;
+use flux_workers::inbox::InboxConfig;
 use uuid::Uuid;
 
 /// The day the world's clock starts (IMAP arrival dates are days).
@@ -268,4 +269,78 @@ async fn another_organizations_messages_are_never_matched() {
     assert_eq!(report.replies, 0);
     assert_eq!(w.enrollment(enrollment).await.status, "active");
     assert_eq!(w.interactions(enrollment, "replied").await, 0);
+}
+
+#[tokio::test]
+async fn only_the_start_of_a_large_bounce_is_fetched_and_it_still_ends_the_enrollment() {
+    let (w, inbox, enrollment, message_id) = sent_world().await;
+    // The report, then the whole returned message with a large attachment.
+    let bounce = bounce_of(&message_id, "failed", "5.1.1").replace(
+        "--B--\r\n",
+        &format!(
+            "--B\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\n{}\r\n--B--\r\n",
+            "A".repeat(200_000)
+        ),
+    );
+    inbox.deliver_on(bounce, MONDAY);
+    let poller = w.poller().with_config(InboxConfig {
+        max_fetch_bytes: 4096,
+        ..InboxConfig::default()
+    });
+    assert_eq!(poller.run_once().await.unwrap().bounces, 1);
+    assert_eq!(w.enrollment(enrollment).await.status, "bounced");
+    let fetches: Vec<String> = inbox
+        .commands()
+        .into_iter()
+        .filter(|c| c.contains("BODY.PEEK[]"))
+        .collect();
+    assert_eq!(fetches.len(), 1);
+    assert!(fetches[0].contains("<0.4096>"), "{fetches:?}");
+}
+
+#[tokio::test]
+async fn a_refused_message_is_skipped_and_a_long_backlog_is_read_over_several_polls() {
+    let (w, inbox, enrollment, message_id) = sent_world().await;
+    let broken = inbox.deliver_on(reply_to(&message_id, "", "Ilegível"), MONDAY);
+    inbox.refuse_fetch(broken);
+    for n in 0..2 {
+        inbox.deliver_on(
+            format!("From: x@loja.com.br\r\nSubject: {n}\r\n\r\nPromo\r\n"),
+            MONDAY,
+        );
+    }
+    let reply = inbox.deliver_on(
+        reply_to(
+            &message_id,
+            "Date: Mon, 23 Nov 2026 09:30:00 -0300\r\n",
+            "Vamos falar.",
+        ),
+        MONDAY,
+    );
+    let poller = w.poller().with_config(InboxConfig {
+        max_messages: 2,
+        ..InboxConfig::default()
+    });
+    let first = poller.run_once().await.unwrap();
+    assert_eq!(
+        (first.read, first.replies, first.failed),
+        (1, 0, 0),
+        "the refused one is left out"
+    );
+    assert_eq!(sync(&w).await.imap_last_uid, Some(i64::from(broken + 1)));
+    w.clock.advance(Duration::minutes(3));
+    let second = poller.run_once().await.unwrap();
+    assert_eq!((second.read, second.replies), (2, 1));
+    assert_eq!(sync(&w).await.imap_last_uid, Some(i64::from(reply)));
+    assert_eq!(w.enrollment(enrollment).await.status, "replied");
+    let at: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT occurred_at FROM interactions WHERE type = 'replied'")
+            .fetch_one(w.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        at.to_rfc3339(),
+        "2026-11-23T12:30:00+00:00",
+        "the reply's own date"
+    );
 }

@@ -232,6 +232,28 @@ fn a_read_receipt_is_automatic_not_a_bounce_nor_a_reply() {
 }
 
 #[test]
+fn values_the_database_refuses_never_leave_the_parser() {
+    let long = "x".repeat(300);
+    let raw = format!(
+        "From: Ana <ana@cliente.com.br>\r\nSubject: Re: oi\u{0}tudo\r\n\
+         Date: Mon, 23 Nov 2026 10:15:00 -0300\r\n\
+         In-Reply-To: <bad\u{0}id@x.com>\r\nReferences: <{long}@x.com> <{OURS}>\r\n\r\nOi\u{0}!\r\n"
+    );
+    let header = read_header(raw.as_bytes()).expect("a message");
+    assert_eq!(
+        header.refers_to,
+        vec![OURS.to_owned()],
+        "NUL and oversized ids dropped"
+    );
+    assert_eq!(header.subject.as_deref(), Some("Re: oitudo"));
+    assert_eq!(
+        header.date.map(|d| d.to_rfc3339()),
+        Some("2026-11-23T13:15:00+00:00".to_owned())
+    );
+    assert_eq!(reply_excerpt(raw.as_bytes(), 100).as_deref(), Some("Oi!"));
+}
+
+#[test]
 fn garbage_never_panics() {
     for raw in [
         &b""[..],

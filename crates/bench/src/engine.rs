@@ -191,14 +191,7 @@ fn pgbench(b: &BenchDb) -> anyhow::Result<f64> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(output.status.success(), "pgbench failed: {stdout}{stderr}");
-    stdout
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {stdout}"))
+    crate::setup::pgbench_tps(&stdout)
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -411,14 +411,7 @@ fn pgbench(
         "pgbench got warnings from PostgreSQL: {}",
         stderr.lines().take(3).collect::<Vec<_>>().join(" | ")
     );
-    stdout
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {stdout}"))
+    crate::setup::pgbench_tps(&stdout)
 }
 
 /// Twice the cores of this machine, which also runs PostgreSQL.

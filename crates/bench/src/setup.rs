@@ -68,3 +68,15 @@ pub fn pgbench_bin() -> String {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "pgbench".into())
 }
+
+/// The `tps = …` figure of a pgbench run's output.
+pub fn pgbench_tps(stdout: &str) -> anyhow::Result<f64> {
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {stdout}"))
+}

@@ -256,17 +256,32 @@ impl Inbox {
         Ok(fetched)
     }
 
-    async fn fetch_headers(&mut self, uids: &[u32]) -> Result<Vec<FetchedHeader>, ImapError> {
-        let set = uid_set(uids);
+    /// One `UID FETCH`, time-boxed, read to its end.
+    async fn fetch(
+        &mut self,
+        set: &str,
+        query: &str,
+        what: &str,
+    ) -> Result<Vec<async_imap::types::Fetch>, ImapError> {
         let session = &mut self.session;
-        let rows = run(self.step, "ler cabeçalhos", async {
+        run(self.step, what, async {
             session
-                .uid_fetch(&set, "(UID RFC822.SIZE BODY.PEEK[HEADER])")
+                .uid_fetch(set, query)
                 .await?
                 .try_collect::<Vec<_>>()
                 .await
         })
-        .await?;
+        .await
+    }
+
+    async fn fetch_headers(&mut self, uids: &[u32]) -> Result<Vec<FetchedHeader>, ImapError> {
+        let rows = self
+            .fetch(
+                &uid_set(uids),
+                "(UID RFC822.SIZE BODY.PEEK[HEADER])",
+                "ler cabeçalhos",
+            )
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|row| {
@@ -286,16 +301,10 @@ impl Inbox {
         uid: u32,
         max_bytes: u32,
     ) -> Result<Option<Vec<u8>>, ImapError> {
-        let session = &mut self.session;
         let query = format!("(UID BODY.PEEK[]<0.{max_bytes}>)");
-        let rows = run(self.step, "ler a mensagem", async {
-            session
-                .uid_fetch(uid.to_string(), &query)
-                .await?
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await?;
+        let rows = self
+            .fetch(&uid.to_string(), &query, "ler a mensagem")
+            .await?;
         Ok(rows
             .iter()
             .find(|row| row.uid == Some(uid))

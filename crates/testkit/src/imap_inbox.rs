@@ -11,7 +11,7 @@ use std::{
 
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
 };
 
 /// A message in the folder.
@@ -48,10 +48,6 @@ impl ImapInbox {
     /// Starts a server on 127.0.0.1 (a free port) with one folder, `INBOX`, for one
     /// account.
     pub async fn start(username: &str, password: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind the IMAP server: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let state = Arc::new(Mutex::new(State {
             username: username.to_owned(),
             password: password.to_owned(),
@@ -63,15 +59,7 @@ impl ImapInbox {
             refuse_logins: false,
             refused: Vec::new(),
         }));
-        let shared = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let _ = serve(stream, state).await;
-                });
-            }
-        });
+        let addr = crate::loopback::serve_on_loopback("IMAP server", state.clone(), serve).await;
         Self { addr, state }
     }
 

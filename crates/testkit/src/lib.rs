@@ -11,6 +11,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: fail loudly
 
 pub mod imap_inbox;
+mod loopback;
 pub mod smtp_sink;
 
 use std::{str::FromStr, sync::OnceLock};

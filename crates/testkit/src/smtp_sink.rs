@@ -12,7 +12,7 @@ use std::{
 use base64::{engine::general_purpose::STANDARD, Engine};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
 };
 
 /// A message the sink accepted.
@@ -96,20 +96,8 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on 127.0.0.1 (a free port) that accepts any login.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind the SMTP sink: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
         let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let _ = serve(stream, state).await;
-                });
-            }
-        });
+        let addr = crate::loopback::serve_on_loopback("SMTP sink", state.clone(), serve).await;
         Self { addr, state }
     }
 

@@ -471,6 +471,11 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
         ("FLUX_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("FLUX_STATIC_DIR".to_owned(), "/nonexistent".to_owned()),
         ("FLUX_LOGIN_RATE_PER_IP".to_owned(), "1000".to_owned()),
+        // Mailbox credentials and tracking links need one; none is used here.
+        (
+            "FLUX_SECRETS_KEY".to_owned(),
+            "YmVuY2gtc2VjcmV0cy1rZXktMzItYnl0ZXMtbG9uZyE=".to_owned(),
+        ),
     ]))?;
     // The server's own pool, sized as docs/operations.md advises (twice the database
     // host's cores): 16 clients then queue for a connection instead of 16 backends

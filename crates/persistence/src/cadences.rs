@@ -331,7 +331,7 @@ pub async fn repoint_enrollments_of_removed_steps(
     removed: &[Uuid],
 ) -> RepoResult<u64> {
     let moved = sqlx::query!(
-        "WITH waiting AS (
+        "WITH waiting AS MATERIALIZED (
            SELECT e.id, enrollment_next_step(e.id) AS next_id
            FROM cadence_enrollments e
            WHERE e.next_step_id = ANY($1) AND e.status IN ('active', 'paused')

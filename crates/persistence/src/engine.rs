@@ -19,12 +19,14 @@ pub async fn claim_due(
     limit: i64,
 ) -> RepoResult<Vec<(Uuid, Uuid)>> {
     let rows = sqlx::query!(
+        // `= ANY(ARRAY(…))`: the claimed rows are updated through the primary key; an
+        // `IN (…)` may be planned as a hash join over every enrollment.
         "UPDATE cadence_enrollments e SET next_step_due = $2
-         WHERE e.id IN (SELECT id FROM cadence_enrollments
-                        WHERE status = 'active' AND NOT cadence_held AND next_step_due <= $1
-                        ORDER BY next_step_due
-                        LIMIT $3
-                        FOR UPDATE SKIP LOCKED)
+         WHERE e.id = ANY(ARRAY(SELECT id FROM cadence_enrollments
+                                WHERE status = 'active' AND NOT cadence_held AND next_step_due <= $1
+                                ORDER BY next_step_due
+                                LIMIT $3
+                                FOR UPDATE SKIP LOCKED))
          RETURNING e.org_id, e.id",
         now,
         lease_until,
@@ -360,7 +362,7 @@ pub async fn record_sent(
     }
     let ids: Vec<Uuid> = sent.iter().map(|s| s.send_id).collect();
     let provider_ids: Vec<Option<String>> = sent.iter().map(|s| s.provider_id.clone()).collect();
-    let advanced: Vec<Uuid> = sqlx::query_scalar!(
+    let done = sqlx::query!(
         "WITH done AS (
            UPDATE step_sends ss SET state = 'sent', provider_id = p.provider_id, sent_at = $3,
                   dispatch_lease_until = NULL, last_error = NULL
@@ -377,18 +379,19 @@ pub async fn record_sent(
            FROM done
            ON CONFLICT (org_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
          )
-         UPDATE cadence_enrollments e
-         SET last_step_id = d.step_id, last_step_at = $3, steps_sent = e.steps_sent + 1
-         FROM done d WHERE e.id = d.enrollment_id
-         RETURNING e.id",
+         SELECT enrollment_id, step_id FROM done",
         &ids,
         &provider_ids as &[Option<String>],
         now
     )
     .fetch_all(tx.conn())
     .await?;
-    advance(tx, &advanced, now).await?;
-    Ok(advanced.len() as u64)
+    let (enrollments, steps): (Vec<Uuid>, Vec<Option<Uuid>>) = done
+        .into_iter()
+        .map(|r| (r.enrollment_id, Some(r.step_id)))
+        .unzip();
+    move_on(tx, &enrollments, &steps, now).await?;
+    Ok(enrollments.len() as u64)
 }
 
 /// Points enrollments at their next step (due after its delay from `now`), or
@@ -398,22 +401,49 @@ pub async fn advance(
     enrollment_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> RepoResult<()> {
+    move_on(tx, enrollment_ids, &vec![None; enrollment_ids.len()], now).await
+}
+
+/// [`advance`], where `sent_steps[i]`, when given, is the step just sent to
+/// `enrollment_ids[i]`: it becomes the last step, counted, in the same row write.
+async fn move_on(
+    tx: &mut TenantTx,
+    enrollment_ids: &[Uuid],
+    sent_steps: &[Option<Uuid>],
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    if enrollment_ids.is_empty() {
+        return Ok(());
+    }
+    // MATERIALIZED: the next step is computed once per enrollment, not once per
+    // reference to it below.
     sqlx::query!(
-        "UPDATE cadence_enrollments e
-         SET next_step_id = n.next_id,
+        "WITH n AS MATERIALIZED (
+           SELECT e.id, r.sent_step, nx.id AS next_id
+           FROM unnest($1::uuid[], $2::uuid[]) AS r(id, sent_step)
+           JOIN cadence_enrollments e ON e.id = r.id
+           LEFT JOIN LATERAL enrollment_step_after(e.cadence_id, e.id,
+                                                   coalesce(r.sent_step, e.last_step_id)) AS nx(id)
+             ON true
+         )
+         UPDATE cadence_enrollments e
+         SET last_step_id = coalesce(n.sent_step, e.last_step_id),
+             last_step_at = CASE WHEN n.sent_step IS NULL THEN e.last_step_at ELSE $3 END,
+             steps_sent = e.steps_sent + (n.sent_step IS NOT NULL)::int,
+             next_step_id = n.next_id,
              next_step_due = CASE
                WHEN e.status NOT IN ('active', 'paused') OR n.next_id IS NULL THEN NULL
-               ELSE $2::timestamptz + make_interval(days => s.delay_days, hours => s.delay_hours) END,
+               ELSE $3::timestamptz + make_interval(days => s.delay_days, hours => s.delay_hours) END,
              status = CASE WHEN n.next_id IS NULL AND e.status IN ('active', 'paused')
                            THEN 'completed'::enrollment_status ELSE e.status END,
              pause_reason = CASE WHEN n.next_id IS NULL THEN NULL ELSE e.pause_reason END,
              finished_at = CASE WHEN n.next_id IS NULL AND e.status IN ('active', 'paused')
-                                THEN $2::timestamptz ELSE e.finished_at END
-         FROM (SELECT id, enrollment_next_step(id) AS next_id
-               FROM cadence_enrollments WHERE id = ANY($1)) n
+                                THEN $3::timestamptz ELSE e.finished_at END
+         FROM n
          LEFT JOIN cadence_steps s ON s.id = n.next_id
-         WHERE e.id = n.id",
+         WHERE e.id = n.id AND e.id = ANY($1)",
         enrollment_ids,
+        sent_steps as &[Option<Uuid>],
         now
     )
     .execute(tx.conn())

@@ -64,6 +64,10 @@ pub struct EngineConfig {
     pub max_attempts: i32,
     /// Messages handed to channels at the same time.
     pub concurrency: usize,
+    /// Passes worked at the same time, each on its own claimed batch (SKIP LOCKED
+    /// keeps them apart): the database works on one while another waits on a round
+    /// trip or a provider.
+    pub passes: usize,
 }
 
 impl Default for EngineConfig {
@@ -75,6 +79,7 @@ impl Default for EngineConfig {
             retry_after: chrono::Duration::minutes(5),
             max_attempts: 12,
             concurrency: 64,
+            passes: 2,
         }
     }
 }
@@ -197,8 +202,19 @@ impl Engine {
         }
     }
 
-    /// Passes until nothing more is due now.
+    /// Passes until nothing more is due now, `passes` of them at a time.
     pub async fn drain(&self) -> Result<PassReport, EngineError> {
+        // Every lane runs to its end (none is cancelled halfway through a send); the
+        // first error is reported.
+        let lanes = (0..self.config.passes.max(1)).map(|_| self.drain_lane());
+        let mut total = PassReport::default();
+        for lane in futures_util::future::join_all(lanes).await {
+            total.add(lane?);
+        }
+        Ok(total)
+    }
+
+    async fn drain_lane(&self) -> Result<PassReport, EngineError> {
         let mut total = PassReport::default();
         loop {
             let report = self.run_once().await?;

@@ -20,10 +20,18 @@ use leptos_router::{
 use crate::{
     components::layout::AuthenticatedLayout,
     pages::{
-        accept_invite::AcceptInvitePage, dashboard::DashboardPage,
-        forgot_password::ForgotPasswordPage, lead_import::LeadImportPage,
-        lead_profile::LeadProfilePage, leads::LeadsPage, login::LoginPage, not_built::NotBuiltPage,
-        reset_password::ResetPasswordPage, signup::SignupPage, users::UsersPage,
+        accept_invite::AcceptInvitePage,
+        dashboard::DashboardPage,
+        forgot_password::ForgotPasswordPage,
+        lead_import::LeadImportPage,
+        lead_profile::LeadProfilePage,
+        leads::LeadsPage,
+        login::LoginPage,
+        not_built::NotBuiltPage,
+        reset_password::ResetPasswordPage,
+        signup::SignupPage,
+        templates::{TemplateEditorPage, TemplatesPage},
+        users::UsersPage,
     },
     session::Session,
 };
@@ -75,9 +83,9 @@ fn App() -> impl IntoView {
                     <Route path=path!("/cadencias") view=|| view! {
                         <NotBuiltPage title=texts::NAV_CADENCES description="Sequências de e-mail e WhatsApp com envio automático."/>
                     }/>
-                    <Route path=path!("/templates") view=|| view! {
-                        <NotBuiltPage title=texts::NAV_TEMPLATES description="Modelos de mensagem com variáveis do lead."/>
-                    }/>
+                    <Route path=path!("/templates") view=TemplatesPage/>
+                    <Route path=path!("/templates/novo") view=TemplateEditorPage/>
+                    <Route path=path!("/templates/:id") view=TemplateEditorPage/>
                     <Route path=path!("/relatorios") view=|| view! {
                         <NotBuiltPage title=texts::NAV_REPORTS description="Funil por cadência, desempenho de templates e ranking de SDRs."/>
                     }/>

@@ -10,6 +10,7 @@ pub mod login;
 pub mod not_built;
 pub mod reset_password;
 pub mod signup;
+pub mod templates;
 pub mod users;
 
 use flux_dto::auth::AuthResponse;

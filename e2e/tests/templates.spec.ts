@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+
+// Write a template with the variable picker, watch the live preview for a real lead,
+// save it, and copy a system template to edit.
+test('create a template with the picker and a live preview, then duplicate a system one', async ({ page, request }) => {
+  const stamp = Date.now();
+  const email = `modelos.${stamp}@modelos${stamp}.com.br`;
+  const signup = await request.post('/api/v1/auth/signup', {
+    data: { name: 'Redatora', email, password: 'senha-modelos-1' },
+  });
+  expect(signup.status()).toBe(201);
+  const auth = { Authorization: `Bearer ${(await signup.json()).tokens.access_token}` };
+
+  // A lead the fake BrasilAPI enriches (SJ OBRAS, São Paulo/SP).
+  const created = await request.post('/api/v1/leads', { headers: auth, data: { cnpj: '11.222.333/0001-81' } });
+  expect(created.status()).toBe(201);
+  const leadId = (await created.json()).id as string;
+  await expect
+    .poll(async () => (await (await request.get(`/api/v1/leads/${leadId}`, { headers: auth })).json()).enrichment_status, { timeout: 20_000 })
+    .toBe('enriched');
+
+  await page.goto('/entrar');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill('senha-modelos-1');
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.getByRole('navigation', { name: 'Navegação principal' }).getByRole('link', { name: 'Templates' }).click();
+  await expect(page.getByRole('heading', { name: 'Templates', level: 1 })).toBeVisible();
+  // The system templates are there, marked and not deletable.
+  const system = page.getByRole('row').filter({ hasText: 'Sistema' }).first();
+  await expect(system).toBeVisible();
+  await expect(system.getByRole('button', { name: /^Excluir/ })).toHaveCount(0);
+
+  await page.getByRole('link', { name: 'Novo template' }).click();
+  await expect(page.getByRole('heading', { name: 'Novo template' })).toBeVisible();
+  await page.getByLabel('Nome', { exact: true }).fill('Abertura Campinas');
+  await page.getByLabel('Assunto', { exact: true }).fill('Uma ideia para ');
+  await page.getByRole('button', { name: /^Inserir nome_fantasia / }).click();
+  await expect(page.getByLabel('Assunto', { exact: true })).toHaveValue('Uma ideia para {{nome_fantasia}}');
+
+  const body = page.getByLabel('Mensagem', { exact: true });
+  await body.fill('Olá! Vi que a ');
+  await body.press('End');
+  await page.getByRole('button', { name: /^Inserir razao_social / }).click();
+  await body.press('End');
+  await body.pressSequentially(' fica em {{cidade}}/{{uf}} e {{desconhecida}}.');
+
+  // The preview names the unknown variable before anything is saved.
+  const preview = page.getByRole('region', { name: 'Prévia' });
+  await expect(preview.getByRole('alert')).toContainText('desconhecida');
+  await body.fill('Olá! Vi que a {{razao_social}} fica em {{cidade}}/{{uf}}. {{primeiro_socio|"Pessoal"}}, podemos conversar?');
+
+  // Rendered for the enriched lead.
+  await preview.getByLabel('Prévia para').selectOption({ label: 'SJ OBRAS' });
+  // Company and people names are written as people write them, not in capitals.
+  await expect(preview.locator('.preview-body')).toHaveText('Olá! Vi que a Construtora Sao Joao LTDA fica em Sao Paulo/SP. Maria da Silva, podemos conversar?');
+  await expect(preview.locator('mark.pv-value').filter({ hasText: 'Construtora Sao Joao LTDA' })).toHaveAttribute('title', 'razao_social');
+
+  await page.getByRole('button', { name: 'Criar template' }).click();
+  await expect(page.getByRole('heading', { name: 'Editar: Abertura Campinas' })).toBeVisible();
+  await page.getByLabel('Nome', { exact: true }).fill('Abertura Campinas v2');
+  await page.getByRole('button', { name: 'Salvar alterações' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Template salvo.' })).toBeVisible();
+
+  await page.getByRole('link', { name: '← Templates' }).click();
+  const mine = page.getByRole('row').filter({ hasText: 'Abertura Campinas v2' });
+  await expect(mine).toContainText('{{razao_social}}');
+  await expect(mine).toContainText('{{cidade}}');
+
+  // A system template is copied to be edited.
+  const systemName = (await system.getByRole('link').innerText()).trim();
+  await system.getByRole('button', { name: `Duplicar ${systemName}` }).click();
+  await expect(page.getByRole('heading', { name: `Editar: Cópia de ${systemName}` })).toBeVisible();
+  await expect(page.getByLabel('Mensagem', { exact: true })).not.toHaveValue('');
+});

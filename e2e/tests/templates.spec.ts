@@ -33,21 +33,30 @@ test('create a template with the picker and a live preview, then duplicate a sys
   await page.getByRole('link', { name: 'Novo template' }).click();
   await expect(page.getByRole('heading', { name: 'Novo template' })).toBeVisible();
   await page.getByLabel('Nome', { exact: true }).fill('Abertura Campinas');
+  const preview = page.getByRole('region', { name: 'Prévia' });
+  const body = page.getByLabel('Mensagem', { exact: true });
+
+  // Before any subject is written, the body already previews (with example values).
+  await body.fill('Olá 😀! Vi que a  fica em {{cidade}}/{{uf}}.');
+  await expect(preview.locator('.preview-body')).toContainText('fica em Campinas/SP.');
+  await expect(preview.locator('.preview-subject')).toHaveCount(0);
+
+  // The picker inserts at the caret, after an emoji too, and typing goes on from there.
+  const at = 'Olá 😀! Vi que a '.length;
+  await body.evaluate((el, at) => (el as HTMLTextAreaElement).setSelectionRange(at, at), at);
+  await page.getByRole('button', { name: /^Inserir razao_social / }).click();
+  await body.pressSequentially(' (SP)');
+  await expect(body).toHaveValue('Olá 😀! Vi que a {{razao_social}} (SP) fica em {{cidade}}/{{uf}}.');
+
+  // The preview names an unknown variable before anything is saved.
+  await body.press('End');
+  await body.pressSequentially(' {{desconhecida}}');
+  await expect(preview.locator('.preview-error')).toContainText('desconhecida');
+  await body.fill('Olá! Vi que a {{razao_social}} fica em {{cidade}}/{{uf}}. {{primeiro_socio|"Pessoal"}}, podemos conversar?');
+
   await page.getByLabel('Assunto', { exact: true }).fill('Uma ideia para ');
   await page.getByRole('button', { name: /^Inserir nome_fantasia / }).click();
   await expect(page.getByLabel('Assunto', { exact: true })).toHaveValue('Uma ideia para {{nome_fantasia}}');
-
-  const body = page.getByLabel('Mensagem', { exact: true });
-  await body.fill('Olá! Vi que a ');
-  await body.press('End');
-  await page.getByRole('button', { name: /^Inserir razao_social / }).click();
-  await body.press('End');
-  await body.pressSequentially(' fica em {{cidade}}/{{uf}} e {{desconhecida}}.');
-
-  // The preview names the unknown variable before anything is saved.
-  const preview = page.getByRole('region', { name: 'Prévia' });
-  await expect(preview.getByRole('alert')).toContainText('desconhecida');
-  await body.fill('Olá! Vi que a {{razao_social}} fica em {{cidade}}/{{uf}}. {{primeiro_socio|"Pessoal"}}, podemos conversar?');
 
   // Rendered for the enriched lead.
   await preview.getByLabel('Prévia para').selectOption({ label: 'SJ OBRAS' });

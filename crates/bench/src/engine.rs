@@ -152,7 +152,7 @@ WITH c AS (
   UPDATE cadence_enrollments e SET next_step_due = now() + interval '5 minutes'
   WHERE e.id = ANY(ARRAY(SELECT id FROM cadence_enrollments
                          WHERE status = 'active' AND NOT cadence_held AND next_step_due <= now()
-                         ORDER BY next_step_due LIMIT 500 FOR UPDATE SKIP LOCKED))
+                         ORDER BY next_step_due LIMIT {batch} FOR UPDATE SKIP LOCKED))
   RETURNING e.id, e.org_id, e.lead_id, e.cadence_id, e.next_step_id, e.sender_id
 ), s AS (
   INSERT INTO step_sends (org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
@@ -169,7 +169,8 @@ WITH c AS (
          'Empresa + Flux', 'sent:' || id
   FROM s
 )
-SELECT array_agg(id) AS ids, array_agg(next_step_id) AS steps FROM c \gset
+SELECT coalesce(array_agg(id), '{}') AS ids, coalesce(array_agg(next_step_id), '{}') AS steps
+  FROM c \gset
 UPDATE cadence_enrollments e
    SET status = 'completed', next_step_id = NULL, next_step_due = NULL,
        last_step_id = d.step_id, steps_sent = e.steps_sent + 1, last_step_at = now(),
@@ -183,7 +184,10 @@ fn pgbench(b: &BenchDb) -> anyhow::Result<f64> {
     let dir = std::env::temp_dir().join("flux-bench-engine");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("step.sql");
-    std::fs::write(&path, PGBENCH_SCRIPT)?;
+    std::fs::write(
+        &path,
+        PGBENCH_SCRIPT.replace("{batch}", &PGBENCH_BATCH.to_string()),
+    )?;
     let output = std::process::Command::new(pgbench_bin())
         .args([
             "-n",

@@ -122,7 +122,8 @@ pub struct TemplateVariableList {
     pub items: Vec<TemplateVariable>,
 }
 
-/// Render a text that need not be saved (the editor's live preview).
+/// Render a text that need not be saved (the editor's live preview). An e-mail
+/// draft whose subject is absent or blank previews its body (`subject` is null).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

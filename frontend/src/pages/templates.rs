@@ -58,7 +58,7 @@ pub fn TemplatesPage() -> impl IntoView {
         let channel = channel.get();
         let q = query.get();
         async move {
-            let mut url = "/api/v1/templates?per_page=100".to_owned();
+            let mut url = "/api/v1/templates?per_page=200".to_owned();
             if !channel.is_empty() {
                 url.push_str(&format!("&channel={channel}"));
             }
@@ -102,7 +102,15 @@ pub fn TemplatesPage() -> impl IntoView {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
             Some(Ok(list)) if list.items.is_empty() => view! { <Empty message="Nenhum template encontrado."/> }.into_any(),
-            Some(Ok(list)) => view! { <TemplatesTable templates=list.items writer=session.can("templates:write") on_change=reload/> }.into_any(),
+            Some(Ok(list)) => {
+                let more = (list.total > list.items.len() as i64).then(|| format!(
+                    "Mostrando {} de {} templates: refine a busca para ver os demais.", list.items.len(), list.total
+                ));
+                view! {
+                    <TemplatesTable templates=list.items writer=session.can("templates:write") on_change=reload/>
+                    {more.map(|m| view! { <p class="muted">{m}</p> })}
+                }.into_any()
+            }
         }}
     }
 }
@@ -260,6 +268,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let general = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<String>);
+    let saved_name = RwSignal::new(template.as_ref().map(|t| t.name.clone()));
     let pending = RwSignal::new(false);
     let target = RwSignal::new(Target::Body);
     let subject_ref = NodeRef::<html::Input>::new();
@@ -308,6 +317,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                     if existing.is_none() {
                         navigate(&format!("/templates/{}", t.id), NavigateOptions::default());
                     } else {
+                        saved_name.set(Some(t.name));
                         saved.set(Some("Template salvo.".into()));
                     }
                 }
@@ -324,71 +334,54 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
         });
     };
 
-    // The picker writes `{{name}}` where the caret was in the field last focused.
+    // The picker writes `{{name}}` where the caret was in the field last focused. The
+    // browser splices (`setRangeText` counts in UTF-16, as the caret does) and the
+    // signal takes the element's new value, so the caret stays after the insertion.
     let insert = move |variable: String| {
         let placeholder = format!("{{{{{variable}}}}}");
-        let (signal, caret) = match target.get_untracked() {
-            Target::Subject if is_email() => (
-                subject,
-                subject_ref.get_untracked().and_then(|el| {
-                    el.selection_start()
-                        .ok()
-                        .flatten()
-                        .zip(el.selection_end().ok().flatten())
-                }),
-            ),
-            _ => (
-                body,
-                body_ref.get_untracked().and_then(|el| {
-                    el.selection_start()
-                        .ok()
-                        .flatten()
-                        .zip(el.selection_end().ok().flatten())
-                }),
-            ),
-        };
-        let text = signal.get_untracked();
-        let chars: Vec<char> = text.chars().collect();
-        let (start, end) = caret
-            .map(|(s, e)| (s as usize, e as usize))
-            .unwrap_or((chars.len(), chars.len()));
-        let (start, end) = (
-            start.min(chars.len()),
-            end.min(chars.len()).max(start.min(chars.len())),
-        );
-        let mut next: String = chars[..start].iter().collect();
-        next.push_str(&placeholder);
-        next.extend(chars[end..].iter());
-        signal.set(next);
-        let caret = (start + placeholder.chars().count()) as u32;
-        match target.get_untracked() {
-            Target::Subject if is_email() => {
-                if let Some(el) = subject_ref.get_untracked() {
-                    let _ = el.focus();
-                    let _ = el.set_selection_range(caret, caret);
-                }
+        let inserted = placeholder.encode_utf16().count() as u32;
+        if target.get_untracked() == Target::Subject && is_email() {
+            if let Some(el) = subject_ref.get_untracked() {
+                let len = el.value().encode_utf16().count() as u32;
+                let start = el.selection_start().ok().flatten().unwrap_or(len);
+                let end = el.selection_end().ok().flatten().unwrap_or(start);
+                let _ = el.set_range_text_with_start_and_end(&placeholder, start, end);
+                subject.set(el.value());
+                let _ = el.focus();
+                let _ = el.set_selection_range(start + inserted, start + inserted);
             }
-            _ => {
-                if let Some(el) = body_ref.get_untracked() {
-                    let _ = el.focus();
-                    let _ = el.set_selection_range(caret, caret);
-                }
-            }
+        } else if let Some(el) = body_ref.get_untracked() {
+            let len = el.value().encode_utf16().count() as u32;
+            let start = el.selection_start().ok().flatten().unwrap_or(len);
+            let end = el.selection_end().ok().flatten().unwrap_or(start);
+            let _ = el.set_range_text_with_start_and_end(&placeholder, start, end);
+            body.set(el.value());
+            let _ = el.focus();
+            let _ = el.set_selection_range(start + inserted, start + inserted);
         }
     };
 
-    let title = match (&template, system) {
-        (Some(t), true) => format!("{} (modelo do sistema)", t.name),
-        (Some(t), false) => format!("Editar: {}", t.name),
+    // A notice about the last save is stale once the text changes again.
+    Effect::new(move |_| {
+        name.track();
+        subject.track();
+        body.track();
+        saved.set(None);
+    });
+
+    let title = move || match (saved_name.get(), system) {
+        (Some(name), true) => format!("{name} (modelo do sistema)"),
+        (Some(name), false) => format!("Editar: {name}"),
         (None, _) => "Novo template".to_owned(),
     };
     let source_id = existing;
+    let can_write = session.can("templates:write");
 
     view! {
         <h1>{title}</h1>
         {system.then(|| view! {
             <p class="notice">"Modelos do sistema não podem ser alterados. Duplique-o para ajustar o texto."</p>
-            {source_id.map(|id| view! { <DuplicateButton id=id/> })}
+            {source_id.filter(|_| can_write).map(|id| view! { <DuplicateButton id=id/> })}
         })}
         <div class="template-editor">
             <form class="card" on:submit=submit novalidate aria-label="Template">
@@ -412,7 +405,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                         <label for="template-body">"Mensagem"</label>
                         <textarea id="template-body" rows="12" node_ref=body_ref
                             aria-invalid=move || if field_error(error, "body").get().is_some() { "true" } else { "false" }
-                            aria-describedby="template-body-error"
+                            aria-describedby=move || field_error(error, "body").get().map(|_| "template-body-error")
                             on:focus=move |_| target.set(Target::Body)
                             prop:value=move || body.get()
                             on:input=move |ev| body.set(event_target_value(&ev))></textarea>
@@ -548,6 +541,16 @@ fn LivePreview(
             api::get::<LeadList>(&url).await
         }
     });
+    // A lead that left the list (a new search) is no longer the one previewed.
+    Effect::new(move |_| {
+        leads.with(|list| {
+            if let (Some(Ok(list)), Some(id)) = (list, lead_id.get_untracked()) {
+                if !list.items.iter().any(|l| l.id == id) {
+                    lead_id.set(None);
+                }
+            }
+        });
+    });
     let preview = RwSignal::new(None::<Result<TemplatePreview, ApiError>>);
     let generation = RwSignal::new(0_u64);
     let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -587,11 +590,12 @@ fn LivePreview(
     });
 
     view! {
-        <section class="card preview" aria-labelledby="preview-title" aria-live="polite">
+        <section class="card preview" aria-labelledby="preview-title">
             <h2 id="preview-title">"Prévia"</h2>
             <div class="field">
                 <label for="preview-lead-search">"Buscar lead"</label>
-                <input id="preview-lead-search" type="search" placeholder="Razão social, CNPJ, cidade…" bind:value=lead_search/>
+                <input id="preview-lead-search" type="search" placeholder="Razão social, CNPJ, cidade… e Enter"
+                    on:change=move |ev| lead_search.set(event_target_value(&ev))/>
             </div>
             <div class="field">
                 <label for="preview-lead">"Prévia para"</label>
@@ -606,12 +610,13 @@ fn LivePreview(
             </div>
             {move || match preview.get() {
                 None => view! { <p class="muted">"Escreva a mensagem para ver a prévia."</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.field("body").or(e.field("subject")).unwrap_or_else(|| e.message().to_owned())}</p> }.into_any(),
+                // Not an alert: half-typed placeholders are normal while writing.
+                Some(Err(e)) => view! { <p class="form-error preview-error">{e.field("body").or(e.field("subject")).unwrap_or_else(|| e.message().to_owned())}</p> }.into_any(),
                 Some(Ok(p)) => view! {
                     {p.subject.map(|s| view! { <p class="preview-subject"><strong>"Assunto: "</strong><Rendered text=s/></p> })}
                     <div class="preview-body"><Rendered text=p.body/></div>
                     {(!p.missing.is_empty()).then(|| view! {
-                        <p class="notice warn" role="status">
+                        <p class="notice warn">
                             {format!("Faltam dados deste lead: {}. A etapa não seria enviada; use um valor padrão, por exemplo ", p.missing.join(", "))}
                             <code>{format!("{{{{{}|\"…\"}}}}", p.missing[0])}</code>"."
                         </p>

@@ -210,8 +210,14 @@ pub async fn preview(
     lead_id: Option<Uuid>,
 ) -> ApiResult<Preview> {
     // The name is not part of a preview; a fixed valid one lets the texts go through
-    // the same validation as a save.
-    let valid = validate("preview", channel, subject, body)?;
+    // the same validation as a save. A draft e-mail whose subject is still blank
+    // previews its body (saving it still requires the subject).
+    let subject = subject.filter(|s| !s.trim().is_empty());
+    let stand_in = (channel == Channel::Email && subject.is_none()).then_some("-");
+    let mut valid = validate("preview", channel, subject.or(stand_in), body)?;
+    if stand_in.is_some() {
+        valid.subject = None;
+    }
     let mut tx = state.db.begin_tenant(ctx).await?;
     let preview = render(&mut tx, &valid, lead_id).await?;
     tx.end_read_only();

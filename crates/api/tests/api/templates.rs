@@ -322,6 +322,29 @@ async fn preview_renders_a_lead_with_fallbacks_and_marks_missing_values() {
     assert_eq!(p["body"]["text"], "Oi João");
     assert_eq!(p["sendable"], true);
 
+    // An e-mail draft without its subject yet previews the body; saving still asks.
+    for subject in [json!(null), json!("  ")] {
+        let res = app
+            .post(
+                "/api/v1/templates/preview",
+                &json!({"channel": "email", "subject": subject, "body": "Oi {{contato_primeiro_nome}}"}),
+                Some(s.token()),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["subject"], Value::Null);
+        assert_eq!(p["body"]["text"], "Oi João");
+    }
+    let res = app
+        .post(
+            "/api/v1/templates",
+            &json!({"name": "Sem assunto", "channel": "email", "subject": " ", "body": "Oi"}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+
     // A saved template previews the same way.
     let t = create(
         &app,

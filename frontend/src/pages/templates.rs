@@ -123,21 +123,7 @@ fn TemplatesTable(
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    let duplicate = move |id: Uuid| {
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let body = DuplicateTemplateRequest::default();
-            match api::post::<TemplateDto, _>(&format!("/api/v1/templates/{id}/duplicate"), &body)
-                .await
-            {
-                Ok(copy) => navigate(
-                    &format!("/templates/{}", copy.id),
-                    NavigateOptions::default(),
-                ),
-                Err(e) => error.set(Some(e.message().to_owned())),
-            }
-        });
-    };
+    let duplicate = move |id: Uuid| duplicate_and_open(id, navigate.clone(), error);
     let remove = move |id: Uuid, name: String| {
         let confirmed = web_sys::window()
             .and_then(|w| {
@@ -456,25 +442,29 @@ fn TextInput(
     }
 }
 
+/// Copies a template and opens the copy in the editor; a refusal shows in `error`.
+fn duplicate_and_open<N>(id: Uuid, navigate: N, error: RwSignal<Option<String>>)
+where
+    N: Fn(&str, NavigateOptions) + 'static,
+{
+    spawn_local(async move {
+        let body = DuplicateTemplateRequest::default();
+        match api::post::<TemplateDto, _>(&format!("/api/v1/templates/{id}/duplicate"), &body).await
+        {
+            Ok(copy) => navigate(
+                &format!("/templates/{}", copy.id),
+                NavigateOptions::default(),
+            ),
+            Err(e) => error.set(Some(e.message().to_owned())),
+        }
+    });
+}
+
 #[component]
 fn DuplicateButton(id: Uuid) -> impl IntoView {
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
-    let duplicate = move |_| {
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let body = DuplicateTemplateRequest::default();
-            match api::post::<TemplateDto, _>(&format!("/api/v1/templates/{id}/duplicate"), &body)
-                .await
-            {
-                Ok(copy) => navigate(
-                    &format!("/templates/{}", copy.id),
-                    NavigateOptions::default(),
-                ),
-                Err(e) => error.set(Some(e.message().to_owned())),
-            }
-        });
-    };
+    let duplicate = move |_| duplicate_and_open(id, navigate.clone(), error);
     view! {
         <FormError error=error.read_only()/>
         <button type="button" class="button primary" on:click=duplicate>"Duplicar para editar"</button>

@@ -538,6 +538,42 @@ async fn a_crash_in_flight_with_a_provider_that_cannot_tell_goes_to_review() {
 }
 
 #[tokio::test]
+async fn an_engines_parallel_passes_share_the_senders_cap() {
+    let w = World::new(&[0, 1]).await;
+    w.sql("UPDATE mailboxes SET daily_limit = 3, min_interval_seconds = 0")
+        .await;
+    let mut enrollments = Vec::new();
+    for i in 0..8 {
+        let (_, id) = w
+            .enroll(
+                &format!("LANE {i} LTDA"),
+                "SP",
+                Some(&format!("l{i}@x.com.br")),
+            )
+            .await;
+        enrollments.push(id);
+    }
+    // One enrollment per pass: both passes claim, and both want the same mailbox.
+    let engine = w.engine().with_config(EngineConfig {
+        batch: 1,
+        passes: 2,
+        ..EngineConfig::default()
+    });
+    let report = engine.drain().await.unwrap();
+    assert_eq!((report.sent, report.rescheduled), (3, 5));
+    let tuesday_8am: DateTime<Utc> = "2026-11-24T11:00:00Z".parse().unwrap();
+    let mut sent = 0;
+    for id in &enrollments {
+        let e = w.enrollment(*id).await;
+        match e.steps_sent {
+            1 => sent += 1,
+            _ => assert_eq!(e.due, Some(tuesday_8am)),
+        }
+    }
+    assert_eq!(sent, 3, "the daily cap holds across passes");
+}
+
+#[tokio::test]
 async fn engines_running_at_once_send_each_step_once() {
     let w = World::new(&[0, 1]).await;
     for i in 0..40 {

@@ -201,8 +201,11 @@ pub async fn patch<T: DeserializeOwned, B: Serialize>(path: &str, body: &B) -> R
     request(Method::PATCH, path, Some(body)).await
 }
 
+/// Deletes; whatever the server answers with (nothing, or the final state) is dropped.
 pub async fn delete(path: &str) -> Result<(), ApiError> {
-    request::<(), ()>(Method::DELETE, path, None).await
+    request::<serde::de::IgnoredAny, ()>(Method::DELETE, path, None)
+        .await
+        .map(|_| ())
 }
 
 /// Restores a session from the refresh cookie (page reload) and loads `/me`.

@@ -5,6 +5,7 @@
 
 mod api;
 mod components;
+mod format;
 mod live;
 mod pages;
 mod session;
@@ -21,14 +22,17 @@ use crate::{
     components::layout::AuthenticatedLayout,
     pages::{
         accept_invite::AcceptInvitePage,
+        cadences::{builder::CadenceBuilderPage, detail::CadenceDetailPage, CadencesPage},
         dashboard::DashboardPage,
         forgot_password::ForgotPasswordPage,
         lead_import::LeadImportPage,
         lead_profile::LeadProfilePage,
         leads::LeadsPage,
         login::LoginPage,
+        mailboxes::MailboxesPage,
         not_built::NotBuiltPage,
         reset_password::ResetPasswordPage,
+        sending::SendingSettingsPage,
         signup::SignupPage,
         templates::{TemplateEditorPage, TemplatesPage},
         users::UsersPage,
@@ -80,9 +84,10 @@ fn App() -> impl IntoView {
                     <Route path=path!("/leads") view=LeadsPage/>
                     <Route path=path!("/leads/importar") view=LeadImportPage/>
                     <Route path=path!("/leads/:id") view=LeadProfilePage/>
-                    <Route path=path!("/cadencias") view=|| view! {
-                        <NotBuiltPage title=texts::NAV_CADENCES description="Sequências de e-mail e WhatsApp com envio automático."/>
-                    }/>
+                    <Route path=path!("/cadencias") view=CadencesPage/>
+                    <Route path=path!("/cadencias/nova") view=CadenceBuilderPage/>
+                    <Route path=path!("/cadencias/:id") view=CadenceDetailPage/>
+                    <Route path=path!("/cadencias/:id/editar") view=CadenceBuilderPage/>
                     <Route path=path!("/templates") view=TemplatesPage/>
                     <Route path=path!("/templates/novo") view=TemplateEditorPage/>
                     <Route path=path!("/templates/:id") view=TemplateEditorPage/>
@@ -90,6 +95,8 @@ fn App() -> impl IntoView {
                         <NotBuiltPage title=texts::NAV_REPORTS description="Funil por cadência, desempenho de templates e ranking de SDRs."/>
                     }/>
                     <Route path=path!("/configuracoes/usuarios") view=UsersPage/>
+                    <Route path=path!("/configuracoes/envio") view=SendingSettingsPage/>
+                    <Route path=path!("/configuracoes/caixas") view=MailboxesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -11,6 +11,8 @@ pub const NAV_TEMPLATES: &str = "Templates";
 pub const NAV_REPORTS: &str = "Relatórios";
 pub const NAV_SETTINGS: &str = "Configurações";
 pub const NAV_USERS: &str = "Usuários";
+pub const NAV_MAILBOXES: &str = "Caixas de e-mail";
+pub const NAV_SENDING: &str = "Envio";
 pub const LOGOUT: &str = "Sair";
 
 pub const EMAIL: &str = "E-mail";

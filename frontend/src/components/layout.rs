@@ -54,11 +54,13 @@ fn Sidebar() -> impl IntoView {
             <div class="brand">{texts::APP_NAME}</div>
             <ul>
                 {links.into_iter().map(|(href, label)| view! {
-                    <li><A href=href exact=true>{label}</A></li>
+                    <li><A href=href exact=href == "/">{label}</A></li>
                 }).collect_view()}
                 <li class="nav-group">{texts::NAV_SETTINGS}
                     <ul>
                         <li><A href="/configuracoes/usuarios">{texts::NAV_USERS}</A></li>
+                        <li><A href="/configuracoes/caixas">{texts::NAV_MAILBOXES}</A></li>
+                        <li><A href="/configuracoes/envio">{texts::NAV_SENDING}</A></li>
                     </ul>
                 </li>
             </ul>

@@ -24,6 +24,7 @@ use crate::{
     live::use_live,
     pages::{
         field_error,
+        lead_timeline::LeadTimeline,
         leads::{enrichment_label, status_label},
     },
 };
@@ -81,6 +82,8 @@ pub fn LeadProfilePage() -> impl IntoView {
             Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
             Some(Ok(lead)) => view! { <Profile lead=lead attempts=attempts on_change=reload/> }.into_any(),
         }}
+        // Outside the profile, so a refreshed lead does not rebuild the timeline.
+        {move || id().map(|id| view! { <LeadTimeline lead_id=id/> })}
     }
 }
 

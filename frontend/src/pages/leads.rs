@@ -18,6 +18,7 @@ use crate::{
     api::{self, ApiError},
     components::feedback::{Empty, ErrorBox, FormError, Loading},
     live::use_live,
+    pages::enroll::EnrollPanel,
     session::use_session,
     texts,
 };
@@ -174,6 +175,28 @@ pub fn LeadsPage() -> impl IntoView {
             .unwrap_or_default()
     });
 
+    // Refused leads are named in the enrollment result.
+    let lead_names = Signal::derive(move || {
+        leads.with(|l| {
+            l.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|list| {
+                    list.items
+                        .iter()
+                        .map(|i| {
+                            (
+                                i.id,
+                                i.razao_social
+                                    .clone()
+                                    .unwrap_or_else(|| i.cnpj_formatted.clone()),
+                            )
+                        })
+                        .collect::<HashMap<_, _>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+
     view! {
         <div class="page-header">
             <h1>{texts::NAV_LEADS}</h1>
@@ -186,6 +209,12 @@ pub fn LeadsPage() -> impl IntoView {
         <AddLead on_done=reload/>
         <FiltersBar filters=filters page=page/>
         <BulkBar selected=selected members=members on_done=reload filters=filters/>
+        <Show when=move || session.can("cadences:write") && selected.with(|s| !s.is_empty())>
+            <EnrollPanel
+                lead_ids=Signal::derive(move || selected.with(|s| s.iter().copied().collect()))
+                names=lead_names
+                on_done=Callback::new(|()| ())/>
+        </Show>
         {move || match leads.get() {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
@@ -456,9 +485,9 @@ fn Pager(page: RwSignal<i64>, total: i64) -> impl IntoView {
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     view! {
         <nav class="pager" aria-label="Paginação">
-            <button type="button" class="button secondary" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>"Anterior"</button>
+            <button type="button" class="button secondary" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p -= 1)>"Anterior"</button>
             <span>{move || format!("Página {} de {pages} · {total} lead(s)", page.get())}</span>
-            <button type="button" class="button secondary" disabled=move || page.get() >= pages on:click=move |_| page.update(|p| *p += 1)>"Próxima"</button>
+            <button type="button" class="button secondary" disabled=move || { page.get() >= pages } on:click=move |_| page.update(|p| *p += 1)>"Próxima"</button>
         </nav>
     }
 }

@@ -1,14 +1,19 @@
 //! One module per page.
 
 pub mod accept_invite;
+pub mod cadences;
 pub mod dashboard;
+pub mod enroll;
 pub mod forgot_password;
 pub mod lead_import;
 pub mod lead_profile;
+pub mod lead_timeline;
 pub mod leads;
 pub mod login;
+pub mod mailboxes;
 pub mod not_built;
 pub mod reset_password;
+pub mod sending;
 pub mod signup;
 pub mod templates;
 pub mod users;

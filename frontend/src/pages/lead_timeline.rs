@@ -1,0 +1,153 @@
+//! A lead's timeline on its profile: the cadences it is (or was) in, with their
+//! actions, and every interaction (sent, opened, clicked, replied, bounced…), newest
+//! first. While a cadence is running for the lead it looks again every few seconds.
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering::Relaxed},
+    Arc,
+};
+
+use flux_dto::enrollments::{
+    EnrollmentStatus, InteractionDto, InteractionType, LeadTimeline as Timeline,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::components::A;
+use uuid::Uuid;
+
+use crate::{
+    api,
+    components::feedback::{Empty, ErrorBox, Loading},
+    format,
+    pages::{cadences::detail::EnrollmentTable, enroll::EnrollPanel, templates::channel_label},
+    session::use_session,
+};
+
+const PER_PAGE: i64 = 50;
+const POLL_MS: i32 = 5_000;
+
+fn kind_label(kind: InteractionType) -> (&'static str, &'static str) {
+    match kind {
+        InteractionType::Sent => ("Enviado", "badge badge-info"),
+        InteractionType::Delivered => ("Entregue", "badge badge-info"),
+        InteractionType::Opened => ("Aberto", "badge badge-ok"),
+        InteractionType::Clicked => ("Clicou", "badge badge-ok"),
+        InteractionType::Replied => ("Respondeu", "badge badge-ok"),
+        InteractionType::Bounced => ("Bounce", "badge badge-error"),
+        InteractionType::Failed => ("Falhou", "badge badge-error"),
+        InteractionType::Unsubscribed => ("Descadastrou", "badge badge-off"),
+        InteractionType::MeetingScheduled => ("Reunião agendada", "badge badge-ok"),
+    }
+}
+
+#[component]
+pub fn LeadTimeline(lead_id: Uuid) -> impl IntoView {
+    let session = use_session();
+    let shown = RwSignal::new(PER_PAGE);
+    let timeline = LocalResource::new(move || {
+        let shown = shown.get();
+        async move {
+            api::get::<Timeline>(&format!(
+                "/api/v1/leads/{lead_id}/timeline?per_page={shown}"
+            ))
+            .await
+        }
+    });
+    let reload = Callback::new(move |()| timeline.refetch());
+
+    // Steps go out in the background: while one may still go out, look again.
+    let alive = Arc::new(AtomicBool::new(true));
+    {
+        let alive = alive.clone();
+        on_cleanup(move || alive.store(false, Relaxed));
+    }
+    spawn_local(async move {
+        loop {
+            crate::timer::sleep(POLL_MS).await;
+            if !alive.load(Relaxed) {
+                break;
+            }
+            let running = timeline.with_untracked(|t| {
+                t.as_ref().and_then(|r| r.as_ref().ok()).is_some_and(|t| {
+                    t.enrollments
+                        .iter()
+                        .any(|e| e.status == EnrollmentStatus::Active)
+                })
+            });
+            if running {
+                timeline.refetch();
+            }
+        }
+    });
+
+    let writer = session.can("cadences:write");
+    view! {
+        <section class="card" aria-labelledby="timeline-title">
+            <div class="page-header">
+                <h2 id="timeline-title">"Linha do tempo"</h2>
+                <button type="button" class="button secondary" on:click=move |_| reload.run(())>"Atualizar"</button>
+            </div>
+            // Outside the data below, so a refresh keeps the last enrollment's result.
+            {writer.then(|| view! {
+                <EnrollPanel lead_ids=vec![lead_id]
+                    names=std::collections::HashMap::from([(lead_id, "Este lead".to_owned())])
+                    on_done=reload/>
+            })}
+            {move || match timeline.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
+                Some(Ok(t)) => {
+                    let more = t.total > t.interactions.len() as i64;
+                    view! {
+                        <h3>"Cadências"</h3>
+                        {if t.enrollments.is_empty() {
+                            view! { <Empty message="Este lead não está em nenhuma cadência."/> }.into_any()
+                        } else {
+                            view! { <EnrollmentTable items=t.enrollments writer=writer on_change=reload show_cadence=true/> }.into_any()
+                        }}
+                        <h3>"Interações"</h3>
+                        {if t.interactions.is_empty() {
+                            view! { <Empty message="Nenhuma interação ainda."/> }.into_any()
+                        } else {
+                            view! {
+                                <ol class="timeline" aria-label="Interações, mais recentes primeiro">
+                                    {t.interactions.into_iter().map(|i| view! { <Interaction interaction=i/> }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }}
+                        {more.then(|| view! {
+                            <button type="button" class="button secondary" on:click=move |_| shown.update(|n| *n += PER_PAGE)>"Ver mais"</button>
+                        })}
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Interaction(interaction: InteractionDto) -> impl IntoView {
+    let i = interaction;
+    let (label, class) = kind_label(i.kind);
+    let step = match (i.cadence_id, i.cadence_name.clone(), i.step_position) {
+        (Some(id), Some(name), Some(position)) => Some(
+            view! {
+                <A href=format!("/cadencias/{id}")>{name}</A> {format!(" · passo {position}")}
+            }
+            .into_any(),
+        ),
+        (Some(id), Some(name), None) => {
+            Some(view! { <A href=format!("/cadencias/{id}")>{name}</A> }.into_any())
+        }
+        _ => None,
+    };
+    view! {
+        <li class="timeline-item" data-type=serde_json::to_value(i.kind).ok().and_then(|v| v.as_str().map(str::to_owned))>
+            <time datetime=i.occurred_at.to_rfc3339()>{format::date_time(i.occurred_at)}</time>
+            <span class=class>{label}</span>
+            {i.channel.map(|c| view! { <span class="muted">{channel_label(c)}</span> })}
+            {step.map(|s| view! { <span>{s}</span> })}
+            {i.ai_generated.then(|| view! { <span class="badge badge-info">"IA"</span> })}
+            {i.summary.map(|s| view! { <p class="timeline-summary">{s}</p> })}
+        </li>
+    }
+}

@@ -13,7 +13,12 @@ async function mailTo(to: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const file of readdirSync(MAIL_DIR).sort().reverse()) {
-      const mail = JSON.parse(readFileSync(join(MAIL_DIR, file), 'utf8')) as { to: string[]; raw: string };
+      let mail: { to: string[]; raw: string };
+      try {
+        mail = JSON.parse(readFileSync(join(MAIL_DIR, file), 'utf8'));
+      } catch {
+        continue; // still being written
+      }
       if (mail.to.includes(to.toLowerCase())) return mail.raw;
     }
     await new Promise((r) => setTimeout(r, 250));

@@ -19,8 +19,8 @@ use tokio::{
 };
 use tokio_rustls::{client::TlsStream, rustls::pki_types::ServerName};
 
-pub use crate::mail_server::Security;
-use crate::mail_server::{is_loopback, tls_connector};
+use crate::mail_server::{resolve, tls_connector, Unreachable};
+pub use crate::mail_server::{HostPolicy, Security};
 
 /// One IMAP account and the folder replies arrive in.
 #[derive(Clone)]
@@ -33,6 +33,8 @@ pub struct ImapServer {
     pub folder: String,
     /// For each step (connect, each command).
     pub timeout: Duration,
+    /// Which addresses `host` may resolve to.
+    pub hosts: HostPolicy,
 }
 
 impl std::fmt::Debug for ImapServer {
@@ -139,13 +141,15 @@ async fn open_folder(server: &ImapServer) -> Result<Inbox, ImapError> {
 
 async fn log_in(server: &ImapServer) -> Result<Session<MailStream>, ImapError> {
     let step = server.timeout;
-    let tcp = within(
-        step,
-        "conectar",
-        TcpStream::connect((server.host.as_str(), server.port)),
-    )
-    .await?
-    .map_err(|e| ImapError::Transient(format!("conectar a {}: {e}", server.host)))?;
+    let addr = resolve(&server.host, server.port, server.hosts)
+        .await
+        .map_err(|e| match e {
+            Unreachable::Lookup(m) => ImapError::Transient(m),
+            Unreachable::Internal(m) => ImapError::Rejected(m),
+        })?;
+    let tcp = within(step, "conectar", TcpStream::connect(addr))
+        .await?
+        .map_err(|e| ImapError::Transient(format!("conectar a {}: {e}", server.host)))?;
     let stream = match server.security {
         Security::Tls => secure(server, tcp).await?,
         Security::None | Security::StartTls => MailStream::Plain(tcp),
@@ -179,7 +183,7 @@ async fn log_in(server: &ImapServer) -> Result<Session<MailStream>, ImapError> {
         };
         client = Client::new(secure(server, tcp).await?);
     }
-    if !client.get_ref().is_encrypted() && !is_loopback(&server.host) {
+    if !client.get_ref().is_encrypted() && !addr.ip().is_loopback() {
         return Err(ImapError::Rejected(format!(
             "a senha não é enviada sem criptografia: use STARTTLS ou TLS com {}",
             server.host

@@ -4,5 +4,5 @@ pub mod enrichment;
 pub mod imap;
 pub mod inbound;
 pub mod mail;
-mod mail_server;
+pub mod mail_server;
 pub mod smtp;

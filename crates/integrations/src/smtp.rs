@@ -18,8 +18,8 @@ use lettre::{
     },
 };
 
-use crate::mail_server::is_loopback;
-pub use crate::mail_server::Security;
+use crate::mail_server::{resolve, Unreachable};
+pub use crate::mail_server::{HostPolicy, Security};
 
 /// One SMTP server and the account on it.
 #[derive(Clone)]
@@ -32,6 +32,8 @@ pub struct SmtpServer {
     pub password: String,
     /// For each step (connect, each command, the data).
     pub timeout: Duration,
+    /// Which addresses `host` may resolve to.
+    pub hosts: HostPolicy,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -80,16 +82,16 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
         Security::Tls => Some(tls()?),
         Security::None | Security::StartTls => None,
     };
+    let addr = resolve(&server.host, server.port, server.hosts)
+        .await
+        .map_err(|e| match e {
+            Unreachable::Lookup(m) => DeliveryError::Transient(m),
+            Unreachable::Internal(m) => DeliveryError::Rejected(m),
+        })?;
     let mut conn = step(
         server.timeout,
         "conectar",
-        AsyncSmtpConnection::connect_tokio1(
-            (server.host.as_str(), server.port),
-            Some(server.timeout),
-            &hello,
-            wrapped,
-            None,
-        ),
+        AsyncSmtpConnection::connect_tokio1(addr, Some(server.timeout), &hello, wrapped, None),
     )
     .await?;
     if server.security == Security::StartTls {
@@ -113,7 +115,7 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
         }
     }
     if !server.username.is_empty() {
-        if !conn.is_encrypted() && !is_loopback(&server.host) {
+        if !conn.is_encrypted() && !addr.ip().is_loopback() {
             hang_up(conn).await;
             return Err(DeliveryError::Rejected(format!(
                 "a senha não é enviada sem criptografia: use STARTTLS ou TLS com {}",

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use flux_integrations::imap::{self, ImapError, ImapServer, Security};
+use flux_integrations::imap::{self, HostPolicy, ImapError, ImapServer, Security};
 use flux_testkit::imap_inbox::ImapInbox;
 
 fn server(inbox: &ImapInbox, password: &str) -> ImapServer {
@@ -15,6 +15,8 @@ fn server(inbox: &ImapInbox, password: &str) -> ImapServer {
         password: password.into(),
         folder: "INBOX".into(),
         timeout: Duration::from_secs(5),
+        // The fake server is on loopback.
+        hosts: HostPolicy::AllowPrivate,
     }
 }
 
@@ -174,4 +176,18 @@ async fn a_failed_tls_handshake_is_a_rejection_before_any_login() {
         !fake.commands().iter().any(|c| c.contains("LOGIN")),
         "no LOGIN over a connection that failed TLS"
     );
+}
+
+#[tokio::test]
+async fn an_internal_server_is_refused_before_connecting_unless_allowed() {
+    let fake = ImapInbox::start("bruno@acme.com.br", "certa").await;
+    let mut internal = server(&fake, "certa");
+    internal.hosts = HostPolicy::PublicOnly;
+    let refused = imap::check(&internal).await;
+    assert!(
+        matches!(refused, Err(ImapError::Rejected(ref m)) if m.contains("endereço interno")),
+        "{refused:?}"
+    );
+    assert!(fake.commands().is_empty(), "nothing reached the server");
+    assert_eq!(imap::check(&server(&fake, "certa")).await, Ok(()));
 }

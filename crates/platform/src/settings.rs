@@ -47,6 +47,10 @@ pub struct Settings {
     /// `FLUX_IMAP_POLL_SECS` (120): how often each mailbox's inbox is read for
     /// replies and bounces.
     pub imap_poll: Duration,
+    /// `FLUX_ALLOW_PRIVATE_MAIL_HOSTS` (false): whether mailboxes may point at
+    /// loopback, private or link-local addresses (a LAN relay; tests). Off, such
+    /// hosts are refused when saved and when connected to.
+    pub allow_private_mail_hosts: bool,
     pub enrichment: EnrichmentSettings,
 }
 
@@ -330,6 +334,11 @@ impl Settings {
                 }
                 Duration::from_secs(secs)
             },
+            allow_private_mail_hosts: parse_or(
+                &get("FLUX_ALLOW_PRIVATE_MAIL_HOSTS"),
+                "FLUX_ALLOW_PRIVATE_MAIL_HOSTS",
+                Some(false),
+            )?,
             enrichment: enrichment_settings(&get)?,
         })
     }

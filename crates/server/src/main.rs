@@ -131,7 +131,10 @@ fn engine(
         .clone()
         .context("the secrets key is resolved before the engine starts")?;
     let links = TrackingLinks::new(key.clone(), &settings.public_url);
-    let channels = Channels::default().with(Channel::Email, Arc::new(SmtpChannel::new(key, links)));
+    let hosts =
+        flux_integrations::smtp::HostPolicy::allowing_private(settings.allow_private_mail_hosts);
+    let smtp = SmtpChannel::new(key, links).with_hosts(hosts);
+    let channels = Channels::default().with(Channel::Email, Arc::new(smtp));
     Ok(
         Engine::new(handle.db.clone(), channels).with_config(EngineConfig {
             tick: settings.engine_tick,
@@ -150,12 +153,14 @@ fn inbox_poller(
         .secrets_key
         .clone()
         .context("the secrets key is resolved before the inbox poller starts")?;
-    Ok(
-        InboxPoller::new(handle.db.clone(), key).with_config(InboxConfig {
+    Ok(InboxPoller::new(handle.db.clone(), key)
+        .with_hosts(flux_integrations::imap::HostPolicy::allowing_private(
+            settings.allow_private_mail_hosts,
+        ))
+        .with_config(InboxConfig {
             every: settings.imap_poll,
             ..InboxConfig::default()
-        }),
-    )
+        }))
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {

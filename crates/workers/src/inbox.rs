@@ -14,7 +14,7 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use chrono::{Duration as Span, NaiveDate};
 use flux_domain::{OrgId, TenantCtx};
 use flux_integrations::{
-    imap::{self, ImapError, ImapServer, Inbox, Security},
+    imap::{self, HostPolicy, ImapError, ImapServer, Inbox, Security},
     inbound::{self, Kind},
 };
 use flux_persistence::{
@@ -92,6 +92,7 @@ pub struct InboxPoller {
     key: SecretsKey,
     clock: Arc<dyn Clock>,
     config: InboxConfig,
+    hosts: HostPolicy,
 }
 
 /// The IMAP account of a mailbox, its password unsealed; why not, in pt-BR.
@@ -100,6 +101,7 @@ pub fn imap_server(
     org_id: Uuid,
     fields: &MailboxFields,
     timeout: Duration,
+    hosts: HostPolicy,
 ) -> Result<ImapServer, String> {
     let (Some(host), Some(port), Some(username), Some(sealed)) = (
         fields.imap_host.as_ref(),
@@ -127,6 +129,7 @@ pub fn imap_server(
         password: String::from_utf8_lossy(&password).into_owned(),
         folder: fields.imap_folder.clone(),
         timeout,
+        hosts,
     })
 }
 
@@ -158,7 +161,14 @@ impl InboxPoller {
             key,
             clock: Arc::new(SystemClock),
             config: InboxConfig::default(),
+            hosts: HostPolicy::PublicOnly,
         }
+    }
+
+    /// Which addresses mailbox servers may resolve to (public ones by default).
+    pub fn with_hosts(mut self, hosts: HostPolicy) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -208,7 +218,13 @@ impl InboxPoller {
             mailboxes: 1,
             ..PollReport::default()
         };
-        let read = match imap_server(&self.key, org_id, &mailbox.fields, self.config.step_timeout) {
+        let read = match imap_server(
+            &self.key,
+            org_id,
+            &mailbox.fields,
+            self.config.step_timeout,
+            self.hosts,
+        ) {
             Ok(server) => self
                 .read(&server, &state, org_id)
                 .await

@@ -69,7 +69,7 @@ pub fn EnrollPanel(
             let ok = result.is_ok();
             outcome.set(Some(result.map_err(|e| e.message().to_owned())));
             if ok {
-                on_done.run(());
+                on_done.try_run(());
             }
         });
     };
@@ -105,8 +105,10 @@ pub fn EnrollPanel(
             <button type="button" class="button primary"
                 disabled=move || pending.get() || lead_ids.with(Vec::is_empty) || cadence.with(String::is_empty)
                 on:click=enroll>"Inscrever"</button>
+            // One live region for every outcome, so each new one is announced.
+            <div class="enroll-result" role="status">
             {move || outcome.get().map(|o| match o {
-                Err(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
+                Err(message) => view! { <p class="form-error">{message}</p> }.into_any(),
                 Ok(result) => {
                     let summary = match (result.enrolled.len(), result.refused.len()) {
                         (n, 0) => format!("{n} lead(s) inscrito(s)."),
@@ -114,7 +116,7 @@ pub fn EnrollPanel(
                         (n, r) => format!("{n} lead(s) inscrito(s); {r} recusado(s)."),
                     };
                     view! {
-                        <div class="enroll-result" role="status">
+                        <div>
                             <p>{summary}</p>
                             {(!result.refused.is_empty()).then(|| view! {
                                 <ul class="refusals">
@@ -127,6 +129,7 @@ pub fn EnrollPanel(
                     }.into_any()
                 }
             })}
+            </div>
         </div>
     }
 }

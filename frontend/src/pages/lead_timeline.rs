@@ -1,6 +1,6 @@
 //! A lead's timeline on its profile: the cadences it is (or was) in, with their
 //! actions, and every interaction (sent, opened, clicked, replied, bounced…), newest
-//! first. While a cadence is running for the lead it looks again every few seconds.
+//! first. While a step is about to go out it looks again every few seconds.
 
 use std::sync::{
     atomic::{AtomicBool, Ordering::Relaxed},
@@ -23,7 +23,11 @@ use crate::{
 };
 
 const PER_PAGE: i64 = 50;
+/// The most interactions one request returns (the API's page limit).
+const MAX_SHOWN: i64 = 200;
 const POLL_MS: i32 = 5_000;
+/// Looked at again while a step is due within this long (or overdue).
+const SOON_MS: f64 = 10.0 * 60.0 * 1000.0;
 
 fn kind_label(kind: InteractionType) -> (&'static str, &'static str) {
     match kind {
@@ -66,11 +70,15 @@ pub fn LeadTimeline(lead_id: Uuid) -> impl IntoView {
             if !alive.load(Relaxed) {
                 break;
             }
+            let soon = js_sys::Date::now() + SOON_MS;
             let running = timeline.with_untracked(|t| {
                 t.as_ref().and_then(|r| r.as_ref().ok()).is_some_and(|t| {
-                    t.enrollments
-                        .iter()
-                        .any(|e| e.status == EnrollmentStatus::Active)
+                    t.enrollments.iter().any(|e| {
+                        e.status == EnrollmentStatus::Active
+                            && !e.cadence_held
+                            && e.next_step_due
+                                .is_some_and(|due| (due.timestamp_millis() as f64) < soon)
+                    })
                 })
             });
             if running {
@@ -96,7 +104,10 @@ pub fn LeadTimeline(lead_id: Uuid) -> impl IntoView {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
                 Some(Ok(t)) => {
-                    let more = t.total > t.interactions.len() as i64;
+                    let shown_now = t.interactions.len() as i64;
+                    let more = t.total > shown_now && shown_now < MAX_SHOWN;
+                    let capped = t.total > shown_now && shown_now >= MAX_SHOWN;
+                    let total = t.total;
                     view! {
                         <h3>"Cadências"</h3>
                         {if t.enrollments.is_empty() {
@@ -115,7 +126,11 @@ pub fn LeadTimeline(lead_id: Uuid) -> impl IntoView {
                             }.into_any()
                         }}
                         {more.then(|| view! {
-                            <button type="button" class="button secondary" on:click=move |_| shown.update(|n| *n += PER_PAGE)>"Ver mais"</button>
+                            <button type="button" class="button secondary"
+                                on:click=move |_| shown.update(|n| *n = (*n + PER_PAGE).min(MAX_SHOWN))>"Ver mais"</button>
+                        })}
+                        {capped.then(|| view! {
+                            <p class="muted">{format!("Mostrando as {MAX_SHOWN} interações mais recentes de {total}.")}</p>
                         })}
                     }.into_any()
                 }

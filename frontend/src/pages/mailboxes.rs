@@ -124,7 +124,9 @@ fn MailboxCard(
         }
         spawn_local(async move {
             match api::delete(&format!("/api/v1/mailboxes/{id}")).await {
-                Ok(()) => on_change.run(()),
+                Ok(()) => {
+                    on_change.try_run(());
+                }
                 Err(e) => error.set(Some(e.message().to_owned())),
             }
         });
@@ -191,10 +193,12 @@ fn MailboxCard(
                 <dt>"Intervalo mínimo"</dt><dd>{format!("{} s entre envios", m.min_interval_seconds)}</dd>
                 <dt>"Respostas e bounces"</dt><dd><span class=health.1 data-testid="sync-health">{health.0}</span></dd>
             </dl>
+            // One live region for every result, so each new one is announced.
+            <div role="status">
             {move || test.get().map(|t| match t {
-                Err(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
+                Err(message) => view! { <p class="form-error">{message}</p> }.into_any(),
                 Ok(result) => view! {
-                    <ul class="connection-checks" role="status">
+                    <ul class="connection-checks">
                         <li class=if result.smtp.ok { "ok" } else { "failed" }>
                             {format!("SMTP: {}", result.smtp.message)}
                         </li>
@@ -204,6 +208,7 @@ fn MailboxCard(
                     </ul>
                 }.into_any(),
             })}
+            </div>
             <Show when=move || editing.get()>
                 <MailboxForm existing=Some(mailbox.clone()) members=members
                     on_done=Callback::new(move |saved: bool| {
@@ -271,6 +276,9 @@ fn MailboxForm(
     let pending = RwSignal::new(false);
     let original = existing.clone();
     let editing = existing.is_some();
+    // Ids unique per form: a new mailbox and several edits can be open at once.
+    let form_key = existing.as_ref().map(|m| m.id).unwrap_or_default();
+    let fid = move |name: &str| format!("mailbox-{}-{name}", form_key.simple());
 
     // Not a number: 0, which the server refuses naming the field.
     let port = |s: RwSignal<String>| s.get_untracked().trim().parse::<u16>().unwrap_or(0);
@@ -308,7 +316,10 @@ fn MailboxForm(
                     api::post::<MailboxDto, _>("/api/v1/mailboxes", &body).await
                 }
                 Some(m) => {
+                    // With reply reading off, its settings stay as they were.
+                    let imap_on = imap_enabled.get_untracked();
                     let changed = |now: String, was: &str| (now != was).then_some(now);
+                    let imap = |value: Option<String>| value.filter(|_| imap_on);
                     let body = UpdateMailbox {
                         from_name: changed(from_name.get_untracked(), &m.from_name),
                         from_email: changed(from_email.get_untracked(), &m.from_email),
@@ -321,23 +332,21 @@ fn MailboxForm(
                             .filter(|s| *s != m.smtp_security),
                         smtp_username: changed(smtp_username.get_untracked(), &m.smtp_username),
                         smtp_password: given(smtp_password),
-                        imap_enabled: Some(imap_enabled.get_untracked())
-                            .filter(|e| *e != m.imap_enabled),
-                        imap_host: changed(
+                        imap_enabled: Some(imap_on).filter(|e| *e != m.imap_enabled),
+                        imap_host: imap(changed(
                             imap_host.get_untracked().trim().to_owned(),
                             &text(m.imap_host.as_ref()),
-                        ),
+                        )),
                         imap_port: Some(port(imap_port))
-                            .filter(|p| Some(*p) != m.imap_port && imap_enabled.get_untracked()),
-                        imap_security: Some(imap_security.get_untracked()).filter(|s| {
-                            Some(*s) != m.imap_security && imap_enabled.get_untracked()
-                        }),
-                        imap_username: changed(
+                            .filter(|p| imap_on && Some(*p) != m.imap_port),
+                        imap_security: Some(imap_security.get_untracked())
+                            .filter(|s| imap_on && Some(*s) != m.imap_security),
+                        imap_username: imap(changed(
                             imap_username.get_untracked(),
                             &text(m.imap_username.as_ref()),
-                        ),
-                        imap_password: given(imap_password),
-                        imap_folder: changed(imap_folder.get_untracked(), &m.imap_folder),
+                        )),
+                        imap_password: imap(given(imap_password)),
+                        imap_folder: imap(changed(imap_folder.get_untracked(), &m.imap_folder)),
                         daily_limit: Some(number(daily_limit)).filter(|d| *d != m.daily_limit),
                         min_interval_seconds: Some(number(min_interval))
                             .filter(|d| *d != m.min_interval_seconds),
@@ -347,19 +356,24 @@ fn MailboxForm(
             };
             pending.set(false);
             match result {
-                Ok(_) => on_done.run(true),
+                Ok(_) => {
+                    on_done.try_run(true);
+                }
                 Err(e) => {
-                    general.set(
-                        e.0.field_issues()
-                            .is_empty()
-                            .then(|| e.message().to_owned()),
-                    );
+                    // An issue on a field the form does not show goes to the top.
+                    let imap_on = imap_enabled.get_untracked();
+                    let all_shown = e.0.field_issues().iter().all(|f| match f.field.as_str() {
+                        "user_id" => !editing && members.get_untracked().flatten().is_some(),
+                        field => imap_on || !field.starts_with("imap_"),
+                    });
+                    let on_fields = !e.0.field_issues().is_empty() && all_shown;
+                    general.set((!on_fields).then(|| e.message().to_owned()));
                     error.set(Some(e));
                 }
             }
         });
     };
-    let security_select = move |id: &'static str, value: RwSignal<MailSecurity>| {
+    let security_select = move |id: String, value: RwSignal<MailSecurity>| {
         view! {
             <select id=id on:change=move |ev| {
                 if let Some(s) = MailSecurity::parse(&event_target_value(&ev)) { value.set(s); }
@@ -383,8 +397,8 @@ fn MailboxForm(
             {(!editing).then(|| view! {
                 {move || members.get().flatten().map(|list| view! {
                     <div class="field" class:has-error=move || field_error(error, "user_id").get().is_some()>
-                        <label for="mailbox-owner">"De quem é a caixa"</label>
-                        <select id="mailbox-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
+                        <label for=fid("owner")>"De quem é a caixa"</label>
+                        <select id=fid("owner") on:change=move |ev| owner.set(event_target_value(&ev))>
                             <option value="">"Minha"</option>
                             {list.items.into_iter().filter(|m| m.status == MemberStatus::Active).map(|m| view! {
                                 <option value=m.user_id.to_string()>{m.name}</option>
@@ -397,22 +411,22 @@ fn MailboxForm(
                 })}
             })}
             <div class="grid-2">
-                <TextField id="mailbox-from-name" label="Nome do remetente" value=from_name autocomplete="off" error=field_error(error, "from_name")/>
-                <TextField id="mailbox-from-email" label="E-mail do remetente" kind="email" value=from_email autocomplete="off" error=field_error(error, "from_email")/>
+                <TextField id=fid("from-name") label="Nome do remetente" value=from_name autocomplete="off" error=field_error(error, "from_name")/>
+                <TextField id=fid("from-email") label="E-mail do remetente" kind="email" value=from_email autocomplete="off" error=field_error(error, "from_email")/>
             </div>
             <fieldset>
                 <legend>"Envio (SMTP)"</legend>
                 <div class="grid-2">
-                    <TextField id="mailbox-smtp-host" label="Servidor SMTP" value=smtp_host autocomplete="off" error=field_error(error, "smtp_host")/>
-                    <TextField id="mailbox-smtp-port" label="Porta SMTP" kind="number" value=smtp_port error=field_error(error, "smtp_port")/>
+                    <TextField id=fid("smtp-host") label="Servidor SMTP" value=smtp_host autocomplete="off" error=field_error(error, "smtp_host")/>
+                    <TextField id=fid("smtp-port") label="Porta SMTP" kind="number" value=smtp_port error=field_error(error, "smtp_port")/>
                 </div>
                 <div class="field">
-                    <label for="mailbox-smtp-security">"Segurança SMTP"</label>
-                    {security_select("mailbox-smtp-security", smtp_security)}
+                    <label for=fid("smtp-security")>"Segurança SMTP"</label>
+                    {security_select(fid("smtp-security"), smtp_security)}
                 </div>
                 <div class="grid-2">
-                    <TextField id="mailbox-smtp-username" label="Usuário SMTP" value=smtp_username autocomplete="off" error=field_error(error, "smtp_username")/>
-                    <TextField id="mailbox-smtp-password" label=format!("Senha SMTP{password_hint}") kind="password" value=smtp_password autocomplete="new-password" error=field_error(error, "smtp_password")/>
+                    <TextField id=fid("smtp-username") label="Usuário SMTP" value=smtp_username autocomplete="off" error=field_error(error, "smtp_username")/>
+                    <TextField id=fid("smtp-password") label=format!("Senha SMTP{password_hint}") kind="password" value=smtp_password autocomplete="new-password" error=field_error(error, "smtp_password")/>
                 </div>
             </fieldset>
             <fieldset>
@@ -423,25 +437,25 @@ fn MailboxForm(
                 </label>
                 <Show when=move || imap_enabled.get()>
                     <div class="grid-2">
-                        <TextField id="mailbox-imap-host" label="Servidor IMAP" value=imap_host autocomplete="off" error=field_error(error, "imap_host")/>
-                        <TextField id="mailbox-imap-port" label="Porta IMAP" kind="number" value=imap_port error=field_error(error, "imap_port")/>
+                        <TextField id=fid("imap-host") label="Servidor IMAP" value=imap_host autocomplete="off" error=field_error(error, "imap_host")/>
+                        <TextField id=fid("imap-port") label="Porta IMAP" kind="number" value=imap_port error=field_error(error, "imap_port")/>
                     </div>
                     <div class="field">
-                        <label for="mailbox-imap-security">"Segurança IMAP"</label>
-                        {security_select("mailbox-imap-security", imap_security)}
+                        <label for=fid("imap-security")>"Segurança IMAP"</label>
+                        {security_select(fid("imap-security"), imap_security)}
                     </div>
                     <div class="grid-2">
-                        <TextField id="mailbox-imap-username" label="Usuário IMAP" value=imap_username autocomplete="off" error=field_error(error, "imap_username")/>
-                        <TextField id="mailbox-imap-password" label=format!("Senha IMAP{password_hint}") kind="password" value=imap_password autocomplete="new-password" error=field_error(error, "imap_password")/>
+                        <TextField id=fid("imap-username") label="Usuário IMAP" value=imap_username autocomplete="off" error=field_error(error, "imap_username")/>
+                        <TextField id=fid("imap-password") label=format!("Senha IMAP{password_hint}") kind="password" value=imap_password autocomplete="new-password" error=field_error(error, "imap_password")/>
                     </div>
-                    <TextField id="mailbox-imap-folder" label="Pasta" value=imap_folder autocomplete="off" error=field_error(error, "imap_folder")/>
+                    <TextField id=fid("imap-folder") label="Pasta" value=imap_folder autocomplete="off" error=field_error(error, "imap_folder")/>
                 </Show>
             </fieldset>
             <fieldset>
                 <legend>"Ritmo"</legend>
                 <div class="grid-2">
-                    <TextField id="mailbox-daily-limit" label="Limite de envios por dia" kind="number" value=daily_limit error=field_error(error, "daily_limit")/>
-                    <TextField id="mailbox-min-interval" label="Intervalo mínimo entre envios (segundos)" kind="number" value=min_interval error=field_error(error, "min_interval_seconds")/>
+                    <TextField id=fid("daily-limit") label="Limite de envios por dia" kind="number" value=daily_limit error=field_error(error, "daily_limit")/>
+                    <TextField id=fid("min-interval") label="Intervalo mínimo entre envios (segundos)" kind="number" value=min_interval error=field_error(error, "min_interval_seconds")/>
                 </div>
             </fieldset>
             <div class="actions">

@@ -200,9 +200,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
             {(!read_only).then(|| view! {
                 <button type="submit" class="button primary" disabled=move || pending.get()>"Salvar"</button>
             })}
-            <Show when=move || saved.get().is_some()>
-                <p class="notice" role="status">{move || saved.get()}</p>
-            </Show>
+            <p class="notice" role="status">{move || saved.get()}</p>
         </form>
     }
 }

@@ -3,7 +3,11 @@
 
 use flux_domain::{Email, Permission, TenantCtx};
 use flux_dto::mailboxes::{CreateMailbox, MailSecurity, UpdateMailbox};
-use flux_integrations::{imap, smtp};
+use flux_integrations::{
+    imap,
+    mail_server::{self, HostPolicy},
+    smtp,
+};
 use flux_persistence::{
     mailboxes::{self, sealing_context, Credential, MailboxFields, MailboxRecord},
     members,
@@ -116,7 +120,7 @@ pub async fn create(
         daily_limit: req.daily_limit.unwrap_or(200),
         min_interval_seconds: req.min_interval_seconds.unwrap_or(60),
     };
-    let fields = validate(fields)?;
+    let fields = validate(fields, mail_hosts(state))?;
     let mut tx = state.db.begin_tenant(ctx).await?;
     if !members::is_active_member(&mut tx, owner).await? {
         return Err(ApiError::field(
@@ -181,30 +185,33 @@ pub async fn update(
         }
         None => f.imap_password_enc,
     };
-    let next = validate(MailboxFields {
-        from_name: patch.from_name.unwrap_or(f.from_name),
-        from_email: patch.from_email.unwrap_or(f.from_email),
-        smtp_host: patch.smtp_host.unwrap_or(f.smtp_host),
-        smtp_port: patch.smtp_port.map(i32::from).unwrap_or(f.smtp_port),
-        smtp_security: patch
-            .smtp_security
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or(f.smtp_security),
-        smtp_username: patch.smtp_username.unwrap_or(f.smtp_username),
-        smtp_password_enc,
-        imap_enabled: patch.imap_enabled.unwrap_or(f.imap_enabled),
-        imap_host: patch.imap_host.or(f.imap_host),
-        imap_port: patch.imap_port.map(i32::from).or(f.imap_port),
-        imap_security: patch
-            .imap_security
-            .map(|s| s.as_str().to_owned())
-            .or(f.imap_security),
-        imap_username: patch.imap_username.or(f.imap_username),
-        imap_password_enc,
-        imap_folder: patch.imap_folder.unwrap_or(f.imap_folder),
-        daily_limit: patch.daily_limit.unwrap_or(f.daily_limit),
-        min_interval_seconds: patch.min_interval_seconds.unwrap_or(f.min_interval_seconds),
-    })?;
+    let next = validate(
+        MailboxFields {
+            from_name: patch.from_name.unwrap_or(f.from_name),
+            from_email: patch.from_email.unwrap_or(f.from_email),
+            smtp_host: patch.smtp_host.unwrap_or(f.smtp_host),
+            smtp_port: patch.smtp_port.map(i32::from).unwrap_or(f.smtp_port),
+            smtp_security: patch
+                .smtp_security
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or(f.smtp_security),
+            smtp_username: patch.smtp_username.unwrap_or(f.smtp_username),
+            smtp_password_enc,
+            imap_enabled: patch.imap_enabled.unwrap_or(f.imap_enabled),
+            imap_host: patch.imap_host.or(f.imap_host),
+            imap_port: patch.imap_port.map(i32::from).or(f.imap_port),
+            imap_security: patch
+                .imap_security
+                .map(|s| s.as_str().to_owned())
+                .or(f.imap_security),
+            imap_username: patch.imap_username.or(f.imap_username),
+            imap_password_enc,
+            imap_folder: patch.imap_folder.unwrap_or(f.imap_folder),
+            daily_limit: patch.daily_limit.unwrap_or(f.daily_limit),
+            min_interval_seconds: patch.min_interval_seconds.unwrap_or(f.min_interval_seconds),
+        },
+        mail_hosts(state),
+    )?;
     mailboxes::save(&mut tx, id, current.user_id, &next).await?;
     let mut changes = audit_view(current.user_id, &next);
     changes["smtp_password_changed"] = json!(patch.smtp_password.is_some());
@@ -254,7 +261,13 @@ pub async fn test(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<Conn
     let f = &record.fields;
     let smtp = async {
         let route = MailboxRoute::from_fields(record.id, f);
-        let server = smtp_server(&state.secrets, org_id, &route, TEST_TIMEOUT)?;
+        let server = smtp_server(
+            &state.secrets,
+            org_id,
+            &route,
+            TEST_TIMEOUT,
+            mail_hosts(state),
+        )?;
         smtp::check(&server).await.map_err(|e| e.to_string())?;
         Ok(if f.smtp_username.is_empty() {
             format!(
@@ -274,7 +287,8 @@ pub async fn test(state: &AppState, ctx: &TenantCtx, id: Uuid) -> ApiResult<Conn
         }
         Some(
             async {
-                let server = imap_server(&state.secrets, org_id, f, TEST_TIMEOUT)?;
+                let server =
+                    imap_server(&state.secrets, org_id, f, TEST_TIMEOUT, mail_hosts(state))?;
                 imap::check(&server).await.map_err(|e| e.to_string())?;
                 Ok(format!(
                     "Conectado a {}:{} como {}; pasta {} aberta",
@@ -323,7 +337,15 @@ fn check_password(field: &str, password: &str) -> ApiResult<()> {
     }
 }
 
-fn check_host(field: &str, host: &str) -> ApiResult<()> {
+/// A valid host name, and not one that is certainly internal (an IP literal or
+/// `localhost`; names are checked again each time they are connected to).
+fn check_host(field: &str, host: &str, hosts: HostPolicy) -> ApiResult<()> {
+    if hosts == HostPolicy::PublicOnly && mail_server::is_internal_literal(host) {
+        return Err(ApiError::field(
+            field,
+            mail_server::internal_refusal(host, None),
+        ));
+    }
     let valid = !host.is_empty()
         && host.len() <= 253
         && host
@@ -351,7 +373,12 @@ fn check_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
 }
 
 /// Trims and checks every field, naming the first that is wrong.
-fn validate(mut f: MailboxFields) -> ApiResult<MailboxFields> {
+/// Which addresses mailbox servers may be at (`FLUX_ALLOW_PRIVATE_MAIL_HOSTS`).
+pub fn mail_hosts(state: &AppState) -> HostPolicy {
+    HostPolicy::allowing_private(state.settings.allow_private_mail_hosts)
+}
+
+fn validate(mut f: MailboxFields, hosts: HostPolicy) -> ApiResult<MailboxFields> {
     f.from_name = f.from_name.trim().to_owned();
     if f.from_name.is_empty() {
         return Err(ApiError::field("from_name", "é obrigatório"));
@@ -362,7 +389,7 @@ fn validate(mut f: MailboxFields) -> ApiResult<MailboxFields> {
         .as_str()
         .to_owned();
     f.smtp_host = f.smtp_host.trim().to_ascii_lowercase();
-    check_host("smtp_host", &f.smtp_host)?;
+    check_host("smtp_host", &f.smtp_host, hosts)?;
     if f.smtp_port == 0 {
         return Err(ApiError::field("smtp_port", "deve estar entre 1 e 65535"));
     }
@@ -374,7 +401,7 @@ fn validate(mut f: MailboxFields) -> ApiResult<MailboxFields> {
     check_text("imap_folder", &f.imap_folder, 200)?;
     if let Some(host) = &mut f.imap_host {
         *host = host.trim().to_ascii_lowercase();
-        check_host("imap_host", host)?;
+        check_host("imap_host", host, hosts)?;
     }
     if let Some(user) = &f.imap_username {
         check_text("imap_username", user, 320)?;

@@ -39,6 +39,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("FLUX_CNPJWS_URL", "http://127.0.0.1:9"),
         ("FLUX_LEMIT_URL", "http://127.0.0.1:9"),
         ("FLUX_SECRETS_KEY", TEST_SECRETS_KEY),
+        // The fake mail servers listen on loopback.
+        ("FLUX_ALLOW_PRIVATE_MAIL_HOSTS", "true"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

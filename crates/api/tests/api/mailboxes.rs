@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, assert_not_found, conflict_fields, invalid_fields, spawn_app, Session, TestApp,
-    TEST_SECRETS_KEY,
+    assert_error, assert_not_found, conflict_fields, fields, invalid_fields, spawn_app,
+    spawn_app_with, Session, TestApp, TEST_SECRETS_KEY,
 };
 
 fn mailbox(host: &str, port: u16) -> Value {
@@ -283,6 +283,60 @@ async fn invalid_mailboxes_name_the_field() {
     body["smtp_security"] = json!("ssl");
     let res = app.post("/api/v1/mailboxes", &body, Some(s.token())).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn internal_mail_hosts_are_refused_unless_the_operator_allows_them() {
+    let app = spawn_app_with(&[("FLUX_ALLOW_PRIVATE_MAIL_HOSTS", "false")]).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    // Certainly internal as typed: refused when saved.
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "10.0.0.8",
+        "169.254.169.254",
+        "[::1]",
+        "[fd00::1]",
+    ] {
+        let res = app
+            .post("/api/v1/mailboxes", &mailbox(host, 587), Some(s.token()))
+            .await;
+        let body = assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+        assert_eq!(fields(&body), ["smtp_host"], "{host}");
+        assert!(
+            body.to_string().contains("endereço interno"),
+            "{host}: {body}"
+        );
+    }
+    let mut body = mailbox("smtp.acme.com.br", 587);
+    body["imap_enabled"] = json!(true);
+    body["imap_host"] = json!("192.168.0.2");
+    body["imap_port"] = json!(993);
+    body["imap_security"] = json!("tls");
+    body["imap_username"] = json!("bia");
+    body["imap_password"] = json!("x");
+    let res = app.post("/api/v1/mailboxes", &body, Some(s.token())).await;
+    assert_eq!(invalid_fields(res).await, ["imap_host"]);
+
+    // A name that only resolves to loopback ("127.1" is 127.0.0.1 to the resolver) is
+    // saved, and refused when connected to (the sink would have accepted the login).
+    let sink = SmtpSink::start().await;
+    let created = create(&app, &s, &mailbox("127.1", sink.port())).await;
+    let path = format!("/api/v1/mailboxes/{}/test", created["id"].as_str().unwrap());
+    let result: Value = app
+        .post(&path, &json!({}), Some(s.token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["smtp"]["ok"], false, "{result}");
+    assert!(
+        result["smtp"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.1 (127.0.0.1) é um endereço interno"),
+        "{result}"
+    );
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use flux_domain::Channel;
+use flux_integrations::smtp::HostPolicy;
 use flux_platform::SecretsKey;
 use flux_testkit::smtp_sink::{Received, SmtpSink};
 use flux_workers::{
@@ -88,7 +89,10 @@ async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
     let links = TrackingLinks::new(key.clone(), &app.settings.public_url);
     let engine = Engine::new(
         app.db.clone(),
-        Channels::default().with(Channel::Email, Arc::new(SmtpChannel::new(key, links))),
+        Channels::default().with(
+            Channel::Email,
+            Arc::new(SmtpChannel::new(key, links).with_hosts(HostPolicy::AllowPrivate)),
+        ),
     )
     .with_clock(Arc::new(ManualClock::new(
         "2026-11-23T13:00:00Z".parse().unwrap(),

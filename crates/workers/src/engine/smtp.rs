@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use flux_integrations::smtp::{self, DeliveryError, Security, SmtpServer};
+use flux_integrations::smtp::{self, DeliveryError, HostPolicy, Security, SmtpServer};
 use flux_persistence::mailboxes::{sealing_context, Credential};
 use flux_platform::SecretsKey;
 use lettre::{
@@ -32,6 +32,7 @@ pub struct SmtpChannel {
     key: SecretsKey,
     links: TrackingLinks,
     timeout: Duration,
+    hosts: HostPolicy,
 }
 
 impl SmtpChannel {
@@ -40,11 +41,18 @@ impl SmtpChannel {
             key,
             links,
             timeout: SMTP_TIMEOUT,
+            hosts: HostPolicy::PublicOnly,
         }
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Which addresses mailbox servers may resolve to (public ones by default).
+    pub fn with_hosts(mut self, hosts: HostPolicy) -> Self {
+        self.hosts = hosts;
         self
     }
 
@@ -137,6 +145,7 @@ pub fn smtp_server(
     org_id: uuid::Uuid,
     mailbox: &MailboxRoute,
     timeout: Duration,
+    hosts: HostPolicy,
 ) -> Result<SmtpServer, String> {
     let password = key
         .open(
@@ -154,6 +163,7 @@ pub fn smtp_server(
         username: mailbox.smtp_username.clone(),
         password: String::from_utf8_lossy(&password).into_owned(),
         timeout,
+        hosts,
     })
 }
 
@@ -191,7 +201,7 @@ impl ChannelSender for SmtpChannel {
             .mailbox
             .as_ref()
             .ok_or_else(|| SendError::Rejected("O remetente não tem caixa de e-mail".into()))?;
-        let server = smtp_server(&self.key, message.org_id, mailbox, self.timeout)
+        let server = smtp_server(&self.key, message.org_id, mailbox, self.timeout, self.hosts)
             .map_err(SendError::Rejected)?;
         let reply = smtp::deliver(&server, email.envelope(), &email.formatted())
             .await

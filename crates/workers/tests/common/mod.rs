@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use flux_domain::Channel;
+use flux_integrations::smtp::HostPolicy;
 use flux_persistence::mailboxes::{sealing_context, Credential};
 use flux_persistence::{organizations, users, Db};
 use flux_platform::SecretsKey;
@@ -142,7 +143,10 @@ impl World {
         .await
         .unwrap();
         let links = TrackingLinks::new(key.clone(), &"http://flux.test".parse().unwrap());
-        let smtp = SmtpChannel::new(key, links).with_timeout(std::time::Duration::from_secs(5));
+        // The SMTP sink is on loopback.
+        let smtp = SmtpChannel::new(key, links)
+            .with_timeout(std::time::Duration::from_secs(5))
+            .with_hosts(HostPolicy::AllowPrivate);
         Engine::new(
             self.db.clone(),
             Channels::default().with(Channel::Email, Arc::new(smtp)),
@@ -173,7 +177,10 @@ impl World {
 
     /// The inbox poller on this world's clock.
     pub fn poller(&self) -> InboxPoller {
-        InboxPoller::new(self.db.clone(), secrets_key()).with_clock(self.clock.clone())
+        // The fake IMAP server is on loopback.
+        InboxPoller::new(self.db.clone(), secrets_key())
+            .with_clock(self.clock.clone())
+            .with_hosts(HostPolicy::AllowPrivate)
     }
 
     pub async fn send_row(&self, enrollment: Uuid) -> (String, Option<String>) {

@@ -89,6 +89,19 @@ impl StepRow {
     }
 }
 
+/// Puts the focus on a step's handle once the list has been redrawn.
+fn focus_handle(key: usize) {
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(handle) = document()
+            .get_element_by_id(&step_element_id(key, "handle"))
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = handle.focus();
+        }
+    });
+}
+
 /// The id of one of a step's elements (its handle gets the focus back after a move).
 fn step_element_id(key: usize, what: &str) -> String {
     format!("step-{key}-{what}")
@@ -107,6 +120,21 @@ fn offset_label(hours: i64) -> String {
         (days, 0) => format!("Dia {days}"),
         (days, h) => format!("Dia {days}, {h}h"),
     }
+}
+
+/// Whether the form shows an error for `field` next to an input (any other goes to
+/// the message at the top, e.g. `steps[1].id` after someone else changed the steps).
+fn shown_field(field: &str) -> bool {
+    if ["name", "description", "steps"].contains(&field) {
+        return true;
+    }
+    field
+        .strip_prefix("steps[")
+        .and_then(|rest| rest.split_once("]."))
+        .is_some_and(|(index, name)| {
+            index.parse::<usize>().is_ok()
+                && ["channel", "template_id", "delay_days", "delay_hours"].contains(&name)
+        })
 }
 
 /// `3 dias e 4 h`.
@@ -191,19 +219,14 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
             let row = s.remove(from);
             s.insert(to, row);
         });
+        // Server errors name steps by their position when sent: stale once moved.
+        error.set(None);
         announcement.set(format!(
             "Passo movido da posição {} para a posição {} de {len}.",
             from + 1,
             to + 1
         ));
-        request_animation_frame(move || {
-            if let Some(handle) = document().get_element_by_id(&step_element_id(key, "handle")) {
-                use wasm_bindgen::JsCast;
-                if let Ok(handle) = handle.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = handle.focus();
-                }
-            }
-        });
+        focus_handle(key);
     };
     let add_step = move |_| {
         let channel = steps.with_untracked(|s| {
@@ -251,11 +274,8 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
                 Ok(c) => navigate(&format!("/cadencias/{}", c.id), NavigateOptions::default()),
                 Err(e) => {
                     let issues = e.0.field_issues();
-                    let on_fields = !issues.is_empty()
-                        && issues.iter().all(|f| {
-                            ["name", "description"].contains(&f.field.as_str())
-                                || f.field.starts_with("steps[")
-                        });
+                    let on_fields =
+                        !issues.is_empty() && issues.iter().all(|f| shown_field(&f.field));
                     general.set((!on_fields).then(|| e.message().to_owned()));
                     error.set(Some(e));
                 }
@@ -305,6 +325,15 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
                         remove=Callback::new(move |key: usize| {
                             let position = index_of(key).map(|i| i + 1).unwrap_or_default();
                             steps.update(|s| s.retain(|r| r.key != key));
+                            error.set(None);
+                            // Focus goes to the step that took its place (or the new last one).
+                            let next = steps.with_untracked(|s| {
+                                s.get(position.saturating_sub(1).min(s.len().saturating_sub(1)))
+                                    .map(|r| r.key)
+                            });
+                            if let Some(next) = next {
+                                focus_handle(next);
+                            }
                             announcement.set(format!("Passo {position} removido."));
                         })/>
                 </For>
@@ -401,19 +430,19 @@ fn StepEditor(
     view! {
         <li class="step-row" class:dragging=move || dragging.get() == Some(key)
             data-testid=move || format!("step-{}", index.get() + 1)
-            draggable="true"
-            on:dragstart=move |ev: leptos::ev::DragEvent| {
-                dragging.set(Some(key));
-                if let Some(dt) = ev.data_transfer() {
-                    dt.set_effect_allowed("move");
-                    let _ = dt.set_data("text/plain", &key.to_string());
-                }
-            }
-            on:dragend=move |_| dragging.set(None)
+            role="group" aria-label=move || format!("Passo {}", index.get() + 1)
             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
             on:drop=on_drop>
             <div class="step-head">
-                <button type="button" class="drag-handle" id=id("handle")
+                <button type="button" class="drag-handle" id=id("handle") draggable="true"
+                    on:dragstart=move |ev: leptos::ev::DragEvent| {
+                        dragging.set(Some(key));
+                        if let Some(dt) = ev.data_transfer() {
+                            dt.set_effect_allowed("move");
+                            let _ = dt.set_data("text/plain", &key.to_string());
+                        }
+                    }
+                    on:dragend=move |_| dragging.set(None)
                     aria-label=move || format!("Passo {} de {}: use as setas para mover", index.get() + 1, count.get())
                     on:keydown=on_handle_key>"⠿"</button>
                 <strong>{move || format!("Passo {}", index.get() + 1)}</strong>
@@ -448,28 +477,31 @@ fn StepEditor(
                 <div class="field grow" class:has-error=move || template_error.get().is_some()>
                     <label for=id("template")>"Template"</label>
                     <select id=id("template") on:change=move |ev| row.template_id.set(event_target_value(&ev))
-                        aria-invalid=move || if template_error.get().is_some() { "true" } else { "false" }>
+                        aria-invalid=move || if template_error.get().is_some() { "true" } else { "false" }
+                        aria-describedby=move || template_error.get().map(|_| id("template-error"))>
                         <option value="" selected=move || row.template_id.get().is_empty()>"Escolha um template…"</option>
                         {options}
                     </select>
                     <Show when=move || template_error.get().is_some()>
-                        <p class="field-error">{move || template_error.get()}</p>
+                        <p class="field-error" id=id("template-error")>{move || template_error.get()}</p>
                     </Show>
                 </div>
                 <div class="field narrow" class:has-error=move || days_error.get().is_some()>
                     <label for=id("days")>"Dias depois"</label>
                     <input id=id("days") type="number" min="0" max=MAX_DELAY_DAYS.to_string() inputmode="numeric" bind:value=row.delay_days
-                        aria-invalid=move || if days_error.get().is_some() { "true" } else { "false" }/>
+                        aria-invalid=move || if days_error.get().is_some() { "true" } else { "false" }
+                        aria-describedby=move || days_error.get().map(|_| id("days-error"))/>
                     <Show when=move || days_error.get().is_some()>
-                        <p class="field-error">{move || days_error.get()}</p>
+                        <p class="field-error" id=id("days-error")>{move || days_error.get()}</p>
                     </Show>
                 </div>
                 <div class="field narrow" class:has-error=move || hours_error.get().is_some()>
                     <label for=id("hours")>"Horas depois"</label>
                     <input id=id("hours") type="number" min="0" max=MAX_DELAY_HOURS.to_string() inputmode="numeric" bind:value=row.delay_hours
-                        aria-invalid=move || if hours_error.get().is_some() { "true" } else { "false" }/>
+                        aria-invalid=move || if hours_error.get().is_some() { "true" } else { "false" }
+                        aria-describedby=move || hours_error.get().map(|_| id("hours-error"))/>
                     <Show when=move || hours_error.get().is_some()>
-                        <p class="field-error">{move || hours_error.get()}</p>
+                        <p class="field-error" id=id("hours-error")>{move || hours_error.get()}</p>
                     </Show>
                 </div>
                 <label class="checkbox">

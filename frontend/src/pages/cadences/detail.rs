@@ -67,9 +67,11 @@ pub fn CadenceDetailPage() -> impl IntoView {
                         Some(Ok(f)) => view! { <Funnel funnel=f/> }.into_any(),
                     }}
                 </section>
-                <Enrollments cadence_id=c.id on_change=reload/>
             }.into_any(),
         }}
+        // Outside the cadence's data: an action reloads the counts above without
+        // rebuilding the list (its filter, page and focus stay).
+        {move || id().map(|id| view! { <Enrollments cadence_id=id on_change=reload/> })}
     }
 }
 
@@ -93,7 +95,7 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
             match result {
                 Ok(_) => {
                     error.set(None);
-                    on_change.run(());
+                    on_change.try_run(());
                 }
                 Err(e) => error.set(Some(e.message().to_owned())),
             }
@@ -352,12 +354,15 @@ pub fn EnrollmentTable(
                 .await
                 .map(|_| ()),
             };
+            // The table may be gone by now (a reload rebuilt it): `try_run`.
             match result {
                 Ok(()) => {
-                    error.set(None);
-                    on_change.run(());
+                    error.try_set(None);
+                    on_change.try_run(());
                 }
-                Err(e) => error.set(Some(e.message().to_owned())),
+                Err(e) => {
+                    error.try_set(Some(e.message().to_owned()));
+                }
             }
         });
     };
@@ -402,8 +407,10 @@ pub fn EnrollmentTable(
                                     {(review).then(|| view! {
                                         <span class="muted">"O último envio pode ter saído:"</span>
                                         <button type="button" class="button secondary" title="Registra o envio e segue para o próximo passo"
+                                            aria-label=format!("{label}: o passo foi enviado")
                                             on:click=move |_| run(key, "review", Some(ResolveReviewRequest { outcome: ReviewOutcome::Sent }))>"Foi enviado"</button>
                                         <button type="button" class="button secondary" title="Envia o passo de novo"
+                                            aria-label=format!("{label}: o passo não foi enviado")
                                             on:click=move |_| run(key, "review", Some(ResolveReviewRequest { outcome: ReviewOutcome::NotSent }))>"Não foi enviado"</button>
                                     })}
                                     {(e.status == EnrollmentStatus::Active).then(|| view! {

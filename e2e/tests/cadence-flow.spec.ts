@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { enrichedLead, signUp } from '../api';
 import { MAIL_DIR, textBody } from '../mail-sink';
 
 // The whole path of issue #4 in the browser: a mailbox and a send window, a template,
@@ -52,20 +53,10 @@ test('build a cadence, enroll leads, let the engine send, see the timeline and t
   const stamp = Date.now();
   const email = `gestora.${stamp}@cadencias${stamp}.com.br`;
   const leadEmail = `compras.${stamp}@sjobras.com.br`;
-  const signup = await request.post('/api/v1/auth/signup', {
-    data: { name: 'Gestora Cadências', email, password: 'senha-cadencias-1' },
-  });
-  expect(signup.status()).toBe(201);
-  const auth = { Authorization: `Bearer ${(await signup.json()).tokens.access_token}` };
-
+  const auth = await signUp(request, 'Gestora Cadências', email, 'senha-cadencias-1');
   // Two leads: one the fake BrasilAPI enriches and that gets an e-mail address, one
   // without any address (refused when enrolled in an e-mail cadence).
-  const created = await request.post('/api/v1/leads', { headers: auth, data: { cnpj: '11.222.333/0001-81' } });
-  expect(created.status()).toBe(201);
-  const leadId = (await created.json()).id as string;
-  await expect
-    .poll(async () => (await (await request.get(`/api/v1/leads/${leadId}`, { headers: auth })).json()).enrichment_status, { timeout: 20_000 })
-    .toBe('enriched');
+  const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
   expect((await request.patch(`/api/v1/leads/${leadId}`, { headers: auth, data: { email: leadEmail } })).status()).toBe(200);
   const other = await request.post('/api/v1/leads', { headers: auth, data: { cnpj: '11.444.777/0001-61', razao_social: 'Sem Email Comercio LTDA' } });
   expect(other.status()).toBe(201);

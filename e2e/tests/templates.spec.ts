@@ -1,23 +1,14 @@
 import { expect, test } from '@playwright/test';
+import { enrichedLead, signUp } from '../api';
 
 // Write a template with the variable picker, watch the live preview for a real lead,
 // save it, and copy a system template to edit.
 test('create a template with the picker and a live preview, then duplicate a system one', async ({ page, request }) => {
   const stamp = Date.now();
   const email = `modelos.${stamp}@modelos${stamp}.com.br`;
-  const signup = await request.post('/api/v1/auth/signup', {
-    data: { name: 'Redatora', email, password: 'senha-modelos-1' },
-  });
-  expect(signup.status()).toBe(201);
-  const auth = { Authorization: `Bearer ${(await signup.json()).tokens.access_token}` };
-
+  const auth = await signUp(request, 'Redatora', email, 'senha-modelos-1');
   // A lead the fake BrasilAPI enriches (SJ OBRAS, São Paulo/SP).
-  const created = await request.post('/api/v1/leads', { headers: auth, data: { cnpj: '11.222.333/0001-81' } });
-  expect(created.status()).toBe(201);
-  const leadId = (await created.json()).id as string;
-  await expect
-    .poll(async () => (await (await request.get(`/api/v1/leads/${leadId}`, { headers: auth })).json()).enrichment_status, { timeout: 20_000 })
-    .toBe('enriched');
+  await enrichedLead(request, auth, '11.222.333/0001-81');
 
   await page.goto('/entrar');
   await page.getByLabel('E-mail').fill(email);

@@ -39,3 +39,10 @@ pub fn FormError(error: ReadSignal<Option<String>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// Asks the browser to confirm a destructive action (`false` if it cannot ask).
+pub fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{ErrorBox, FormError, Loading},
+        feedback::{confirm, ErrorBox, FormError, Loading},
         field::TextField,
     },
     live::use_live,
@@ -129,13 +129,7 @@ fn Profile(
         });
     };
     let remove = move |_| {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Excluir este lead? Ele some de listas e cadências.")
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !confirmed {
+        if !confirm("Excluir este lead? Ele some de listas e cadências.") {
             return;
         }
         let navigate = navigate.clone();

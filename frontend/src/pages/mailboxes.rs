@@ -13,7 +13,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{Empty, ErrorBox, FormError, Loading},
+        feedback::{confirm, Empty, ErrorBox, FormError, Loading},
         field::TextField,
     },
     format,
@@ -114,12 +114,9 @@ fn MailboxCard(
     };
     let address = mailbox.from_email.clone();
     let remove = move |_| {
-        let confirmed = window()
-            .confirm_with_message(&format!(
-                "Excluir a caixa {address}? Os passos de e-mail de quem a usa deixam de sair."
-            ))
-            .unwrap_or(false);
-        if !confirmed {
+        if !confirm(&format!(
+            "Excluir a caixa {address}? Os passos de e-mail de quem a usa deixam de sair."
+        )) {
             return;
         }
         spawn_local(async move {

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{Empty, ErrorBox, FormError, Loading},
+        feedback::{confirm, Empty, ErrorBox, FormError, Loading},
         field::TextField,
     },
     pages::field_error,
@@ -125,13 +125,7 @@ fn TemplatesTable(
     let navigate = use_navigate();
     let duplicate = move |id: Uuid| duplicate_and_open(id, navigate.clone(), error);
     let remove = move |id: Uuid, name: String| {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(&format!("Excluir o template \"{name}\"?"))
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !confirmed {
+        if !confirm(&format!("Excluir o template \"{name}\"?")) {
             return;
         }
         spawn_local(async move {

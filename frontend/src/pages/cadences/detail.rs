@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::{
     api::{self, ApiError},
-    components::feedback::{Empty, ErrorBox, FormError, Loading},
+    components::feedback::{confirm, Empty, ErrorBox, FormError, Loading},
     format,
     pages::{
         cadences::{enrollment_status_label, pause_reason_label, status_label},
@@ -103,12 +103,9 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
     };
     let name = cadence.name.clone();
     let remove = move |_| {
-        let confirmed = window()
-            .confirm_with_message(&format!(
-                "Excluir a cadência \"{name}\"? As inscrições em andamento são encerradas."
-            ))
-            .unwrap_or(false);
-        if !confirmed {
+        if !confirm(&format!(
+            "Excluir a cadência \"{name}\"? As inscrições em andamento são encerradas."
+        )) {
             return;
         }
         let navigate = navigate.clone();

@@ -89,6 +89,12 @@ test('build a cadence, enroll leads, let the engine send, see the timeline and t
   await expect(mailbox.getByTestId('sync-health')).toHaveText('Leitura de respostas desligada');
   await mailbox.getByRole('button', { name: 'Testar conexão' }).click();
   await expect(mailbox.locator('.connection-checks .ok')).toContainText('SMTP');
+  // An edit sends only what changed (a changed server would need the password again).
+  await mailbox.getByRole('button', { name: 'Editar' }).click();
+  const edit = mailbox.getByRole('form', { name: 'Editar caixa de e-mail' });
+  await edit.getByLabel('Limite de envios por dia').fill('150');
+  await edit.getByRole('button', { name: 'Salvar caixa' }).click();
+  await expect(page.getByRole('region', { name: `Caixa ${email}` })).toContainText('0 enviados hoje de 150');
 
   // The send window: every day, all day, in a zone where today is not a holiday.
   await goTo(page, 'Envio');
@@ -161,6 +167,13 @@ test('build a cadence, enroll leads, let the engine send, see the timeline and t
 
   await expect(page.getByRole('heading', { name: /Prospecção Construção/ })).toContainText('Rascunho');
   await page.getByRole('button', { name: 'Ativar' }).click();
+  await expect(page.getByRole('heading', { name: /Prospecção Construção/ })).toContainText('Ativa');
+  // Edited while active: the steps keep their ids, the delay changes.
+  await page.getByRole('link', { name: 'Editar' }).click();
+  await expect(step(2).getByLabel('Dias depois')).toHaveValue('2');
+  await step(2).getByLabel('Dias depois').fill('3');
+  await page.getByRole('button', { name: 'Salvar cadência' }).click();
+  await expect(page.getByRole('region', { name: 'Passos' })).toContainText('3 dia(s) depois');
   await expect(page.getByRole('heading', { name: /Prospecção Construção/ })).toContainText('Ativa');
 
   // Enroll both leads from the Leads table: one enrolled, one refused with its reason.

@@ -14,7 +14,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         feedback::{confirm, Empty, ErrorBox, FormError, Loading},
-        field::TextField,
+        field::{FieldError, TextField},
     },
     format,
     pages::field_error,
@@ -222,10 +222,6 @@ fn text(value: Option<&String>) -> String {
     value.cloned().unwrap_or_default()
 }
 
-fn security_value(security: MailSecurity) -> &'static str {
-    security.as_str()
-}
-
 /// Creates a mailbox (`existing` is `None`) or changes one, sending only what changed:
 /// pointing a mailbox at another server requires its password again.
 #[component]
@@ -370,17 +366,6 @@ fn MailboxForm(
             }
         });
     };
-    let security_select = move |id: String, value: RwSignal<MailSecurity>| {
-        view! {
-            <select id=id on:change=move |ev| {
-                if let Some(s) = MailSecurity::parse(&event_target_value(&ev)) { value.set(s); }
-            }>
-                {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::None].into_iter().map(|s| view! {
-                    <option value=security_value(s) selected=move || value.get() == s>{security_label(s)}</option>
-                }).collect_view()}
-            </select>
-        }
-    };
     let password_hint = if editing {
         " (deixe em branco para manter)"
     } else {
@@ -401,9 +386,7 @@ fn MailboxForm(
                                 <option value=m.user_id.to_string()>{m.name}</option>
                             }).collect_view()}
                         </select>
-                        <Show when=move || field_error(error, "user_id").get().is_some()>
-                            <p class="field-error">{move || field_error(error, "user_id").get()}</p>
-                        </Show>
+                        <FieldError error=field_error(error, "user_id")/>
                     </div>
                 })}
             })}
@@ -413,18 +396,8 @@ fn MailboxForm(
             </div>
             <fieldset>
                 <legend>"Envio (SMTP)"</legend>
-                <div class="grid-2">
-                    <TextField id=fid("smtp-host") label="Servidor SMTP" value=smtp_host autocomplete="off" error=field_error(error, "smtp_host")/>
-                    <TextField id=fid("smtp-port") label="Porta SMTP" kind="number" value=smtp_port error=field_error(error, "smtp_port")/>
-                </div>
-                <div class="field">
-                    <label for=fid("smtp-security")>"Segurança SMTP"</label>
-                    {security_select(fid("smtp-security"), smtp_security)}
-                </div>
-                <div class="grid-2">
-                    <TextField id=fid("smtp-username") label="Usuário SMTP" value=smtp_username autocomplete="off" error=field_error(error, "smtp_username")/>
-                    <TextField id=fid("smtp-password") label=format!("Senha SMTP{password_hint}") kind="password" value=smtp_password autocomplete="new-password" error=field_error(error, "smtp_password")/>
-                </div>
+                <ServerFields form=fid("smtp") protocol="smtp" host=smtp_host port=smtp_port security=smtp_security
+                    username=smtp_username password=smtp_password password_hint=password_hint error=error/>
             </fieldset>
             <fieldset>
                 <legend>"Respostas e bounces (IMAP)"</legend>
@@ -433,18 +406,8 @@ fn MailboxForm(
                     " Ler respostas e bounces desta caixa"
                 </label>
                 <Show when=move || imap_enabled.get()>
-                    <div class="grid-2">
-                        <TextField id=fid("imap-host") label="Servidor IMAP" value=imap_host autocomplete="off" error=field_error(error, "imap_host")/>
-                        <TextField id=fid("imap-port") label="Porta IMAP" kind="number" value=imap_port error=field_error(error, "imap_port")/>
-                    </div>
-                    <div class="field">
-                        <label for=fid("imap-security")>"Segurança IMAP"</label>
-                        {security_select(fid("imap-security"), imap_security)}
-                    </div>
-                    <div class="grid-2">
-                        <TextField id=fid("imap-username") label="Usuário IMAP" value=imap_username autocomplete="off" error=field_error(error, "imap_username")/>
-                        <TextField id=fid("imap-password") label=format!("Senha IMAP{password_hint}") kind="password" value=imap_password autocomplete="new-password" error=field_error(error, "imap_password")/>
-                    </div>
+                    <ServerFields form=fid("imap") protocol="imap" host=imap_host port=imap_port security=imap_security
+                        username=imap_username password=imap_password password_hint=password_hint error=error/>
                     <TextField id=fid("imap-folder") label="Pasta" value=imap_folder autocomplete="off" error=field_error(error, "imap_folder")/>
                 </Show>
             </fieldset>
@@ -462,5 +425,48 @@ fn MailboxForm(
                 <button type="button" class="button secondary" on:click=move |_| on_done.run(false)>"Cancelar"</button>
             </div>
         </form>
+    }
+}
+
+/// Host, port, security and account of one mail server; ids start with `form`, and
+/// errors are those the API names `{protocol}_host`, `{protocol}_port`, ….
+#[component]
+fn ServerFields(
+    form: String,
+    protocol: &'static str,
+    host: RwSignal<String>,
+    port: RwSignal<String>,
+    security: RwSignal<MailSecurity>,
+    username: RwSignal<String>,
+    password: RwSignal<String>,
+    password_hint: &'static str,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let name = protocol.to_uppercase();
+    let issue = move |what: &'static str| {
+        let field = format!("{protocol}_{what}");
+        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field(&field))))
+    };
+    let id = |what: &str| format!("{form}-{what}");
+    view! {
+        <div class="grid-2">
+            <TextField id=id("host") label=format!("Servidor {name}") value=host autocomplete="off" error=issue("host")/>
+            <TextField id=id("port") label=format!("Porta {name}") kind="number" value=port error=issue("port")/>
+        </div>
+        <div class="field">
+            <label for=id("security")>{format!("Segurança {name}")}</label>
+            <select id=id("security") on:change=move |ev| {
+                if let Some(s) = MailSecurity::parse(&event_target_value(&ev)) { security.set(s); }
+            }>
+                {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::None].into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=move || security.get() == s>{security_label(s)}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="grid-2">
+            <TextField id=id("username") label=format!("Usuário {name}") value=username autocomplete="off" error=issue("username")/>
+            <TextField id=id("password") label=format!("Senha {name}{password_hint}") kind="password" value=password
+                autocomplete="new-password" error=issue("password")/>
+        </div>
     }
 }

@@ -6,7 +6,10 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{self, ApiError},
-    components::feedback::{ErrorBox, FormError, Loading},
+    components::{
+        feedback::{ErrorBox, FormError, Loading},
+        field::FieldError,
+    },
     format,
     pages::field_error,
     session::use_session,
@@ -144,9 +147,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
                     <datalist id="sending-zones">
                         {BRAZILIAN_ZONES.iter().map(|(zone, label)| view! { <option value=*zone>{*label}</option> }).collect_view()}
                     </datalist>
-                    <Show when=shows("timezone")>
-                        <p class="field-error">{move || issue("timezone").get()}</p>
-                    </Show>
+                    <FieldError error=issue("timezone")/>
                 </div>
                 <fieldset class="field weekdays" class:has-error=shows("days")>
                     <legend>"Dias da semana"</legend>
@@ -157,24 +158,18 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
                             " " {weekday_label(day)}
                         </label>
                     }).collect_view()}
-                    <Show when=shows("days")>
-                        <p class="field-error">{move || issue("days").get()}</p>
-                    </Show>
+                    <FieldError error=issue("days")/>
                 </fieldset>
                 <div class="inline-fields">
                     <div class="field" class:has-error=shows("start")>
                         <label for="sending-start">"Das"</label>
                         <input id="sending-start" type="time" bind:value=start/>
-                        <Show when=shows("start")>
-                            <p class="field-error">{move || issue("start").get()}</p>
-                        </Show>
+                        <FieldError error=issue("start")/>
                     </div>
                     <div class="field" class:has-error=shows("end")>
                         <label for="sending-end">"Até"</label>
                         <input id="sending-end" type="time" bind:value=end/>
-                        <Show when=shows("end")>
-                            <p class="field-error">{move || issue("end").get()}</p>
-                        </Show>
+                        <FieldError error=issue("end")/>
                     </div>
                 </div>
                 <label class="checkbox">

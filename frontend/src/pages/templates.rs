@@ -21,7 +21,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         feedback::{confirm, Empty, ErrorBox, FormError, Loading},
-        field::TextField,
+        field::{FieldError, TextField},
     },
     pages::field_error,
     session::use_session,
@@ -377,7 +377,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                         </select>
                     </div>
                     <Show when=is_email>
-                        <TextInput id="template-subject" label="Assunto" value=subject node=subject_ref
+                        <TextField id="template-subject" label="Assunto" value=subject autocomplete="off" node_ref=subject_ref
                             on_focus=Callback::new(move |()| target.set(Target::Subject))
                             error=field_error(error, "subject")/>
                     </Show>
@@ -389,9 +389,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                             on:focus=move |_| target.set(Target::Body)
                             prop:value=move || body.get()
                             on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                        <Show when=move || field_error(error, "body").get().is_some()>
-                            <p class="field-error" id="template-body-error">{move || field_error(error, "body").get().unwrap_or_default()}</p>
-                        </Show>
+                        <FieldError id="template-body-error" error=field_error(error, "body")/>
                     </div>
                     <button type="submit" class="button primary" disabled=move || pending.get()>
                         {if existing.is_some() { "Salvar alterações" } else { "Criar template" }}
@@ -405,33 +403,6 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                 <LivePreview channel=channel subject=subject body=body/>
                 {(!read_only).then(|| view! { <VariablePicker on_pick=Callback::new(move |v: String| insert(v))/> })}
             </aside>
-        </div>
-    }
-}
-
-/// A single-line input that reports its focus (the picker's target).
-#[component]
-fn TextInput(
-    #[prop(into)] id: String,
-    #[prop(into)] label: String,
-    value: RwSignal<String>,
-    node: NodeRef<html::Input>,
-    on_focus: Callback<()>,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let described = error_id.clone();
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            <input id=id type="text" autocomplete="off" node_ref=node
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=move || error.get().map(|_| described.clone())
-                on:focus=move |_| on_focus.run(())
-                bind:value=value/>
-            <Show when=move || error.get().is_some()>
-                <p class="field-error" id=error_id.clone()>{move || error.get().unwrap_or_default()}</p>
-            </Show>
         </div>
     }
 }

@@ -19,7 +19,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         feedback::{ErrorBox, FormError, Loading},
-        field::TextField,
+        field::{FieldError, TextField},
     },
     pages::{field_error, templates::channel_label},
 };
@@ -305,18 +305,14 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
                 <label for="cadence-description">"Descrição (opcional)"</label>
                 <textarea id="cadence-description" rows="2" prop:value=move || description.get()
                     on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <Show when=move || field_error(error, "description").get().is_some()>
-                    <p class="field-error">{move || field_error(error, "description").get()}</p>
-                </Show>
+                <FieldError error=field_error(error, "description")/>
             </div>
             <h2 id="steps-title">"Passos"</h2>
             <p class="muted" id="steps-help">
                 {format!("De {MIN_STEPS} a {MAX_STEPS} passos. Arraste um passo pela alça, ou foque a alça e use as setas ↑ e ↓, para mudar a ordem. \
                 O intervalo conta a partir do passo anterior (o primeiro, da inscrição).")}
             </p>
-            <Show when=move || field_error(error, "steps").get().is_some()>
-                <p class="field-error" role="alert">{move || field_error(error, "steps").get()}</p>
-            </Show>
+            <FieldError error=field_error(error, "steps") alert=true/>
             <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
             <ol class="step-list" aria-labelledby="steps-title" aria-describedby="steps-help">
                 <For each=move || steps.get() key=|row| row.key let:row>
@@ -470,9 +466,7 @@ fn StepEditor(
                             <option value=channel_value(c) selected=move || row.channel.get() == c>{channel_label(c)}</option>
                         }).collect_view()}
                     </select>
-                    <Show when=move || channel_error.get().is_some()>
-                        <p class="field-error">{move || channel_error.get()}</p>
-                    </Show>
+                    <FieldError error=channel_error/>
                 </div>
                 <div class="field grow" class:has-error=move || template_error.get().is_some()>
                     <label for=id("template")>"Template"</label>
@@ -482,27 +476,21 @@ fn StepEditor(
                         <option value="" selected=move || row.template_id.get().is_empty()>"Escolha um template…"</option>
                         {options}
                     </select>
-                    <Show when=move || template_error.get().is_some()>
-                        <p class="field-error" id=id("template-error")>{move || template_error.get()}</p>
-                    </Show>
+                    <FieldError id=id("template-error") error=template_error/>
                 </div>
                 <div class="field narrow" class:has-error=move || days_error.get().is_some()>
                     <label for=id("days")>"Dias depois"</label>
                     <input id=id("days") type="number" min="0" max=MAX_DELAY_DAYS.to_string() inputmode="numeric" bind:value=row.delay_days
                         aria-invalid=move || if days_error.get().is_some() { "true" } else { "false" }
                         aria-describedby=move || days_error.get().map(|_| id("days-error"))/>
-                    <Show when=move || days_error.get().is_some()>
-                        <p class="field-error" id=id("days-error")>{move || days_error.get()}</p>
-                    </Show>
+                    <FieldError id=id("days-error") error=days_error/>
                 </div>
                 <div class="field narrow" class:has-error=move || hours_error.get().is_some()>
                     <label for=id("hours")>"Horas depois"</label>
                     <input id=id("hours") type="number" min="0" max=MAX_DELAY_HOURS.to_string() inputmode="numeric" bind:value=row.delay_hours
                         aria-invalid=move || if hours_error.get().is_some() { "true" } else { "false" }
                         aria-describedby=move || hours_error.get().map(|_| id("hours-error"))/>
-                    <Show when=move || hours_error.get().is_some()>
-                        <p class="field-error" id=id("hours-error")>{move || hours_error.get()}</p>
-                    </Show>
+                    <FieldError id=id("hours-error") error=hours_error/>
                 </div>
                 <label class="checkbox">
                     <input type="checkbox" prop:checked=move || row.ai.get() on:change=move |ev| row.ai.set(event_target_checked(&ev))/>

@@ -36,6 +36,14 @@ pub enum ApiError {
     },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// A provider we depend on failed or is not configured: 502 (it answered badly),
+    /// 503 (not configured, or unavailable) or 504 (it did not answer in time).
+    #[error("external API: {message}")]
+    ExternalApi {
+        status: StatusCode,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -75,6 +83,7 @@ impl ApiError {
             ApiError::Conflict { .. } => ErrorCode::Conflict,
             ApiError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
             ApiError::RateLimited { .. } => ErrorCode::RateLimit,
+            ApiError::ExternalApi { .. } => ErrorCode::ExternalApi,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -95,9 +104,10 @@ impl ApiError {
                 message.clone(),
                 (!fields.is_empty()).then(|| json!({ "fields": fields })),
             ),
-            ApiError::LimitExceeded { message, details } => {
-                (message.clone(), Some(details.clone()))
-            }
+            ApiError::LimitExceeded { message, details }
+            | ApiError::ExternalApi {
+                message, details, ..
+            } => (message.clone(), Some(details.clone())),
             ApiError::RateLimited { retry_after_secs } => (
                 "Muitas tentativas. Aguarde e tente novamente.".into(),
                 Some(json!({ "retry_after_seconds": retry_after_secs })),
@@ -126,6 +136,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::LimitExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ExternalApi { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -137,6 +148,11 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if let ApiError::ExternalApi { details, .. } = self {
+            if let Some(secs) = details.get("retry_after_seconds").and_then(|v| v.as_u64()) {
+                response.insert_header(("Retry-After", secs.to_string()));
+            }
         }
         if let ApiError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));

@@ -37,6 +37,7 @@ use crate::routes;
         (name = "organization", description = "Organization settings: the send window and tracking"),
         (name = "mailboxes", description = "Senders' SMTP/IMAP mailboxes: settings, encrypted credentials, connection test, sync health"),
         (name = "tracking", description = "Public links inside e-mails (no login; a signed token): unsubscribe, open pixel, click redirect"),
+        (name = "ai", description = "AI-written messages for leads, the plan's daily AI limit, the usage log"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -70,6 +70,8 @@ impl Application {
             memberships,
             secrets,
             tracking,
+            ai_provider: flux_workers::ai_messages::provider_from(&settings.ai),
+            ai_policy: flux_workers::ai_messages::retry_policy(&settings.ai),
             db,
             settings,
         });

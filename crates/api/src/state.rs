@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
+use flux_integrations::ai::{AiProvider, RetryPolicy};
 use flux_persistence::Db;
 use flux_platform::{SecretsKey, Settings};
-use flux_workers::{engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy};
+use flux_workers::{
+    ai_messages::AiMessages, engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy,
+};
 
 use crate::{
     auth::{jwt::JwtKeys, memberships::MembershipCache},
@@ -30,4 +33,14 @@ pub struct AppState {
     pub secrets: SecretsKey,
     /// Signs and checks the links in outgoing e-mail.
     pub tracking: TrackingLinks,
+    /// `FLUX_AI_PROVIDER`'s client; `None` when AI is off.
+    pub ai_provider: Option<Arc<dyn AiProvider>>,
+    pub ai_policy: RetryPolicy,
+}
+
+impl AppState {
+    /// AI messages over this worker's pool.
+    pub fn ai(&self) -> AiMessages {
+        AiMessages::new(self.db.clone(), self.ai_provider.clone(), self.ai_policy)
+    }
 }

@@ -3,6 +3,7 @@
 //! No IO, no async, no server dependencies — the SPA compiles this crate to wasm32 and
 //! validates input exactly as the server does.
 
+pub mod ai_message;
 pub mod cadence;
 pub mod channel;
 pub mod cnpj;

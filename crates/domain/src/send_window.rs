@@ -17,6 +17,17 @@ pub fn local_hour(timezone: &str, at: DateTime<Utc>) -> Option<u32> {
     Some(at.with_timezone(&tz).hour())
 }
 
+/// The first instant of `day` in `timezone` (IANA name); `None` for an unknown zone.
+/// Where a DST change skips midnight, the day starts at the first local time it has.
+pub fn day_start(timezone: &str, day: NaiveDate) -> Option<DateTime<Utc>> {
+    let tz: Tz = timezone.parse().ok()?;
+    (0..=2).find_map(|hour| {
+        tz.from_local_datetime(&day.and_hms_opt(hour, 0, 0)?)
+            .earliest()
+            .map(|at| at.with_timezone(&Utc))
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendWindow {
     timezone: Tz,
@@ -172,6 +183,26 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(
+            day_start("America/Sao_Paulo", day),
+            Some(utc("2026-11-22T03:00:00Z"))
+        );
+        assert_eq!(
+            day_start("America/Manaus", day),
+            Some(utc("2026-11-22T04:00:00Z"))
+        );
+        assert_eq!(day_start("Mars/Olympus", day), None);
+        // 2018-11-04: Brazil's last DST began at midnight, so the day began at 01:00.
+        let dst = NaiveDate::from_ymd_opt(2018, 11, 4).unwrap();
+        assert_eq!(
+            day_start("America/Sao_Paulo", dst),
+            Some(utc("2018-11-04T03:00:00Z"))
+        );
     }
 
     #[test]

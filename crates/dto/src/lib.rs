@@ -2,6 +2,7 @@
 //! type-aligned. OpenAPI derives sit behind the `openapi` feature to keep the WASM
 //! build free of server dependencies.
 
+pub mod ai;
 pub mod auth;
 pub mod cadences;
 pub mod enrollments;

@@ -5,6 +5,7 @@
 //! - [`Db::begin_system`] opens a plain transaction for work that precedes a tenant
 //!   (sign-up, login, token checks). Only the `system` functions of each module take it.
 
+pub mod ai_usage;
 pub mod audit;
 pub mod cadences;
 pub mod db;

@@ -54,3 +54,16 @@ pub async fn org_timezone(tx: &mut TenantTx) -> RepoResult<String> {
             .await?,
     )
 }
+
+/// The lead's partners' names as registered (`socios[].nome`), in order.
+pub async fn partner_names(tx: &mut TenantTx, lead_id: Uuid) -> RepoResult<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT s ->> 'nome' AS "nome!"
+           FROM leads l, jsonb_array_elements(
+             CASE WHEN jsonb_typeof(l.socios) = 'array' THEN l.socios ELSE '[]'::jsonb END) s
+           WHERE l.id = $1 AND s ->> 'nome' IS NOT NULL"#,
+        lead_id
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}

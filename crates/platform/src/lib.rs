@@ -11,4 +11,6 @@ pub mod telemetry;
 
 pub use keys::SecretsKey;
 pub use secret::Secret;
-pub use settings::{EnrichmentSettings, LogFormat, Settings, SettingsError};
+pub use settings::{
+    AiProviderSetting, AiSettings, EnrichmentSettings, LogFormat, Settings, SettingsError,
+};

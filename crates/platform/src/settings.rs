@@ -52,6 +52,38 @@ pub struct Settings {
     /// hosts are refused when saved and when connected to.
     pub allow_private_mail_hosts: bool,
     pub enrichment: EnrichmentSettings,
+    pub ai: AiSettings,
+}
+
+/// Which provider writes AI messages (`FLUX_AI_PROVIDER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AiProviderSetting {
+    Anthropic,
+    OpenAi,
+}
+
+/// AI message generation (SPEC §2.6). Without a provider, generating is a clear error
+/// (`EXTERNAL_API`) and AI-personalized cadence steps fall back per organization.
+#[derive(Debug, Clone)]
+pub struct AiSettings {
+    /// `FLUX_AI_PROVIDER`: `anthropic` or `openai` (any OpenAI-compatible server).
+    pub provider: Option<AiProviderSetting>,
+    /// `FLUX_AI_MODEL`: `claude-sonnet-4-5` for Anthropic, `gpt-4o-mini` for OpenAI.
+    pub model: String,
+    /// `FLUX_ANTHROPIC_URL` (`https://api.anthropic.com`); the client appends
+    /// `/v1/messages`.
+    pub anthropic_url: Url,
+    /// `FLUX_ANTHROPIC_API_KEY`: required with the Anthropic provider.
+    pub anthropic_api_key: Option<Secret<String>>,
+    /// `FLUX_OPENAI_URL` (`https://api.openai.com`); the client appends
+    /// `/v1/chat/completions` (Ollama: `http://localhost:11434`).
+    pub openai_url: Url,
+    /// `FLUX_OPENAI_API_KEY`: required for api.openai.com; local servers may go without.
+    pub openai_api_key: Option<Secret<String>>,
+    /// `FLUX_AI_TIMEOUT_SECS` (45): per request to the provider.
+    pub timeout: Duration,
+    /// `FLUX_AI_MAX_ATTEMPTS` (3): tries per generation on 429, 5xx and timeouts.
+    pub max_attempts: u32,
 }
 
 /// Company enrichment providers (SPEC §2.2).
@@ -162,6 +194,90 @@ fn enrichment_settings(
         cnpjws_per_minute: rate("FLUX_CNPJWS_RATE_PER_MINUTE", 3)?,
         brasilapi_per_minute: rate("FLUX_BRASILAPI_RATE_PER_MINUTE", 60)?,
         lemit_per_minute: rate("FLUX_LEMIT_RATE_PER_MINUTE", 60)?,
+    })
+}
+
+fn ai_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<AiSettings, SettingsError> {
+    const PROVIDER: &str = "FLUX_AI_PROVIDER";
+    let provider = match get(PROVIDER).map(|p| p.to_ascii_lowercase()).as_deref() {
+        None => None,
+        Some("anthropic") => Some(AiProviderSetting::Anthropic),
+        Some("openai") => Some(AiProviderSetting::OpenAi),
+        Some(other) => {
+            return Err(err(
+                PROVIDER,
+                format!("must be anthropic or openai, not {other:?}"),
+            ))
+        }
+    };
+    let anthropic_url = url_or(
+        get("FLUX_ANTHROPIC_URL"),
+        "FLUX_ANTHROPIC_URL",
+        "https://api.anthropic.com",
+    )?;
+    let openai_url = url_or(
+        get("FLUX_OPENAI_URL"),
+        "FLUX_OPENAI_URL",
+        "https://api.openai.com",
+    )?;
+    let anthropic_api_key = get("FLUX_ANTHROPIC_API_KEY").map(Secret::new);
+    let openai_api_key = get("FLUX_OPENAI_API_KEY").map(Secret::new);
+    match provider {
+        Some(AiProviderSetting::Anthropic) if anthropic_api_key.is_none() => {
+            return Err(err(
+                "FLUX_ANTHROPIC_API_KEY",
+                "is required when FLUX_AI_PROVIDER=anthropic".into(),
+            ))
+        }
+        Some(AiProviderSetting::OpenAi)
+            if openai_api_key.is_none() && openai_url.host_str() == Some("api.openai.com") =>
+        {
+            return Err(err(
+                "FLUX_OPENAI_API_KEY",
+                "is required for api.openai.com (only a local FLUX_OPENAI_URL may go without)"
+                    .into(),
+            ))
+        }
+        _ => {}
+    }
+    let model = get("FLUX_AI_MODEL").unwrap_or_else(|| {
+        match provider {
+            Some(AiProviderSetting::OpenAi) => "gpt-4o-mini",
+            _ => "claude-sonnet-4-5",
+        }
+        .into()
+    });
+    let timeout: u64 = parse_or(
+        &get("FLUX_AI_TIMEOUT_SECS"),
+        "FLUX_AI_TIMEOUT_SECS",
+        Some(45),
+    )?;
+    if !(1..=300).contains(&timeout) {
+        return Err(err(
+            "FLUX_AI_TIMEOUT_SECS",
+            "must be between 1 and 300".into(),
+        ));
+    }
+    let max_attempts: u32 = parse_or(
+        &get("FLUX_AI_MAX_ATTEMPTS"),
+        "FLUX_AI_MAX_ATTEMPTS",
+        Some(3),
+    )?;
+    if !(1..=5).contains(&max_attempts) {
+        return Err(err(
+            "FLUX_AI_MAX_ATTEMPTS",
+            "must be between 1 and 5".into(),
+        ));
+    }
+    Ok(AiSettings {
+        provider,
+        model,
+        anthropic_url,
+        anthropic_api_key,
+        openai_url,
+        openai_api_key,
+        timeout: Duration::from_secs(timeout),
+        max_attempts,
     })
 }
 
@@ -340,6 +456,7 @@ impl Settings {
                 Some(false),
             )?,
             enrichment: enrichment_settings(&get)?,
+            ai: ai_settings(&get)?,
         })
     }
 
@@ -409,6 +526,41 @@ mod tests {
         let key = crate::SecretsKey::generate_base64();
         let s = Settings::from_map(&vars(&[("FLUX_SECRETS_KEY", &key)])).unwrap();
         assert!(s.secrets_key.is_some());
+    }
+
+    #[test]
+    fn ai_is_off_by_default_and_a_chosen_provider_needs_its_key() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert!(s.ai.provider.is_none());
+        assert_eq!(s.ai.anthropic_url.as_str(), "https://api.anthropic.com/");
+
+        let e = Settings::from_map(&vars(&[("FLUX_AI_PROVIDER", "anthropic")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_ANTHROPIC_API_KEY");
+        let e = Settings::from_map(&vars(&[("FLUX_AI_PROVIDER", "openai")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_OPENAI_API_KEY");
+        let e = Settings::from_map(&vars(&[("FLUX_AI_PROVIDER", "gemini")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_AI_PROVIDER");
+        let e = Settings::from_map(&vars(&[("FLUX_AI_TIMEOUT_SECS", "0")])).unwrap_err();
+        assert_eq!(e.var, "FLUX_AI_TIMEOUT_SECS");
+
+        let s = Settings::from_map(&vars(&[
+            ("FLUX_AI_PROVIDER", "Anthropic"),
+            ("FLUX_ANTHROPIC_API_KEY", "sk-ant-x"),
+        ]))
+        .unwrap();
+        assert_eq!(s.ai.provider, Some(AiProviderSetting::Anthropic));
+        assert_eq!(s.ai.model, "claude-sonnet-4-5");
+
+        // A local OpenAI-compatible server (Ollama) runs without a key.
+        let s = Settings::from_map(&vars(&[
+            ("FLUX_AI_PROVIDER", "openai"),
+            ("FLUX_OPENAI_URL", "http://127.0.0.1:11434"),
+            ("FLUX_AI_MODEL", "llama3.1"),
+        ]))
+        .unwrap();
+        assert_eq!(s.ai.provider, Some(AiProviderSetting::OpenAi));
+        assert_eq!(s.ai.model, "llama3.1");
+        assert!(s.ai.openai_api_key.is_none());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: fail loudly
 
+pub mod fake_ai;
 pub mod imap_inbox;
 mod loopback;
 pub mod smtp_sink;

@@ -1,5 +1,6 @@
 //! Background work that runs in-process with `flux serve` (or in `flux worker`).
 
+pub mod ai_messages;
 pub mod clock;
 pub mod email_outbox;
 pub mod engine;

@@ -1,5 +1,6 @@
 //! Mapping between domain/persistence records and wire DTOs.
 
+pub mod ai;
 pub mod cadences;
 pub mod enrollments;
 pub mod templates;

@@ -1,6 +1,7 @@
 //! Route registration. Each module owns one resource; `configure` mounts them all so
 //! the server and the OpenAPI generator share exactly the same surface.
 
+pub mod ai;
 pub mod auth;
 pub mod cadences;
 pub mod enrollments;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(sending::configure)
             .configure(mailboxes::configure)
             .configure(tracking::configure)
+            .configure(ai::configure)
             .configure(events::configure),
     );
 }

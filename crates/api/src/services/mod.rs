@@ -2,6 +2,7 @@
 //! audit entries and outbox e-mails. Handlers stay thin HTTP adapters.
 
 pub mod accounts;
+pub mod ai;
 pub mod cadences;
 pub mod enrollments;
 pub mod lead_export;

@@ -343,6 +343,22 @@ impl TestApp {
         id.parse().unwrap()
     }
 
+    /// A lead with registry data as enrichment leaves it (capitals, partners).
+    pub async fn enriched_lead(&self, session: &Session) -> uuid::Uuid {
+        sqlx::query_scalar(
+            "INSERT INTO leads (org_id, cnpj, razao_social, cidade, uf, porte, cnae_descricao, socios, enrichment_status)
+             VALUES ($1, '11222333000181', 'PADARIA PAO QUENTE LTDA', 'CAMPINAS', 'SP', 'EPP',
+                     'FABRICACAO DE PRODUTOS DE PANIFICACAO',
+                     '[{\"nome\": \"MARIA DAS DORES SOUZA\", \"qualificacao\": \"Sócio-Administrador\"}]',
+                     'enriched')
+             RETURNING id",
+        )
+        .bind(session.org_id())
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap()
+    }
+
     /// Moves the session's organization to the plan `slug` (billing is a later issue).
     pub async fn set_plan(&self, session: &Session, slug: &str) {
         sqlx::query(

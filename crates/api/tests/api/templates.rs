@@ -8,22 +8,6 @@ use uuid::Uuid;
 
 use crate::helpers::{assert_error, assert_not_found, invalid_fields, spawn_app, Session, TestApp};
 
-/// A lead with registry data as enrichment leaves it (capitals, partners).
-async fn enriched_lead(app: &TestApp, session: &Session) -> Uuid {
-    sqlx::query_scalar(
-        "INSERT INTO leads (org_id, cnpj, razao_social, cidade, uf, porte, cnae_descricao, socios, enrichment_status)
-         VALUES ($1, '11222333000181', 'PADARIA PAO QUENTE LTDA', 'CAMPINAS', 'SP', 'EPP',
-                 'FABRICACAO DE PRODUTOS DE PANIFICACAO',
-                 '[{\"nome\": \"MARIA DAS DORES SOUZA\", \"qualificacao\": \"Sócio-Administrador\"}]',
-                 'enriched')
-         RETURNING id",
-    )
-    .bind(session.org_id())
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap()
-}
-
 async fn create(app: &TestApp, session: &Session, body: Value) -> Value {
     let res = app
         .post("/api/v1/templates", &body, Some(session.token()))
@@ -272,7 +256,7 @@ async fn variables_endpoint_lists_the_catalogue() {
 async fn preview_renders_a_lead_with_fallbacks_and_marks_missing_values() {
     let app = spawn_app().await;
     let s = app.signup("Ana Lima", "ana@acme.com.br").await;
-    let lead = enriched_lead(&app, &s).await;
+    let lead = app.enriched_lead(&s).await;
     let res = app
         .post(
             "/api/v1/templates/preview",
@@ -408,7 +392,7 @@ async fn templates_are_invisible_and_untouchable_across_organizations() {
     )
     .await;
     let id = t["id"].as_str().unwrap();
-    let a_lead = enriched_lead(&app, &a).await;
+    let a_lead = app.enriched_lead(&a).await;
 
     let list: Value = app.get_json("/api/v1/templates?per_page=200", &b).await;
     assert_eq!(list["total"], 5, "only B's own system templates");

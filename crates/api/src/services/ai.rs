@@ -1,0 +1,172 @@
+//! AI messages for a lead, within the plan's daily limit; the day's usage; the log.
+
+use actix_web::http::StatusCode;
+use chrono::Utc;
+use flux_domain::{
+    ai_message::{Brief, Tone, MAX_ADDITIONAL_CONTEXT},
+    send_window, Channel, Permission, TemplateFacts, TenantCtx,
+};
+use flux_integrations::ai::AiError;
+use flux_persistence::{
+    ai_usage::{self, GenerationFilter, GenerationRecord, GenerationTotals, Quota},
+    template_facts, TenantTx,
+};
+use flux_workers::ai_messages::{GenerateError, Generated, Request, Source};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+/// What "Gerar com IA" asks for.
+#[derive(Debug, Clone)]
+pub struct GenerateInput {
+    pub lead_id: Uuid,
+    pub channel: Channel,
+    pub tone: Tone,
+    pub additional_context: Option<String>,
+}
+
+/// Writes a message for a lead as the caller.
+#[tracing::instrument(skip_all, fields(org_id = %ctx.org_id()))]
+pub async fn generate(
+    state: &AppState,
+    ctx: &TenantCtx,
+    input: GenerateInput,
+) -> ApiResult<Generated> {
+    let context = input
+        .additional_context
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if context.is_some_and(|c| c.chars().count() > MAX_ADDITIONAL_CONTEXT) {
+        return Err(ApiError::field(
+            "additional_context",
+            format!("use no máximo {MAX_ADDITIONAL_CONTEXT} caracteres"),
+        ));
+    }
+    // The request is checked (the lead exists) before the server's configuration.
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let (facts, partners) = lead_facts(&mut tx, input.lead_id).await?;
+    tx.commit().await?;
+    let request = Request {
+        user_id: ctx.user_id().uuid(),
+        lead_id: input.lead_id,
+        enrollment_id: None,
+        source: Source::OnDemand,
+        channel: input.channel,
+        brief: Brief::Fresh {
+            tone: input.tone,
+            additional_context: context.map(str::to_owned),
+        },
+    };
+    state
+        .ai()
+        .generate(ctx, &request, &facts, &partners)
+        .await
+        .map_err(generate_error)
+}
+
+async fn lead_facts(tx: &mut TenantTx, lead_id: Uuid) -> ApiResult<(TemplateFacts, Vec<String>)> {
+    let sender = tx.ctx().user_id().uuid();
+    let facts = template_facts::for_lead(tx, lead_id, sender)
+        .await?
+        .ok_or_else(|| ApiError::field("lead_id", "lead não encontrado"))?;
+    let partners = template_facts::partner_names(tx, lead_id).await?;
+    Ok((facts, partners))
+}
+
+/// Today's usage, and when it starts over.
+pub async fn usage(state: &AppState, ctx: &TenantCtx) -> ApiResult<(Quota, chrono::DateTime<Utc>)> {
+    let quota = state.ai().quota(ctx).await?;
+    let resets_at = resets_at(&quota);
+    Ok((quota, resets_at))
+}
+
+/// The organization's next midnight.
+fn resets_at(quota: &Quota) -> chrono::DateTime<Utc> {
+    quota
+        .usage_date
+        .succ_opt()
+        .and_then(|day| send_window::day_start(&quota.timezone, day))
+        .unwrap_or_else(|| Utc::now() + chrono::Duration::days(1))
+}
+
+/// The usage log: managers see everyone's, others their own.
+pub async fn list(
+    state: &AppState,
+    ctx: &TenantCtx,
+    mut filter: GenerationFilter,
+    page: i64,
+    per_page: i64,
+) -> ApiResult<(Vec<GenerationRecord>, GenerationTotals)> {
+    if !ctx.role().allows(Permission::BillingManage) {
+        let own = ctx.user_id().uuid();
+        if filter.user_id.is_some_and(|u| u != own) {
+            return Err(ApiError::Forbidden(
+                "Só gestores veem as gerações de outros membros".into(),
+            ));
+        }
+        filter.user_id = Some(own);
+    }
+    let mut tx = state.db.begin_tenant(ctx).await?;
+    let listed = ai_usage::list(&mut tx, &filter, per_page, (page - 1) * per_page).await?;
+    tx.commit().await?;
+    Ok(listed)
+}
+
+/// The HTTP face of a failed generation.
+pub(crate) fn generate_error(e: GenerateError) -> ApiError {
+    match e {
+        GenerateError::NotConfigured => ApiError::ExternalApi {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "A geração de mensagens com IA não está configurada neste servidor. \
+                      Peça ao administrador para configurar um provedor (FLUX_AI_PROVIDER)."
+                .into(),
+            details: json!({ "provider": null, "reason": "not_configured" }),
+        },
+        GenerateError::LimitReached(quota) => {
+            let resets_at = resets_at(&quota);
+            ApiError::LimitExceeded {
+                message: format!(
+                    "Seu plano {} permite {} gerações com IA por dia e todas já foram usadas hoje. \
+                     O limite renova à meia-noite ({}); para mais, faça upgrade do plano.",
+                    quota.plan_name, quota.limit, quota.timezone
+                ),
+                details: json!({
+                    "limit": "max_ai_per_day",
+                    "max": quota.limit,
+                    "used": quota.used,
+                    "in_progress": quota.in_progress,
+                    "plan": quota.plan_slug,
+                    "resets_at": resets_at,
+                    "upgrade_url": "/configuracoes/plano",
+                }),
+            }
+        }
+        GenerateError::Provider(error) => {
+            let status = match error {
+                AiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                AiError::RateLimited { .. } | AiError::Unavailable(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                AiError::Malformed(_) | AiError::Rejected(_) => StatusCode::BAD_GATEWAY,
+            };
+            let mut details = json!({ "reason": error.code() });
+            if let AiError::RateLimited {
+                retry_after: Some(wait),
+            } = &error
+            {
+                details["retry_after_seconds"] = json!(wait.as_secs().max(1));
+            }
+            ApiError::ExternalApi {
+                status,
+                message: format!("A IA não conseguiu escrever a mensagem: {error}."),
+                details,
+            }
+        }
+        GenerateError::Repo(e) => e.into(),
+    }
+}

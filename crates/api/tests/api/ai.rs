@@ -1,0 +1,564 @@
+//! AI messages API against local servers speaking the Anthropic and OpenAI wire
+//! formats: generation from the lead's data, the daily limit (also under parallel
+//! requests), failures that are not counted, the usage log, and tenancy.
+
+use std::time::Duration;
+
+use flux_testkit::fake_ai;
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use wiremock::{matchers::path, Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{assert_error, invalid_fields, spawn_app, spawn_app_with, Session, TestApp};
+
+const EMAIL_ANSWER: &str = "Assunto: Pão Quente e as encomendas de fim de ano\n\n\
+    Olá, Maria!\n\nVi que a Padaria Pao Quente LTDA atua com panificação em Campinas. \
+    Podemos conversar 15 minutos esta semana?\n\nAbraço,\nAna";
+
+async fn anthropic_app(server: &MockServer) -> TestApp {
+    spawn_app_with(&[
+        ("FLUX_AI_PROVIDER", "anthropic"),
+        ("FLUX_ANTHROPIC_URL", &server.uri()),
+        ("FLUX_ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("FLUX_AI_MODEL", "claude-sonnet-4-5"),
+        ("FLUX_AI_MAX_ATTEMPTS", "2"),
+        ("FLUX_AI_TIMEOUT_SECS", "1"),
+    ])
+    .await
+}
+
+async fn answer_with(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(path("/v1/messages"))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+fn anthropic_ok(text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(fake_ai::anthropic_message(text, 812, 164))
+}
+
+async fn generate(app: &TestApp, s: &Session, body: Value) -> reqwest::Response {
+    app.post("/api/v1/ai/messages", &body, Some(s.token()))
+        .await
+}
+
+fn email_request(lead: Uuid) -> Value {
+    json!({
+        "lead_id": lead,
+        "channel": "email",
+        "tone": "consultive",
+        "additional_context": "Vendemos um ERP para padarias"
+    })
+}
+
+/// Sets the daily AI limit of the plan `slug` (this test's database only).
+async fn set_ai_limit(app: &TestApp, slug: &str, limit: i32) {
+    sqlx::query("UPDATE plans SET max_ai_per_day = $2 WHERE slug = $1")
+        .bind(slug)
+        .bind(limit)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_email_is_written_from_the_leads_data_and_counted() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    let app = anthropic_app(&server).await;
+    let s = app.signup("Ana Lima", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    let res = generate(&app, &s, email_request(lead)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let message: Value = res.json().await.unwrap();
+    assert_eq!(
+        message["subject"],
+        "Pão Quente e as encomendas de fim de ano"
+    );
+    assert!(message["body"].as_str().unwrap().starts_with("Olá, Maria!"));
+    assert_eq!(message["model"], "claude-sonnet-4-5-20250929");
+    assert_eq!(message["tokens"], json!({ "input": 812, "output": 164 }));
+    // Starter allows 50 a day.
+    assert_eq!(message["remaining_today"], 49);
+
+    // The provider got the lead's company data and the sender — not its contacts.
+    let sent: Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    let user = sent["messages"][0]["content"].as_str().unwrap();
+    for expected in [
+        "Padaria Pao Quente LTDA",
+        "fabricacao de produtos de panificacao",
+        "Campinas",
+        "\"Maria\"",
+        "Remetente: Ana Lima",
+        "consultivo",
+        "Vendemos um ERP para padarias",
+    ] {
+        assert!(user.contains(expected), "{expected:?} missing from {user}");
+    }
+    assert!(
+        !user.contains("11222333000181") && !user.contains("SOUZA"),
+        "{user}"
+    );
+    assert!(sent["system"].as_str().unwrap().contains("Assunto: "));
+
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(usage["used"], 1);
+    assert_eq!(usage["limit"], 50);
+    assert_eq!(usage["remaining"], 49);
+    assert_eq!(usage["unlimited"], false);
+    assert_eq!(usage["configured"], true);
+    assert_eq!(usage["plan"], "starter");
+
+    let log: Value = app.get_json("/api/v1/ai/generations", &s).await;
+    assert_eq!(log["total"], 1);
+    let entry = &log["items"][0];
+    assert_eq!(entry["id"], message["generation_id"]);
+    assert_eq!(entry["outcome"], "succeeded");
+    assert_eq!(entry["source"], "on_demand");
+    assert_eq!(entry["tone"], "consultive");
+    assert_eq!(entry["lead_id"], json!(lead));
+    assert_eq!(entry["user_name"], "Ana Lima");
+    assert_eq!(
+        (
+            entry["input_tokens"].clone(),
+            entry["output_tokens"].clone()
+        ),
+        (json!(812), json!(164))
+    );
+    assert!(entry["latency_ms"].as_i64().unwrap() >= 0);
+    assert_eq!(log["totals"]["input_tokens"], 812);
+}
+
+#[tokio::test]
+async fn whatsapp_through_an_openai_compatible_server_is_plain_and_has_no_subject() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fake_ai::openai_completion(
+            "Oi, Maria! Aqui é a Ana, da Acme. Posso te mandar uma ideia rápida para a Pão Quente?",
+            300,
+            40,
+        )))
+        .mount(&server)
+        .await;
+    // A local server (Ollama, vLLM) without a key.
+    let app = spawn_app_with(&[
+        ("FLUX_AI_PROVIDER", "openai"),
+        ("FLUX_OPENAI_URL", &server.uri()),
+        ("FLUX_AI_MODEL", "llama3.1"),
+    ])
+    .await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    let res = generate(
+        &app,
+        &s,
+        json!({ "lead_id": lead, "channel": "whatsapp", "tone": "friendly" }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let message: Value = res.json().await.unwrap();
+    assert_eq!(message["subject"], Value::Null);
+    assert!(message["body"].as_str().unwrap().starts_with("Oi, Maria!"));
+    let sent: Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    assert_eq!(sent["model"], "llama3.1");
+    assert!(sent["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("WhatsApp"));
+}
+
+#[tokio::test]
+async fn provider_failures_are_clear_errors_and_not_counted() {
+    let server = MockServer::start().await;
+    let app = anthropic_app(&server).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    // 5xx on every try (two tries here).
+    answer_with(
+        &server,
+        ResponseTemplate::new(529)
+            .set_body_json(fake_ai::anthropic_error("overloaded_error", "Overloaded")),
+    )
+    .await;
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], "unavailable");
+    assert!(
+        error["message"].as_str().unwrap().contains("Overloaded"),
+        "{error}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    // 429 asking for a wait longer than allowed: passed on with Retry-After.
+    server.reset().await;
+    answer_with(
+        &server,
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "120")
+            .set_body_json(fake_ai::anthropic_error("rate_limit_error", "rate limited")),
+    )
+    .await;
+    let res = generate(&app, &s, email_request(lead)).await;
+    assert_eq!(res.headers()["retry-after"], "120");
+    let error = assert_error(res, StatusCode::SERVICE_UNAVAILABLE, "EXTERNAL_API").await;
+    assert_eq!(error["details"]["retry_after_seconds"], 120);
+
+    // An e-mail without a subject line is unusable.
+    server.reset().await;
+    answer_with(&server, anthropic_ok("Olá, Maria! Tudo bem?")).await;
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::BAD_GATEWAY,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], "malformed");
+    assert!(
+        error["message"].as_str().unwrap().contains("assunto"),
+        "{error}"
+    );
+
+    // A bad key.
+    server.reset().await;
+    answer_with(
+        &server,
+        ResponseTemplate::new(401).set_body_json(fake_ai::anthropic_error(
+            "authentication_error",
+            "invalid x-api-key",
+        )),
+    )
+    .await;
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::BAD_GATEWAY,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], "rejected");
+
+    // Too slow (the timeout is 1 s here).
+    server.reset().await;
+    answer_with(
+        &server,
+        anthropic_ok(EMAIL_ANSWER).set_delay(Duration::from_millis(1500)),
+    )
+    .await;
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::GATEWAY_TIMEOUT,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], "timeout");
+
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(
+        (usage["used"].clone(), usage["in_progress"].clone()),
+        (json!(0), json!(0))
+    );
+    let log: Value = app.get_json("/api/v1/ai/generations", &s).await;
+    let codes: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            assert_eq!(g["outcome"], "failed");
+            g["error_code"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "timeout",
+            "rejected",
+            "malformed",
+            "rate_limited",
+            "unavailable"
+        ]
+    );
+    assert_eq!(log["totals"]["failed"], 5);
+}
+
+#[tokio::test]
+async fn without_a_provider_generating_is_a_clear_error() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], "not_configured");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("FLUX_AI_PROVIDER"));
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(usage["configured"], false);
+    assert_eq!(usage["used"], 0);
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    let app = anthropic_app(&server).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    let long = "x".repeat(501);
+    for (body, field) in [
+        (
+            json!({ "lead_id": lead, "channel": "email", "tone": "direct", "additional_context": long }),
+            "additional_context",
+        ),
+        (
+            json!({ "lead_id": lead, "channel": "email", "tone": "formal" }),
+            "tone",
+        ),
+        (
+            json!({ "lead_id": lead, "channel": "sms", "tone": "direct" }),
+            "channel",
+        ),
+        (
+            json!({ "lead_id": Uuid::new_v4(), "channel": "email", "tone": "direct" }),
+            "lead_id",
+        ),
+        (json!({ "channel": "email", "tone": "direct" }), "lead_id"),
+    ] {
+        let fields = invalid_fields(generate(&app, &s, body.clone()).await).await;
+        assert_eq!(fields, [field], "{body}");
+    }
+    // 500 characters (accented ones count once) are fine.
+    let ok = json!({ "lead_id": lead, "channel": "email", "tone": "direct", "additional_context": "é".repeat(500) });
+    assert_eq!(generate(&app, &s, ok).await.status(), StatusCode::OK);
+    assert!(server.received_requests().await.unwrap().len() == 1);
+
+    for query in [
+        "from=2026-13-01",
+        "user_id=abc",
+        "from=2026-11-02&to=2026-11-01",
+        "per_page=0",
+    ] {
+        let res = app
+            .get(&format!("/api/v1/ai/generations?{query}"), Some(s.token()))
+            .await;
+        assert_eq!(invalid_fields(res).await.len(), 1, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn the_daily_limit_holds_under_parallel_requests() {
+    let server = MockServer::start().await;
+    // Slow enough that every request is in flight at once.
+    answer_with(
+        &server,
+        anthropic_ok(EMAIL_ANSWER).set_delay(Duration::from_millis(300)),
+    )
+    .await;
+    let app = anthropic_app(&server).await;
+    set_ai_limit(&app, "starter", 3).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    let responses = join_all((0..10).map(|_| generate(&app, &s, email_request(lead)))).await;
+    let mut ok = 0;
+    let mut refused = Vec::new();
+    for res in responses {
+        match res.status() {
+            StatusCode::OK => ok += 1,
+            _ => refused
+                .push(assert_error(res, StatusCode::PAYMENT_REQUIRED, "LIMIT_EXCEEDED").await),
+        }
+    }
+    assert_eq!((ok, refused.len()), (3, 7));
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        3,
+        "no call over the limit"
+    );
+    let details = &refused[0]["details"];
+    assert_eq!(details["limit"], "max_ai_per_day");
+    assert_eq!(details["max"], 3);
+    assert_eq!(details["plan"], "starter");
+    assert_eq!(details["upgrade_url"], "/configuracoes/plano");
+    assert!(details["resets_at"].is_string());
+    assert!(refused[0]["message"].as_str().unwrap().contains("Starter"));
+
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(
+        (usage["used"].clone(), usage["remaining"].clone()),
+        (json!(3), json!(0))
+    );
+    let log: Value = app.get_json("/api/v1/ai/generations", &s).await;
+    assert_eq!(log["totals"]["succeeded"], 3);
+    assert_eq!(log["totals"]["limit_exceeded"], 7);
+}
+
+#[tokio::test]
+async fn a_failure_frees_its_slot_and_unlimited_plans_have_no_ceiling() {
+    let server = MockServer::start().await;
+    let app = anthropic_app(&server).await;
+    set_ai_limit(&app, "starter", 1).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+
+    Mock::given(path("/v1/messages"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(fake_ai::anthropic_error("authentication_error", "bad key")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    assert_eq!(
+        generate(&app, &s, email_request(lead)).await.status(),
+        StatusCode::BAD_GATEWAY
+    );
+    let res = generate(&app, &s, email_request(lead)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["remaining_today"], 0);
+    assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::PAYMENT_REQUIRED,
+        "LIMIT_EXCEEDED",
+    )
+    .await;
+
+    app.set_plan(&s, "enterprise").await;
+    let res = generate(&app, &s, email_request(lead)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["remaining_today"],
+        Value::Null
+    );
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(usage["limit"], -1);
+    assert_eq!(usage["unlimited"], true);
+    assert_eq!(usage["remaining"], Value::Null);
+    assert_eq!(usage["used"], 2);
+}
+
+#[tokio::test]
+async fn the_day_is_the_organizations() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    let app = anthropic_app(&server).await;
+    set_ai_limit(&app, "starter", 1).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+    // UTC+14: its date is ahead of UTC's for most of the day.
+    let tz = "Pacific/Kiritimati";
+    sqlx::query("UPDATE organizations SET timezone = $2 WHERE id = $1")
+        .bind(s.org_id())
+        .bind(tz)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (today, yesterday, midnight): (
+        chrono::NaiveDate,
+        chrono::NaiveDate,
+        chrono::DateTime<chrono::Utc>,
+    ) = sqlx::query_as(
+        "SELECT (now() AT TIME ZONE $1)::date, (now() AT TIME ZONE $1)::date - 1,
+                    ((now() AT TIME ZONE $1)::date + 1)::timestamp AT TIME ZONE $1",
+    )
+    .bind(tz)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    // Yesterday (there) used everything; today is fresh.
+    sqlx::query("INSERT INTO ai_usage (org_id, usage_date, generation_count, daily_limit) VALUES ($1, $2, 1, 1)")
+        .bind(s.org_id())
+        .bind(yesterday)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(usage["date"], today.to_string());
+    assert_eq!(usage["used"], 0);
+    let resets_at: chrono::DateTime<chrono::Utc> =
+        usage["resets_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(resets_at, midnight);
+    assert_eq!(
+        generate(&app, &s, email_request(lead)).await.status(),
+        StatusCode::OK
+    );
+    let day: chrono::NaiveDate = sqlx::query_scalar("SELECT usage_date FROM ai_usage WHERE org_id = $1 AND generation_count = 1 ORDER BY usage_date DESC LIMIT 1")
+        .bind(s.org_id())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(day, today);
+}
+
+#[tokio::test]
+async fn organizations_and_members_see_only_what_is_theirs() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    let app = anthropic_app(&server).await;
+    let a = app.signup("Ana", "ana@acme.com.br").await;
+    let sdr = app
+        .add_member(&a, "Bruno", "bruno@acme.com.br", "sdr")
+        .await;
+    let b = app.signup("Bia", "bia@outra.com.br").await;
+    let a_lead = app.enriched_lead(&a).await;
+
+    // Another organization cannot write for A's lead, nor see A's usage or log.
+    let fields = invalid_fields(generate(&app, &b, email_request(a_lead)).await).await;
+    assert_eq!(fields, ["lead_id"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    assert_eq!(
+        generate(&app, &a, email_request(a_lead)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        generate(&app, &sdr, email_request(a_lead)).await.status(),
+        StatusCode::OK
+    );
+    let b_usage: Value = app.get_json("/api/v1/ai/usage", &b).await;
+    assert_eq!(b_usage["used"], 0);
+    let b_log: Value = app.get_json("/api/v1/ai/generations", &b).await;
+    assert_eq!(b_log["total"], 0);
+    // B's failed attempt on A's lead never reached the log of either.
+    let a_usage: Value = app.get_json("/api/v1/ai/usage", &a).await;
+    assert_eq!(a_usage["used"], 2);
+
+    // The manager sees the team's log and can filter by member; the SDR sees only
+    // their own and cannot ask for someone else's.
+    let team: Value = app.get_json("/api/v1/ai/generations", &a).await;
+    assert_eq!(team["total"], 2);
+    let only_sdr: Value = app
+        .get_json(
+            &format!("/api/v1/ai/generations?user_id={}", sdr.user_id()),
+            &a,
+        )
+        .await;
+    assert_eq!(only_sdr["total"], 1);
+    let own: Value = app.get_json("/api/v1/ai/generations", &sdr).await;
+    assert_eq!(own["total"], 1);
+    assert_eq!(own["items"][0]["user_name"], "Bruno");
+    let res = app
+        .get(
+            &format!("/api/v1/ai/generations?user_id={}", a.user_id()),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+}

@@ -1,0 +1,154 @@
+//! The exchange both clients share: send, classify, retry what is transient.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{header::RETRY_AFTER, StatusCode};
+use serde_json::Value;
+
+use super::{AiError, RetryPolicy};
+
+/// A final answer from the provider (transient failures are retried before this).
+#[derive(Debug)]
+pub(super) enum Reply {
+    Success(Bytes),
+    /// A 4xx other than 429: the request itself is wrong. Not retried as is; the
+    /// caller may adjust it (an unsupported parameter) or give up.
+    ClientError {
+        status: StatusCode,
+        body: Bytes,
+    },
+}
+
+pub(super) fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("Flux/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Sends what `build` makes until a final answer or the policy is spent.
+pub(super) async fn exchange(
+    policy: &RetryPolicy,
+    provider: &'static str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Reply, AiError> {
+    let attempts = policy.attempts.max(1);
+    let mut last = AiError::Unavailable("nenhuma tentativa".into());
+    for attempt in 1..=attempts {
+        let mut wait = None;
+        match build().timeout(policy.timeout).send().await {
+            Err(e) => {
+                last = transport_error(&e);
+            }
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = retry_after(&response);
+                match response.bytes().await {
+                    Err(e) => last = transport_error(&e),
+                    Ok(body) if status.is_success() => return Ok(Reply::Success(body)),
+                    Ok(_) if status == StatusCode::TOO_MANY_REQUESTS => {
+                        last = AiError::RateLimited { retry_after };
+                        match retry_after {
+                            // Waiting longer than the policy allows would hold the SDR
+                            // (or the engine's lease) hostage.
+                            Some(d) if d > policy.max_delay => return Err(last),
+                            d => wait = d,
+                        }
+                    }
+                    // 529 (Anthropic "overloaded") is a 5xx too.
+                    Ok(body) if status.is_server_error() => {
+                        last = AiError::Unavailable(format!(
+                            "HTTP {}: {}",
+                            status.as_u16(),
+                            provider_message(&body)
+                        ));
+                    }
+                    Ok(body) if status.is_client_error() => {
+                        return Ok(Reply::ClientError { status, body })
+                    }
+                    Ok(_) => {
+                        return Err(AiError::Malformed(format!(
+                            "HTTP {} inesperado",
+                            status.as_u16()
+                        )))
+                    }
+                }
+            }
+        }
+        if attempt < attempts {
+            let backoff = policy.base_delay * 2u32.saturating_pow(attempt - 1);
+            let wait = wait.unwrap_or(backoff).min(policy.max_delay);
+            tracing::warn!(
+                provider,
+                attempt,
+                error = last.code(),
+                wait_ms = wait.as_millis() as u64,
+                "AI provider call failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+    Err(last)
+}
+
+fn transport_error(e: &reqwest::Error) -> AiError {
+    if e.is_timeout() {
+        AiError::Timeout
+    } else {
+        // The error names the URL (ours, configured), never the request body.
+        AiError::Unavailable(format!("falha de conexão: {e}"))
+    }
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let raw = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    raw.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(86_400.0)))
+}
+
+/// The provider's own words about an error: `{"error":{"message"}}` (Anthropic,
+/// OpenAI, vLLM, Ollama), `{"error":"…"}` or `{"message":"…"}`; else the start of
+/// the body.
+pub(super) fn provider_message(body: &[u8]) -> String {
+    let from_json = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("error").filter(|e| e.is_string()))
+            .or_else(|| v.get("message"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    let text = text.trim();
+    match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None if text.is_empty() => "sem detalhes".into(),
+        None => text.to_owned(),
+    }
+}
+
+/// Joins a configured base URL and a documented path, whatever slashes either has.
+pub(super) fn join(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// The error for a 4xx the client does not handle itself.
+pub(super) fn rejected(status: StatusCode, body: &[u8]) -> AiError {
+    let hint = match status.as_u16() {
+        401 | 403 => "verifique a chave de API configurada; ",
+        404 => "verifique o modelo e a URL configurados; ",
+        _ => "",
+    };
+    AiError::Rejected(format!(
+        "{hint}HTTP {}: {}",
+        status.as_u16(),
+        provider_message(body)
+    ))
+}

@@ -183,9 +183,6 @@ pub struct PromptText {
     pub max_tokens: u32,
 }
 
-/// Block names the prompt uses; text from people cannot open or close them.
-const BLOCKS: [&str; 3] = ["dados_do_lead", "contexto_do_vendedor", "mensagem_base"];
-
 pub fn prompt(channel: Channel, brief: &Brief, lead: &LeadProfile, author: &Author) -> PromptText {
     let mut system = String::from(
         "Você é um redator de prospecção B2B para vendedores (SDRs) no Brasil. Escreva sempre \
@@ -289,23 +286,18 @@ fn data_json(lead: &LeadProfile) -> String {
         .replace('>', "\\u003e")
 }
 
-/// Free text from people, kept from opening or closing one of the prompt's blocks.
+/// Free text from people (the SDR's context, a cadence's base message, which carries
+/// lead fields once rendered), kept from opening or closing one of the prompt's
+/// blocks: every angle bracket, fullwidth and small forms included, becomes a quote
+/// mark that reads the same to a person and as no tag to a model.
 fn fence(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let after = rest[i + 1..].trim_start_matches('/').trim_start();
-        let lower = after.to_lowercase();
-        if BLOCKS.iter().any(|b| lower.starts_with(b)) {
-            out.push('‹');
-        } else {
-            out.push('<');
-        }
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
-    out
+    text.chars()
+        .map(|c| match c {
+            '<' | '＜' | '﹤' => '‹',
+            '>' | '＞' | '﹥' => '›',
+            c => c,
+        })
+        .collect()
 }
 
 /// Trims, drops control characters and cuts at [`MAX_FIELD_CHARS`].
@@ -344,8 +336,9 @@ pub enum AnswerError {
     MissingSubject,
     #[error("a resposta não tem corpo")]
     EmptyBody,
-    #[error("a resposta deixou um marcador sem preencher ({0})")]
-    Placeholder(String),
+    /// The marker itself is not kept: it is the model's text.
+    #[error("a resposta deixou um marcador sem preencher (como [Nome] ou {{{{variável}}}})")]
+    Placeholder,
     #[error("a mensagem de WhatsApp passou de {MAX_WHATSAPP_CHARS} caracteres")]
     TooLong,
 }
@@ -371,10 +364,12 @@ pub fn read_answer(channel: Channel, raw: &str) -> Result<Written, AnswerError> 
         // A subject line on WhatsApp is dropped, not sent.
         Channel::Whatsapp => None,
     };
-    for part in subject.iter().chain(std::iter::once(&body)) {
-        if let Some(marker) = placeholder(part) {
-            return Err(AnswerError::Placeholder(marker));
-        }
+    if subject
+        .iter()
+        .chain(std::iter::once(&body))
+        .any(|part| has_placeholder(part))
+    {
+        return Err(AnswerError::Placeholder);
     }
     if channel == Channel::Whatsapp && body.chars().count() > MAX_WHATSAPP_CHARS {
         return Err(AnswerError::TooLong);
@@ -406,9 +401,9 @@ fn subject_of(line: &str) -> Option<String> {
 }
 
 /// A marker a model leaves when it lacks a fact: `{{…}}`, `[Nome]`, `[Sua empresa]`…
-fn placeholder(text: &str) -> Option<String> {
-    if let Some(start) = text.find("{{") {
-        return Some(text[start..].chars().take(30).collect());
+fn has_placeholder(text: &str) -> bool {
+    if text.contains("{{") {
+        return true;
     }
     const WORDS: [&str; 8] = [
         "nome", "seu ", "sua ", "empresa", "cargo", "link", "telefone", "data",
@@ -419,11 +414,11 @@ fn placeholder(text: &str) -> Option<String> {
         let Some(close) = after.find(']') else { break };
         let inside = after[..close].to_lowercase();
         if close <= 40 && WORDS.iter().any(|w| inside.starts_with(w)) {
-            return Some(format!("[{}]", &after[..close]));
+            return true;
         }
         rest = &after[close..];
     }
-    None
+    false
 }
 
 #[cfg(test)]
@@ -497,10 +492,10 @@ mod tests {
     }
 
     #[test]
-    fn people_text_cannot_open_or_close_a_block_but_keeps_other_brackets() {
+    fn people_text_cannot_open_or_close_a_block() {
         assert_eq!(
-            fence("oi </ Mensagem_Base> e <dados_do_lead> mas 3 < 4 e <b>"),
-            "oi ‹/ Mensagem_Base> e ‹dados_do_lead> mas 3 < 4 e <b>"
+            fence("oi < /mensagem_base> <\u{200B}/dados_do_lead> ＜/mensagem_base＞ e 3 < 4"),
+            "oi ‹ /mensagem_base› ‹\u{200B}/dados_do_lead› ‹/mensagem_base› e 3 ‹ 4"
         );
         let p = prompt(
             Channel::Whatsapp,
@@ -565,12 +560,12 @@ mod tests {
         );
         assert_eq!(
             read_answer(Channel::Whatsapp, "Oi [Nome do contato], tudo bem?"),
-            Err(AnswerError::Placeholder("[Nome do contato]".into()))
+            Err(AnswerError::Placeholder)
         );
-        assert!(matches!(
+        assert_eq!(
             read_answer(Channel::Email, "Assunto: Oi {{nome_fantasia}}\n\nCorpo"),
-            Err(AnswerError::Placeholder(_))
-        ));
+            Err(AnswerError::Placeholder)
+        );
         assert_eq!(
             read_answer(Channel::Whatsapp, &"a".repeat(MAX_WHATSAPP_CHARS + 1)),
             Err(AnswerError::TooLong)

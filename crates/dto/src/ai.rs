@@ -122,7 +122,8 @@ pub struct AiGeneration {
     pub input_tokens: Option<i32>,
     pub output_tokens: Option<i32>,
     pub latency_ms: Option<i32>,
-    /// `rate_limited`, `unavailable`, `timeout`, `malformed` or `rejected`.
+    /// `rate_limited`, `unavailable`, `timeout`, `malformed`, `rejected`, or
+    /// `abandoned` (the process stopped before the provider answered).
     pub error_code: Option<String>,
     pub error_message: Option<String>,
 }

@@ -179,7 +179,12 @@ async fn a_slow_provider_times_out_on_every_try() {
 
 #[tokio::test]
 async fn malformed_and_unusable_answers_are_errors_not_text() {
-    let cases: [(Value, &str); 4] = [
+    let cases: [(Value, &str); 5] = [
+        (
+            json!({ "content": [{ "type": "text", "text": "Olá" }], "model": "m",
+                    "stop_reason": "model_context_window_exceeded", "usage": { "input_tokens": 1, "output_tokens": 1 } }),
+            "malformed",
+        ),
         (json!({ "unexpected": true }), "malformed"),
         (
             json!({ "content": [], "model": "m", "stop_reason": "end_turn", "usage": { "input_tokens": 1, "output_tokens": 0 } }),
@@ -286,7 +291,14 @@ async fn a_local_server_without_a_key_gets_no_authorization_and_may_omit_usage()
         .mount(&server)
         .await;
 
-    let done = openai(&server, None).complete(&prompt()).await.unwrap();
+    // The SDKs' base URL convention (`…/v1`) is accepted too.
+    let client = OpenAiCompatible::new(
+        &format!("{}/v1/", server.uri()),
+        None,
+        "gpt-4o-mini",
+        policy(),
+    );
+    let done = client.complete(&prompt()).await.unwrap();
     assert_eq!(done.text, "Olá!");
     assert_eq!(done.model, "gpt-4o-mini");
     assert_eq!((done.input_tokens, done.output_tokens), (0, 0));
@@ -318,7 +330,8 @@ async fn openai_adapts_once_to_servers_refusing_max_tokens_and_temperature() {
         .mount(&server)
         .await;
     Mock::given(path("/v1/chat/completions"))
-        .and(body_partial_json(json!({ "max_completion_tokens": 600 })))
+        // With room for hidden reasoning (8 × the ceiling).
+        .and(body_partial_json(json!({ "max_completion_tokens": 4800 })))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(fake_ai::openai_completion("ok", 1, 1)),
         )

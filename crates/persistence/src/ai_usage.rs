@@ -4,7 +4,9 @@
 //! for the day it checks `succeeded + pending < limit` and logs itself as `pending`.
 //! Parallel requests queue on that lock, so together they can never overshoot.
 //! Only a success adds to `generation_count`; a failure frees its slot. A pending row
-//! older than the reservation window (a crashed process) stops holding its slot.
+//! older than the reservation window (a crashed process, a stopped deploy) is marked
+//! `failed` (`abandoned`) by the next reservation and frees its slot; callers bound
+//! their provider call well inside that window, so no late success is ever counted.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -164,6 +166,7 @@ pub async fn reserve(
     )
     .fetch_one(tx.conn())
     .await?;
+    abandon_stale(tx, now - held_for, now).await?;
     let in_progress = pending_count(tx, day.usage_date, now - held_for).await?;
     let refused = day.limit >= 0 && used + in_progress >= day.limit;
     let id = sqlx::query_scalar!(
@@ -198,6 +201,27 @@ pub async fn reserve(
         id,
         quota: quota(day, used, in_progress + 1),
     })
+}
+
+/// Pending generations started before `before` will never finish: failed, slot freed.
+async fn abandon_stale(
+    tx: &mut TenantTx,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    let org_id = tx.ctx().org_id().uuid();
+    sqlx::query!(
+        "UPDATE ai_generations
+         SET outcome = 'failed', error_code = 'abandoned',
+             error_message = 'a geração foi interrompida antes de terminar', finished_at = $3
+         WHERE org_id = $1 AND outcome = 'pending' AND created_at <= $2",
+        org_id,
+        before,
+        now
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
 }
 
 /// What a finished generation cost.
@@ -326,7 +350,7 @@ pub async fn list(
                   g.output_tokens, g.latency_ms, g.error_code, g.error_message
            FROM ai_generations g
            LEFT JOIN users u ON u.id = g.user_id
-           LEFT JOIN leads l ON l.org_id = g.org_id AND l.id = g.lead_id
+           LEFT JOIN leads l ON l.org_id = g.org_id AND l.id = g.lead_id AND l.deleted_at IS NULL
            WHERE g.org_id = $6
              AND ($1::uuid IS NULL OR g.user_id = $1)
              AND ($2::date IS NULL OR g.usage_date >= $2)

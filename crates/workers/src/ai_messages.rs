@@ -117,20 +117,26 @@ pub struct AiMessages {
     db: Db,
     provider: Option<Arc<dyn AiProvider>>,
     clock: Arc<dyn Clock>,
-    /// How long a pending generation holds its slot: longer than any provider call.
+    /// How long a pending generation holds its slot.
     held_for: chrono::Duration,
+    /// The most a provider call may take, retries included: well inside `held_for`,
+    /// so a slot never lapses while its generation can still succeed.
+    call_budget: std::time::Duration,
 }
 
 impl AiMessages {
     pub fn new(db: Db, provider: Option<Arc<dyn AiProvider>>, policy: RetryPolicy) -> Self {
-        let held_for = chrono::Duration::from_std(policy.worst_case())
+        let call_budget = policy.worst_case();
+        // Margin for the two short transactions around the call (pool waits included).
+        let held_for = chrono::Duration::from_std(call_budget)
             .unwrap_or(chrono::Duration::minutes(10))
-            + chrono::Duration::minutes(1);
+            + chrono::Duration::minutes(2);
         Self {
             db,
             provider,
             clock: Arc::new(SystemClock),
             held_for,
+            call_budget,
         }
     }
 
@@ -205,14 +211,18 @@ impl AiMessages {
             &Author::from_facts(facts),
         );
         let started = Instant::now();
-        let result = provider
-            .complete(&Prompt {
-                system: text.system,
-                user: text.user,
-                max_tokens: text.max_tokens,
-                temperature: TEMPERATURE,
-            })
+        let prompt = Prompt {
+            system: text.system,
+            user: text.user,
+            max_tokens: text.max_tokens,
+            temperature: TEMPERATURE,
+        };
+        let call = provider.complete(&prompt);
+        // A client adapting its parameters may run its retries more than once: the
+        // budget holds whatever it does.
+        let result = tokio::time::timeout(self.call_budget, call)
             .await
+            .unwrap_or(Err(AiError::Timeout))
             .and_then(|completion| {
                 ai_message::read_answer(request.channel, &completion.text)
                     .map(|written| (written, completion))

@@ -131,9 +131,16 @@ pub(crate) fn generate_error(e: GenerateError) -> ApiError {
             let resets_at = resets_at(&quota);
             ApiError::LimitExceeded {
                 message: format!(
-                    "Seu plano {} permite {} gerações com IA por dia e todas já foram usadas hoje. \
-                     O limite renova à meia-noite ({}); para mais, faça upgrade do plano.",
-                    quota.plan_name, quota.limit, quota.timezone
+                    "Seu plano {} permite {} gerações com IA por dia e todas já foram usadas \
+                     hoje{}. O limite renova à meia-noite ({}); para mais, faça upgrade do plano.",
+                    quota.plan_name,
+                    quota.limit,
+                    if quota.in_progress > 0 {
+                        " ou estão sendo escritas agora"
+                    } else {
+                        ""
+                    },
+                    quota.timezone
                 ),
                 details: json!({
                     "limit": "max_ai_per_day",

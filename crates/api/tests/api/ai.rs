@@ -462,8 +462,14 @@ async fn the_day_is_the_organizations() {
     set_ai_limit(&app, "starter", 1).await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
     let lead = app.enriched_lead(&s).await;
-    // UTC+14: its date is ahead of UTC's for most of the day.
-    let tz = "Pacific/Kiritimati";
+    // A zone whose date differs from UTC's right now: UTC+14 from 10:00 UTC, UTC−11
+    // before 11:00 UTC.
+    let utc_hour = chrono::Timelike::hour(&chrono::Utc::now());
+    let tz = if utc_hour >= 10 {
+        "Pacific/Kiritimati"
+    } else {
+        "Pacific/Pago_Pago"
+    };
     sqlx::query("UPDATE organizations SET timezone = $2 WHERE id = $1")
         .bind(s.org_id())
         .bind(tz)
@@ -561,4 +567,63 @@ async fn organizations_and_members_see_only_what_is_theirs() {
         )
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+}
+
+#[tokio::test]
+async fn a_generation_that_never_finished_frees_its_slot_later() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
+    let app = anthropic_app(&server).await;
+    set_ai_limit(&app, "starter", 1).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+    // A process died while the provider was writing: its slot is still held.
+    let stuck: Uuid = sqlx::query_scalar(
+        "INSERT INTO ai_generations (org_id, source, channel, provider, model, usage_date)
+         SELECT id, 'on_demand', 'email', 'anthropic', 'm', (now() AT TIME ZONE timezone)::date
+         FROM organizations WHERE id = $1 RETURNING id",
+    )
+    .bind(s.org_id())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
+    assert_eq!(
+        (usage["in_progress"].clone(), usage["remaining"].clone()),
+        (json!(1), json!(0))
+    );
+    let error = assert_error(
+        generate(&app, &s, email_request(lead)).await,
+        StatusCode::PAYMENT_REQUIRED,
+        "LIMIT_EXCEEDED",
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("sendo escritas agora"),
+        "{error}"
+    );
+
+    // Past the reservation window (longer than any provider call) it is abandoned.
+    sqlx::query("UPDATE ai_generations SET created_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(stuck)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        generate(&app, &s, email_request(lead)).await.status(),
+        StatusCode::OK
+    );
+    let (outcome, code): (String, Option<String>) =
+        sqlx::query_as("SELECT outcome::text, error_code FROM ai_generations WHERE id = $1")
+            .bind(stuck)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (outcome.as_str(), code.as_deref()),
+        ("failed", Some("abandoned"))
+    );
 }

@@ -26,7 +26,7 @@ pub struct Anthropic {
 impl Anthropic {
     pub fn new(base_url: &str, api_key: &str, model: &str, policy: RetryPolicy) -> Self {
         Self {
-            url: http::join(base_url, "v1/messages"),
+            url: http::endpoint(base_url, "v1/messages"),
             api_key: api_key.to_owned(),
             model: model.to_owned(),
             policy,
@@ -92,20 +92,27 @@ impl AiProvider for Anthropic {
 }
 
 fn parse(body: &[u8]) -> Result<Completion, AiError> {
-    let answer: MessageResponse = serde_json::from_slice(body)
-        .map_err(|e| AiError::Malformed(format!("corpo fora do formato da API Messages: {e}")))?;
+    // serde's message may quote the body (the model's text): only where it broke.
+    let answer: MessageResponse = serde_json::from_slice(body).map_err(|e| {
+        AiError::Malformed(format!(
+            "corpo fora do formato da API Messages (linha {}, coluna {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    // Only a finished turn is a message; anything else is cut short or declined.
     match answer.stop_reason.as_deref() {
-        Some("max_tokens") => {
-            return Err(AiError::Malformed(
-                "a resposta foi cortada no limite de tokens".into(),
-            ))
-        }
+        None | Some("end_turn" | "stop_sequence") => {}
         Some("refusal") => {
             return Err(AiError::Rejected(
                 "o modelo se recusou a escrever esta mensagem".into(),
             ))
         }
-        _ => {}
+        Some(reason) => {
+            return Err(AiError::Malformed(format!(
+                "a resposta não terminou ({reason})"
+            )))
+        }
     }
     let text: String = answer
         .content

@@ -57,8 +57,13 @@ pub(super) async fn exchange(
                             d => wait = d,
                         }
                     }
-                    // 529 (Anthropic "overloaded") is a 5xx too.
-                    Ok(body) if status.is_server_error() => {
+                    // 529 (Anthropic "overloaded") is a 5xx too; 408 and 409 (a
+                    // conflicting concurrent request) are worth another try as well.
+                    Ok(body)
+                        if status.is_server_error()
+                            || status == StatusCode::REQUEST_TIMEOUT
+                            || status == StatusCode::CONFLICT =>
+                    {
                         last = AiError::Unavailable(format!(
                             "HTTP {}: {}",
                             status.as_u16(),
@@ -97,8 +102,14 @@ fn transport_error(e: &reqwest::Error) -> AiError {
     if e.is_timeout() {
         AiError::Timeout
     } else {
-        // The error names the URL (ours, configured), never the request body.
-        AiError::Unavailable(format!("falha de conexão: {e}"))
+        // reqwest's text names the URL (an internal host, perhaps): operators read it
+        // in the log, people get the kind of failure.
+        tracing::warn!(error = %e, "AI provider unreachable");
+        AiError::Unavailable(if e.is_connect() {
+            "falha de conexão".into()
+        } else {
+            "a conexão caiu".into()
+        })
     }
 }
 
@@ -130,13 +141,13 @@ pub(super) fn provider_message(body: &[u8]) -> String {
     }
 }
 
-/// Joins a configured base URL and a documented path, whatever slashes either has.
-pub(super) fn join(base: &str, path: &str) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
+/// The endpoint for a documented `v1/…` path under a configured base URL, whatever
+/// slashes either has; a base already ending in `/v1` (the SDKs' convention, e.g.
+/// `http://localhost:11434/v1`) is not given a second one.
+pub(super) fn endpoint(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let base = base.strip_suffix("/v1").unwrap_or(base);
+    format!("{base}/{}", path.trim_start_matches('/'))
 }
 
 /// The error for a 4xx the client does not handle itself.

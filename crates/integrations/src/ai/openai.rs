@@ -21,6 +21,9 @@ use super::{
     AiError, AiProvider, Completion, Prompt, RetryPolicy,
 };
 
+/// How many times the ceiling a reasoning model gets (see `body`).
+const REASONING_ROOM: u32 = 8;
+
 pub struct OpenAiCompatible {
     url: String,
     api_key: Option<String>,
@@ -36,7 +39,7 @@ pub struct OpenAiCompatible {
 impl OpenAiCompatible {
     pub fn new(base_url: &str, api_key: Option<&str>, model: &str, policy: RetryPolicy) -> Self {
         Self {
-            url: http::join(base_url, "v1/chat/completions"),
+            url: http::endpoint(base_url, "v1/chat/completions"),
             api_key: api_key.map(str::to_owned),
             model: model.to_owned(),
             policy,
@@ -54,12 +57,13 @@ impl OpenAiCompatible {
                 { "role": "user", "content": prompt.user },
             ],
         });
-        let length = if self.completion_tokens_param.load(Ordering::Relaxed) {
-            "max_completion_tokens"
+        if self.completion_tokens_param.load(Ordering::Relaxed) {
+            // Servers that want this are OpenAI's reasoning models, whose ceiling also
+            // covers hidden reasoning: room for it, or every answer is cut short.
+            body["max_completion_tokens"] = json!(prompt.max_tokens.saturating_mul(REASONING_ROOM));
         } else {
-            "max_tokens"
-        };
-        body[length] = json!(prompt.max_tokens);
+            body["max_tokens"] = json!(prompt.max_tokens);
+        }
         if !self.default_temperature.load(Ordering::Relaxed) {
             body["temperature"] = json!(prompt.temperature);
         }
@@ -126,8 +130,13 @@ impl AiProvider for OpenAiCompatible {
 
 /// `model` names the answer when the server does not.
 fn parse(body: &[u8], model: &str) -> Result<Completion, AiError> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| AiError::Malformed(format!("JSON inválido: {e}")))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        AiError::Malformed(format!(
+            "JSON inválido (linha {}, coluna {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let choice = v
         .pointer("/choices/0")
         .ok_or_else(|| AiError::Malformed("a resposta não tem choices".into()))?;

@@ -54,6 +54,24 @@ fn email_request(lead: Uuid) -> Value {
     })
 }
 
+/// Generates for `lead`, expecting `EXTERNAL_API` with `status` and `details.reason`.
+async fn external_error(
+    app: &TestApp,
+    s: &Session,
+    lead: Uuid,
+    status: StatusCode,
+    reason: &str,
+) -> Value {
+    let error = assert_error(
+        generate(app, s, email_request(lead)).await,
+        status,
+        "EXTERNAL_API",
+    )
+    .await;
+    assert_eq!(error["details"]["reason"], reason, "{error}");
+    error
+}
+
 /// Sets the daily AI limit of the plan `slug` (this test's database only).
 async fn set_ai_limit(app: &TestApp, slug: &str, limit: i32) {
     sqlx::query("UPDATE plans SET max_ai_per_day = $2 WHERE slug = $1")
@@ -188,13 +206,14 @@ async fn provider_failures_are_clear_errors_and_not_counted() {
             .set_body_json(fake_ai::anthropic_error("overloaded_error", "Overloaded")),
     )
     .await;
-    let error = assert_error(
-        generate(&app, &s, email_request(lead)).await,
+    let error = external_error(
+        &app,
+        &s,
+        lead,
         StatusCode::SERVICE_UNAVAILABLE,
-        "EXTERNAL_API",
+        "unavailable",
     )
     .await;
-    assert_eq!(error["details"]["reason"], "unavailable");
     assert!(
         error["message"].as_str().unwrap().contains("Overloaded"),
         "{error}"
@@ -218,13 +237,7 @@ async fn provider_failures_are_clear_errors_and_not_counted() {
     // An e-mail without a subject line is unusable.
     server.reset().await;
     answer_with(&server, anthropic_ok("Olá, Maria! Tudo bem?")).await;
-    let error = assert_error(
-        generate(&app, &s, email_request(lead)).await,
-        StatusCode::BAD_GATEWAY,
-        "EXTERNAL_API",
-    )
-    .await;
-    assert_eq!(error["details"]["reason"], "malformed");
+    let error = external_error(&app, &s, lead, StatusCode::BAD_GATEWAY, "malformed").await;
     assert!(
         error["message"].as_str().unwrap().contains("assunto"),
         "{error}"
@@ -240,13 +253,7 @@ async fn provider_failures_are_clear_errors_and_not_counted() {
         )),
     )
     .await;
-    let error = assert_error(
-        generate(&app, &s, email_request(lead)).await,
-        StatusCode::BAD_GATEWAY,
-        "EXTERNAL_API",
-    )
-    .await;
-    assert_eq!(error["details"]["reason"], "rejected");
+    external_error(&app, &s, lead, StatusCode::BAD_GATEWAY, "rejected").await;
 
     // Too slow (the timeout is 1 s here).
     server.reset().await;
@@ -255,13 +262,7 @@ async fn provider_failures_are_clear_errors_and_not_counted() {
         anthropic_ok(EMAIL_ANSWER).set_delay(Duration::from_millis(1500)),
     )
     .await;
-    let error = assert_error(
-        generate(&app, &s, email_request(lead)).await,
-        StatusCode::GATEWAY_TIMEOUT,
-        "EXTERNAL_API",
-    )
-    .await;
-    assert_eq!(error["details"]["reason"], "timeout");
+    external_error(&app, &s, lead, StatusCode::GATEWAY_TIMEOUT, "timeout").await;
 
     let usage: Value = app.get_json("/api/v1/ai/usage", &s).await;
     assert_eq!(
@@ -296,13 +297,14 @@ async fn without_a_provider_generating_is_a_clear_error() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
     let lead = app.enriched_lead(&s).await;
-    let error = assert_error(
-        generate(&app, &s, email_request(lead)).await,
+    let error = external_error(
+        &app,
+        &s,
+        lead,
         StatusCode::SERVICE_UNAVAILABLE,
-        "EXTERNAL_API",
+        "not_configured",
     )
     .await;
-    assert_eq!(error["details"]["reason"], "not_configured");
     assert!(error["message"]
         .as_str()
         .unwrap()

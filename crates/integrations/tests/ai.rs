@@ -432,3 +432,28 @@ async fn an_unreachable_server_is_unavailable() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_408_is_tried_again() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(408).set_body_string("request timeout"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/chat/completions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fake_ai::openai_completion("ok", 1, 1)),
+        )
+        .mount(&server)
+        .await;
+    assert_eq!(
+        openai(&server, None)
+            .complete(&prompt())
+            .await
+            .unwrap()
+            .text,
+        "ok"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

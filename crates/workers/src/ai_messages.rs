@@ -145,10 +145,6 @@ impl AiMessages {
         self
     }
 
-    pub fn configured(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Today's standing against the plan's limit.
     pub async fn quota(&self, ctx: &TenantCtx) -> Result<Quota, RepoError> {
         let mut tx = self.db.begin_tenant(ctx).await?;
@@ -254,8 +250,12 @@ impl AiMessages {
                     "AI message written"
                 );
                 // Slots others hold stay held; this one is now counted as used.
-                let remaining = (!quota.unlimited())
-                    .then(|| (quota.limit - used - (quota.in_progress - 1)).max(0));
+                let remaining = Quota {
+                    used,
+                    in_progress: quota.in_progress - 1,
+                    ..quota
+                }
+                .remaining();
                 Ok(Generated {
                     generation_id: id,
                     written,

@@ -4,12 +4,12 @@ use actix_web::http::StatusCode;
 use chrono::Utc;
 use flux_domain::{
     ai_message::{Brief, Tone, MAX_ADDITIONAL_CONTEXT},
-    send_window, Channel, Permission, TemplateFacts, TenantCtx,
+    send_window, Channel, Permission, TenantCtx,
 };
 use flux_integrations::ai::AiError;
 use flux_persistence::{
     ai_usage::{self, GenerationFilter, GenerationRecord, GenerationTotals, Quota},
-    template_facts, TenantTx,
+    template_facts,
 };
 use flux_workers::ai_messages::{GenerateError, Generated, Request, Source};
 use serde_json::json;
@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
+    services::templates,
     state::AppState,
 };
 
@@ -49,7 +50,8 @@ pub async fn generate(
     }
     // The request is checked (the lead exists) before the server's configuration.
     let mut tx = state.db.begin_tenant(ctx).await?;
-    let (facts, partners) = lead_facts(&mut tx, input.lead_id).await?;
+    let facts = templates::lead_facts(&mut tx, input.lead_id).await?;
+    let partners = template_facts::partner_names(&mut tx, input.lead_id).await?;
     tx.commit().await?;
     let request = Request {
         user_id: ctx.user_id().uuid(),
@@ -67,15 +69,6 @@ pub async fn generate(
         .generate(ctx, &request, &facts, &partners)
         .await
         .map_err(generate_error)
-}
-
-async fn lead_facts(tx: &mut TenantTx, lead_id: Uuid) -> ApiResult<(TemplateFacts, Vec<String>)> {
-    let sender = tx.ctx().user_id().uuid();
-    let facts = template_facts::for_lead(tx, lead_id, sender)
-        .await?
-        .ok_or_else(|| ApiError::field("lead_id", "lead não encontrado"))?;
-    let partners = template_facts::partner_names(tx, lead_id).await?;
-    Ok((facts, partners))
 }
 
 /// Today's usage, and when it starts over.

@@ -256,7 +256,7 @@ async fn render(
 }
 
 /// What `lead_id` renders with when the caller sends to it now.
-async fn lead_facts(tx: &mut TenantTx, lead_id: Uuid) -> ApiResult<TemplateFacts> {
+pub(crate) async fn lead_facts(tx: &mut TenantTx, lead_id: Uuid) -> ApiResult<TemplateFacts> {
     let sender = tx.ctx().user_id().uuid();
     let facts = template_facts::for_lead(tx, lead_id, sender)
         .await?

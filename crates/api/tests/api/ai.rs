@@ -29,6 +29,21 @@ async fn anthropic_app(server: &MockServer) -> TestApp {
     .await
 }
 
+/// A server whose Anthropic stand-in always answers `response`.
+async fn answering(response: ResponseTemplate) -> (MockServer, TestApp) {
+    let server = MockServer::start().await;
+    answer_with(&server, response).await;
+    let app = anthropic_app(&server).await;
+    (server, app)
+}
+
+/// Ana signs up (a manager, plan Starter) and has one enriched lead.
+async fn ana_with_a_lead(app: &TestApp) -> (Session, Uuid) {
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let lead = app.enriched_lead(&s).await;
+    (s, lead)
+}
+
 async fn answer_with(server: &MockServer, response: ResponseTemplate) {
     Mock::given(path("/v1/messages"))
         .respond_with(response)
@@ -84,9 +99,7 @@ async fn set_ai_limit(app: &TestApp, slug: &str, limit: i32) {
 
 #[tokio::test]
 async fn an_email_is_written_from_the_leads_data_and_counted() {
-    let server = MockServer::start().await;
-    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
-    let app = anthropic_app(&server).await;
+    let (server, app) = answering(anthropic_ok(EMAIL_ANSWER)).await;
     let s = app.signup("Ana Lima", "ana@acme.com.br").await;
     let lead = app.enriched_lead(&s).await;
 
@@ -170,8 +183,7 @@ async fn whatsapp_through_an_openai_compatible_server_is_plain_and_has_no_subjec
         ("FLUX_AI_MODEL", "llama3.1"),
     ])
     .await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
 
     let res = generate(
         &app,
@@ -196,8 +208,7 @@ async fn whatsapp_through_an_openai_compatible_server_is_plain_and_has_no_subjec
 async fn provider_failures_are_clear_errors_and_not_counted() {
     let server = MockServer::start().await;
     let app = anthropic_app(&server).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
 
     // 5xx on every try (two tries here).
     answer_with(
@@ -295,8 +306,7 @@ async fn provider_failures_are_clear_errors_and_not_counted() {
 #[tokio::test]
 async fn without_a_provider_generating_is_a_clear_error() {
     let app = spawn_app().await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
     let error = external_error(
         &app,
         &s,
@@ -316,11 +326,8 @@ async fn without_a_provider_generating_is_a_clear_error() {
 
 #[tokio::test]
 async fn bad_requests_name_the_field() {
-    let server = MockServer::start().await;
-    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
-    let app = anthropic_app(&server).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (server, app) = answering(anthropic_ok(EMAIL_ANSWER)).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
 
     let long = "x".repeat(501);
     for (body, field) in [
@@ -374,8 +381,7 @@ async fn the_daily_limit_holds_under_parallel_requests() {
     .await;
     let app = anthropic_app(&server).await;
     set_ai_limit(&app, "starter", 3).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
 
     let responses = join_all((0..10).map(|_| generate(&app, &s, email_request(lead)))).await;
     let mut ok = 0;
@@ -416,8 +422,7 @@ async fn a_failure_frees_its_slot_and_unlimited_plans_have_no_ceiling() {
     let server = MockServer::start().await;
     let app = anthropic_app(&server).await;
     set_ai_limit(&app, "starter", 1).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
 
     Mock::given(path("/v1/messages"))
         .respond_with(
@@ -458,12 +463,9 @@ async fn a_failure_frees_its_slot_and_unlimited_plans_have_no_ceiling() {
 
 #[tokio::test]
 async fn the_day_is_the_organizations() {
-    let server = MockServer::start().await;
-    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
-    let app = anthropic_app(&server).await;
+    let (_server, app) = answering(anthropic_ok(EMAIL_ANSWER)).await;
     set_ai_limit(&app, "starter", 1).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
     // A zone whose date differs from UTC's right now: UTC+14 from 10:00 UTC, UTC−11
     // before 11:00 UTC.
     let utc_hour = chrono::Timelike::hour(&chrono::Utc::now());
@@ -518,9 +520,7 @@ async fn the_day_is_the_organizations() {
 
 #[tokio::test]
 async fn organizations_and_members_see_only_what_is_theirs() {
-    let server = MockServer::start().await;
-    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
-    let app = anthropic_app(&server).await;
+    let (server, app) = answering(anthropic_ok(EMAIL_ANSWER)).await;
     let a = app.signup("Ana", "ana@acme.com.br").await;
     let sdr = app
         .add_member(&a, "Bruno", "bruno@acme.com.br", "sdr")
@@ -573,12 +573,9 @@ async fn organizations_and_members_see_only_what_is_theirs() {
 
 #[tokio::test]
 async fn a_generation_that_never_finished_frees_its_slot_later() {
-    let server = MockServer::start().await;
-    answer_with(&server, anthropic_ok(EMAIL_ANSWER)).await;
-    let app = anthropic_app(&server).await;
+    let (_server, app) = answering(anthropic_ok(EMAIL_ANSWER)).await;
     set_ai_limit(&app, "starter", 1).await;
-    let s = app.signup("Ana", "ana@acme.com.br").await;
-    let lead = app.enriched_lead(&s).await;
+    let (s, lead) = ana_with_a_lead(&app).await;
     // A process died while the provider was writing: its slot is still held.
     let stuck: Uuid = sqlx::query_scalar(
         "INSERT INTO ai_generations (org_id, source, channel, provider, model, usage_date)

@@ -113,27 +113,3 @@ impl RetryPolicy {
         self.timeout * self.attempts + self.max_delay * self.attempts.saturating_sub(1)
     }
 }
-
-/// Which provider `FLUX_AI_PROVIDER` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    Anthropic,
-    OpenAi,
-}
-
-impl ProviderKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Anthropic => "anthropic",
-            Self::OpenAi => "openai",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "anthropic" => Some(Self::Anthropic),
-            "openai" => Some(Self::OpenAi),
-            _ => None,
-        }
-    }
-}

@@ -92,6 +92,43 @@ impl FromStr for Tone {
     }
 }
 
+/// What a cadence step with AI personalization does when no AI text can be had (no
+/// provider, the plan's daily limit reached, the provider failing): the
+/// organization's choice, never a blank message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AiFallback {
+    /// Pause the enrollment with the reason, for a person to decide.
+    #[default]
+    Pause,
+    /// Send the step's template as written, without AI.
+    SendTemplate,
+}
+
+impl AiFallback {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AiFallback::Pause => "pause",
+            AiFallback::SendTemplate => "send_template",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("alternativa desconhecida: use pause ou send_template")]
+pub struct AiFallbackError;
+
+impl FromStr for AiFallback {
+    type Err = AiFallbackError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pause" => Ok(AiFallback::Pause),
+            "send_template" => Ok(AiFallback::SendTemplate),
+            _ => Err(AiFallbackError),
+        }
+    }
+}
+
 /// What the model may know about the lead: company data, never contact details
 /// (e-mail, phone, CNPJ, CPF) it has no use for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -61,6 +61,9 @@ pub struct SendingSettings {
     pub track_opens: bool,
     /// Route e-mail links through a redirect and record `clicked` interactions.
     pub track_clicks: bool,
+    /// What a cadence step with AI personalization does when no AI text can be had
+    /// (no provider configured, the plan's daily limit reached, the provider failing).
+    pub ai_fallback: AiFallback,
     /// When the window next opens for a lead with no UF (now, if open).
     pub next_open_at: DateTime<Utc>,
 }
@@ -84,4 +87,18 @@ pub struct UpdateSendingSettings {
     pub track_opens: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_clicks: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_fallback: Option<AiFallback>,
+}
+
+/// What a step with AI personalization does when no AI text can be had.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AiFallback {
+    /// Pause the enrollment with the reason, for a person to decide (the default).
+    #[default]
+    Pause,
+    /// Send the step's template as written, without AI.
+    SendTemplate,
 }

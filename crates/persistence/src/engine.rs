@@ -85,6 +85,8 @@ pub struct DueEnrollment {
     pub lead_archived: bool,
     pub do_not_contact: bool,
     pub facts: TemplateFacts,
+    /// Every partner's name (the facts carry only the first), for AI personalization.
+    pub partner_names: Vec<String>,
     pub existing: Option<ExistingSend>,
 }
 
@@ -98,6 +100,10 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
                   l.deleted_at IS NOT NULL AS "lead_gone!", l.archived_at IS NOT NULL AS "lead_archived!",
                   l.do_not_contact, l.razao_social, l.nome_fantasia, l.cnpj, l.cidade, l.uf, l.porte,
                   l.cnae_descricao, l.socios -> 0 ->> 'nome' AS primeiro_socio, l.contact_name,
+                  ARRAY(SELECT s ->> 'nome'
+                        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(l.socios) = 'array'
+                                                       THEN l.socios ELSE '[]'::jsonb END) s
+                        WHERE s ->> 'nome' IS NOT NULL) AS "partner_names!",
                   l.email, l.telefone, u.name AS sdr_nome, u.email AS sdr_email, o.name AS org_nome,
                   ss.id AS "send_id?", ss.state::text AS "send_state?", ss.message_id AS "message_id?",
                   ss.to_address AS "to_address?", ss.subject AS send_subject,
@@ -142,6 +148,7 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
             lead_gone: r.lead_gone,
             lead_archived: r.lead_archived,
             do_not_contact: r.do_not_contact,
+            partner_names: r.partner_names,
             existing: match (
                 r.send_id,
                 r.send_state,
@@ -254,9 +261,12 @@ pub struct NewSend {
     pub ai_generated: bool,
 }
 
-pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult<()> {
+/// Commits the messages as `prepared`; returns the ids of those written. A row the
+/// enrollment already has for the step (another engine's) is kept and its id is not
+/// returned.
+pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult<Vec<Uuid>> {
     if sends.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let org_id = tx.ctx().org_id().uuid();
     let col = |f: fn(&NewSend) -> Uuid| sends.iter().map(f).collect::<Vec<_>>();
@@ -264,7 +274,7 @@ pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult
     let subjects: Vec<Option<String>> = sends.iter().map(|s| s.subject.clone()).collect();
     let templates: Vec<Option<Uuid>> = sends.iter().map(|s| s.template_id).collect();
     let ai: Vec<bool> = sends.iter().map(|s| s.ai_generated).collect();
-    sqlx::query!(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO step_sends (id, org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
                                  channel, message_id, to_address, subject, body, template_id,
                                  ai_generated)
@@ -274,7 +284,9 @@ pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult
                      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[],
                      $14::bool[])
            AS t(id, enrollment_id, step_id, cadence_id, lead_id, sender_id, channel, message_id,
-                to_address, subject, body, template_id, ai)",
+                to_address, subject, body, template_id, ai)
+         ON CONFLICT ON CONSTRAINT uq_sends_enrollment_step DO NOTHING
+         RETURNING id",
         org_id,
         &col(|s| s.id),
         &col(|s| s.enrollment_id),
@@ -290,14 +302,14 @@ pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult
         &templates as &[Option<Uuid>],
         &ai
     )
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 /// A failed step tried again: the row goes back to `prepared` with a fresh render.
-pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> RepoResult<()> {
-    sqlx::query!(
+/// False when the row is no longer `failed` (another engine took it up).
+pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> RepoResult<bool> {
+    let updated = sqlx::query!(
         "UPDATE step_sends SET state = 'prepared', to_address = $2, subject = $3, body = $4,
                 ai_generated = $5, channel = $6::text::channel_type, last_error = NULL,
                 dispatch_lease_until = NULL, dispatch_attempts = 0
@@ -310,8 +322,9 @@ pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> Repo
         send.channel
     )
     .execute(tx.conn())
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
 }
 
 /// The provider call may happen from now on: `dispatching`, owned until

@@ -158,6 +158,8 @@ pub struct SendingSettings {
     pub send_on_optional_holidays: bool,
     pub track_opens: bool,
     pub track_clicks: bool,
+    /// What AI-personalized steps do when no AI text can be had.
+    pub ai_fallback: flux_domain::ai_message::AiFallback,
 }
 
 impl SendingSettings {
@@ -183,15 +185,26 @@ impl SendingSettings {
 
 pub async fn sending_settings(tx: &mut TenantTx) -> RepoResult<SendingSettings> {
     let org_id = tx.ctx().org_id().uuid();
-    Ok(sqlx::query_as!(
-        SendingSettings,
-        "SELECT timezone, send_days AS days, send_start AS start, send_end AS end,
-                send_on_optional_holidays, track_opens, track_clicks
-         FROM organizations WHERE id = $1",
+    let r = sqlx::query!(
+        r#"SELECT timezone, send_days AS days, send_start AS start, send_end AS end,
+                  send_on_optional_holidays, track_opens, track_clicks,
+                  ai_fallback::text AS "ai_fallback!"
+           FROM organizations WHERE id = $1"#,
         org_id
     )
     .fetch_one(tx.conn())
-    .await?)
+    .await?;
+    Ok(SendingSettings {
+        timezone: r.timezone,
+        days: r.days,
+        start: r.start,
+        end: r.end,
+        send_on_optional_holidays: r.send_on_optional_holidays,
+        track_opens: r.track_opens,
+        track_clicks: r.track_clicks,
+        // The enum type admits nothing else.
+        ai_fallback: r.ai_fallback.parse().unwrap_or_default(),
+    })
 }
 
 /// Saves the settings; enrollments already scheduled keep their due time and are
@@ -204,7 +217,8 @@ pub async fn update_sending_settings(
     sqlx::query!(
         "UPDATE organizations
          SET timezone = $2, send_days = $3, send_start = $4, send_end = $5,
-             send_on_optional_holidays = $6, track_opens = $7, track_clicks = $8
+             send_on_optional_holidays = $6, track_opens = $7, track_clicks = $8,
+             ai_fallback = $9::text::ai_fallback
          WHERE id = $1",
         org_id,
         settings.timezone,
@@ -213,7 +227,8 @@ pub async fn update_sending_settings(
         settings.end,
         settings.send_on_optional_holidays,
         settings.track_opens,
-        settings.track_clicks
+        settings.track_clicks,
+        settings.ai_fallback.as_str()
     )
     .execute(tx.conn())
     .await?;

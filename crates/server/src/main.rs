@@ -116,8 +116,9 @@ fn spawn_background(
     Ok(tasks)
 }
 
-/// The cadence engine, sending e-mail through each sender's SMTP mailbox. WhatsApp
-/// has no channel yet: its steps pause with "canal não configurado".
+/// The cadence engine, sending e-mail through each sender's SMTP mailbox and writing
+/// AI-personalized steps with the configured provider. WhatsApp has no channel yet:
+/// its steps pause with "canal não configurado".
 fn engine(
     handle: &database::DbHandle,
     settings: &Settings,
@@ -135,12 +136,17 @@ fn engine(
         flux_integrations::smtp::HostPolicy::allowing_private(settings.allow_private_mail_hosts);
     let smtp = SmtpChannel::new(key, links).with_hosts(hosts);
     let channels = Channels::default().with(Channel::Email, Arc::new(smtp));
-    Ok(
-        Engine::new(handle.db.clone(), channels).with_config(EngineConfig {
+    let ai = flux_workers::ai_messages::AiMessages::new(
+        handle.db.clone(),
+        flux_workers::ai_messages::provider_from(&settings.ai),
+        flux_workers::ai_messages::retry_policy(&settings.ai),
+    );
+    Ok(Engine::new(handle.db.clone(), channels)
+        .with_ai(ai)
+        .with_config(EngineConfig {
             tick: settings.engine_tick,
             ..EngineConfig::default()
-        }),
-    )
+        }))
 }
 
 /// Reads senders' inboxes for replies and bounces.

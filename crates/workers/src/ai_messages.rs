@@ -145,6 +145,11 @@ impl AiMessages {
         self
     }
 
+    /// Whether a provider is configured (without one, every generation fails).
+    pub fn is_configured(&self) -> bool {
+        self.provider.is_some()
+    }
+
     /// Today's standing against the plan's limit.
     pub async fn quota(&self, ctx: &TenantCtx) -> Result<Quota, RepoError> {
         let mut tx = self.db.begin_tenant(ctx).await?;

@@ -1,7 +1,7 @@
 //! Sending settings (`/configuracoes/envio`): the organization's send window (timezone,
 //! weekdays, hours), optional holidays, and open/click tracking.
 
-use flux_dto::sending::{SendingSettings, UpdateSendingSettings, Weekday};
+use flux_dto::sending::{AiFallback, SendingSettings, UpdateSendingSettings, Weekday};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -72,6 +72,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
     let optional_holidays = RwSignal::new(settings.send_on_optional_holidays);
     let track_opens = RwSignal::new(settings.track_opens);
     let track_clicks = RwSignal::new(settings.track_clicks);
+    let ai_fallback = RwSignal::new(settings.ai_fallback);
     let next_open = RwSignal::new(settings.next_open_at);
     let error = RwSignal::new(None::<ApiError>);
     let general = RwSignal::new(None::<String>);
@@ -91,6 +92,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
             send_on_optional_holidays: Some(optional_holidays.get_untracked()),
             track_opens: Some(track_opens.get_untracked()),
             track_clicks: Some(track_clicks.get_untracked()),
+            ai_fallback: Some(ai_fallback.get_untracked()),
         };
         pending.set(true);
         saved.set(None);
@@ -191,6 +193,21 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
                     " Registrar cliques (links redirecionados)"
                 </label>
                 <p class="muted">"Os links de rastreamento são assinados e não levam dados do lead nem da empresa."</p>
+            </fieldset>
+            <fieldset disabled=read_only>
+                <legend>"Personalização por IA"</legend>
+                <p class="muted">"Quando um passo com personalização por IA não consegue o texto da IA \
+                    (limite diário do plano atingido, provedor indisponível ou não configurado):"</p>
+                <label class="checkbox">
+                    <input type="radio" name="ai-fallback" prop:checked=move || ai_fallback.get() == AiFallback::Pause
+                        on:change=move |_| ai_fallback.set(AiFallback::Pause)/>
+                    " Pausar a inscrição com o motivo, para alguém decidir"
+                </label>
+                <label class="checkbox">
+                    <input type="radio" name="ai-fallback" prop:checked=move || ai_fallback.get() == AiFallback::SendTemplate
+                        on:change=move |_| ai_fallback.set(AiFallback::SendTemplate)/>
+                    " Enviar o modelo do passo sem IA"
+                </label>
             </fieldset>
             {(!read_only).then(|| view! {
                 <button type="submit" class="button primary" disabled=move || pending.get()>"Salvar"</button>

@@ -1,9 +1,10 @@
 //! `/api/v1/organization/sending`: the send window and tracking settings.
 
 use actix_web::{get, patch, web};
+use flux_domain::ai_message::AiFallback as Fallback;
 use flux_domain::Permission;
 use flux_dto::{
-    sending::{SendingSettings, UpdateSendingSettings, Weekday},
+    sending::{AiFallback, SendingSettings, UpdateSendingSettings, Weekday},
     ErrorBody,
 };
 use flux_persistence::organizations::SendingSettings as Record;
@@ -32,6 +33,10 @@ fn to_dto(settings: &Record) -> SendingSettings {
         send_on_optional_holidays: settings.send_on_optional_holidays,
         track_opens: settings.track_opens,
         track_clicks: settings.track_clicks,
+        ai_fallback: match settings.ai_fallback {
+            Fallback::Pause => AiFallback::Pause,
+            Fallback::SendTemplate => AiFallback::SendTemplate,
+        },
         next_open_at: sending::next_open_at(settings),
     }
 }
@@ -55,7 +60,8 @@ async fn get_sending(
     Ok(web::Json(to_dto(&sending::get(&state, ctx).await?)))
 }
 
-/// Change the send window (time zone, days, hours, pontos facultativos) or tracking.
+/// Change the send window (time zone, days, hours, pontos facultativos), tracking, or
+/// what AI-personalized steps do when no AI text can be had.
 /// Steps already scheduled move into the new window when they come due.
 #[utoipa::path(
     tag = "organization",
@@ -85,6 +91,10 @@ async fn update_sending(
         send_on_optional_holidays: req.send_on_optional_holidays,
         track_opens: req.track_opens,
         track_clicks: req.track_clicks,
+        ai_fallback: req.ai_fallback.map(|f| match f {
+            AiFallback::Pause => Fallback::Pause,
+            AiFallback::SendTemplate => Fallback::SendTemplate,
+        }),
     };
     Ok(web::Json(to_dto(
         &sending::update(&state, ctx, patch, &client).await?,

@@ -1,7 +1,7 @@
-//! The organization's sending settings (send window, tracking).
+//! The organization's sending settings (send window, tracking, the AI fallback).
 
 use chrono::{NaiveTime, Utc};
-use flux_domain::TenantCtx;
+use flux_domain::{ai_message::AiFallback, TenantCtx};
 use flux_persistence::organizations::{self, SendingSettings};
 use serde_json::json;
 
@@ -22,6 +22,7 @@ pub struct SendingPatch {
     pub send_on_optional_holidays: Option<bool>,
     pub track_opens: Option<bool>,
     pub track_clicks: Option<bool>,
+    pub ai_fallback: Option<AiFallback>,
 }
 
 fn parse_time(field: &str, raw: &str) -> ApiResult<NaiveTime> {
@@ -66,6 +67,7 @@ pub async fn update(
             .unwrap_or(current.send_on_optional_holidays),
         track_opens: patch.track_opens.unwrap_or(current.track_opens),
         track_clicks: patch.track_clicks.unwrap_or(current.track_clicks),
+        ai_fallback: patch.ai_fallback.unwrap_or(current.ai_fallback),
     };
     next.window()
         .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
@@ -85,6 +87,7 @@ pub async fn update(
             "send_on_optional_holidays": next.send_on_optional_holidays,
             "track_opens": next.track_opens,
             "track_clicks": next.track_clicks,
+            "ai_fallback": next.ai_fallback.as_str(),
         }),
     )
     .await?;

@@ -1,4 +1,4 @@
-//! `/api/v1/organization/sending`: the send window and tracking settings.
+//! `/api/v1/organization/sending`: the send window, tracking and AI fallback settings.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -22,6 +22,7 @@ async fn defaults_are_business_hours_in_sao_paulo_and_managers_change_them() {
     );
     assert_eq!(settings["send_on_optional_holidays"], false);
     assert_eq!(settings["track_opens"], false);
+    assert_eq!(settings["ai_fallback"], "pause");
     let next: chrono::DateTime<chrono::Utc> =
         settings["next_open_at"].as_str().unwrap().parse().unwrap();
     assert!(next >= chrono::Utc::now() - chrono::Duration::seconds(5));
@@ -31,7 +32,7 @@ async fn defaults_are_business_hours_in_sao_paulo_and_managers_change_them() {
         .patch(
             "/api/v1/organization/sending",
             &json!({"timezone": "America/Manaus", "days": ["sunday", "sunday"], "start": "10:00",
-                    "end": "11:00", "track_opens": true}),
+                    "end": "11:00", "track_opens": true, "ai_fallback": "send_template"}),
             Some(s.token()),
         )
         .await;
@@ -40,6 +41,7 @@ async fn defaults_are_business_hours_in_sao_paulo_and_managers_change_them() {
     assert_eq!(updated["days"], json!(["sunday"]));
     assert_eq!(updated["track_opens"], true);
     assert_eq!(updated["track_clicks"], false);
+    assert_eq!(updated["ai_fallback"], "send_template");
     let next: chrono::DateTime<chrono::Utc> =
         updated["next_open_at"].as_str().unwrap().parse().unwrap();
     use chrono::{Datelike, Timelike};
@@ -53,6 +55,7 @@ async fn defaults_are_business_hours_in_sao_paulo_and_managers_change_them() {
     let theirs: Value = app.get_json("/api/v1/organization/sending", &other).await;
     assert_eq!(theirs["timezone"], "America/Sao_Paulo");
     assert_eq!(theirs["track_opens"], false);
+    assert_eq!(theirs["ai_fallback"], "pause");
 }
 
 #[tokio::test]
@@ -80,8 +83,17 @@ async fn invalid_settings_name_the_field_and_sdrs_cannot_change_them() {
         )
         .await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+    let res = app
+        .patch(
+            "/api/v1/organization/sending",
+            &json!({"ai_fallback": "skip"}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(invalid_fields(res).await, vec!["ai_fallback"]);
     let settings: Value = app.get_json("/api/v1/organization/sending", &s).await;
     assert_eq!(settings["start"], "08:00");
+    assert_eq!(settings["ai_fallback"], "pause");
 
     let sdr = app.add_member(&s, "Caio", "caio@acme.com.br", "sdr").await;
     let res = app

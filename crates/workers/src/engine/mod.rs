@@ -6,7 +6,9 @@
 //! 1. **prepare** (one transaction): lock the enrollments, stop those whose lead
 //!    opted out or was archived, move those outside the send window or over the
 //!    sender's cap to their next slot, render the rest and commit each message to the
-//!    outbox (`step_sends`, unique per enrollment and step) as `prepared`;
+//!    outbox (`step_sends`, unique per enrollment and step) as `prepared`. Steps with
+//!    AI personalization are written by the model after this transaction, with none
+//!    open, and committed to the outbox in one of their own (see [`ai`]);
 //! 2. **dispatching** (one transaction): mark them — from here on the provider may
 //!    have the message;
 //! 3. **send** through the step's channel;
@@ -32,7 +34,10 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use flux_domain::{enrollment::address_for, Channel, OrgId, SendWindow, TemplateText, TenantCtx};
+use flux_domain::{
+    ai_message::AiFallback, enrollment::address_for, Channel, OrgId, SendWindow, TemplateText,
+    TenantCtx,
+};
 use flux_persistence::{
     engine::{self as repo, DueEnrollment, MailboxRow, NewSend, SentMessage, StepFailure},
     enrollments::ENGINE_CHANNEL,
@@ -43,11 +48,14 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use self::{
-    ai::{AiWriter, Draft},
+    ai::{AiDraft, Draft, Fallback},
     budget::{Budget, Slot},
     channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking},
 };
-use crate::clock::{Clock, SystemClock};
+use crate::{
+    ai_messages::{AiMessages, GenerateError},
+    clock::{Clock, SystemClock},
+};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -68,6 +76,12 @@ pub struct EngineConfig {
     /// keeps them apart): the database works on one while another waits on a round
     /// trip or a provider.
     pub passes: usize,
+    /// AI-personalized messages written at the same time.
+    pub ai_concurrency: usize,
+    /// AI-personalized messages a pass writes; the rest wait for the next pass. With
+    /// `ai_concurrency` of them it is one round of provider calls, each bounded well
+    /// inside the lease, so no other engine claims an enrollment still being written.
+    pub ai_per_pass: usize,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +94,8 @@ impl Default for EngineConfig {
             max_attempts: 12,
             concurrency: 64,
             passes: 2,
+            ai_concurrency: 8,
+            ai_per_pass: 8,
         }
     }
 }
@@ -121,6 +137,8 @@ pub struct PassReport {
     pub stopped: usize,
     /// Moved on without a send (completed, or past a removed step).
     pub advanced: usize,
+    /// AI-personalized steps over the pass's share, due again at once.
+    pub ai_waiting: usize,
 }
 
 impl PassReport {
@@ -132,6 +150,7 @@ impl PassReport {
         self.review += other.review;
         self.stopped += other.stopped;
         self.advanced += other.advanced;
+        self.ai_waiting += other.ai_waiting;
     }
 }
 
@@ -139,7 +158,7 @@ pub struct Engine {
     db: Db,
     clock: Arc<dyn Clock>,
     channels: Channels,
-    ai: Option<Arc<dyn AiWriter>>,
+    ai: Option<AiMessages>,
     config: EngineConfig,
     fail_point: Option<FailPoint>,
 }
@@ -156,8 +175,11 @@ struct Pending {
 struct Batch {
     dispatch: Vec<Pending>,
     recover: Vec<Pending>,
+    /// Steps waiting for their AI text, their mailbox slots taken.
+    drafts: Vec<AiDraft>,
     failures: Vec<StepFailure>,
     report: PassReport,
+    ai_fallback: AiFallback,
 }
 
 const REVIEW_DETAIL: &str =
@@ -180,9 +202,15 @@ impl Engine {
         self
     }
 
-    pub fn with_ai(mut self, ai: Arc<dyn AiWriter>) -> Self {
+    /// AI personalization of steps (without it, or with no provider configured, such
+    /// steps take the organization's fallback).
+    pub fn with_ai(mut self, ai: AiMessages) -> Self {
         self.ai = Some(ai);
         self
+    }
+
+    fn ai_configured(&self) -> bool {
+        self.ai.as_ref().is_some_and(AiMessages::is_configured)
     }
 
     pub fn with_config(mut self, config: EngineConfig) -> Self {
@@ -219,7 +247,7 @@ impl Engine {
         loop {
             let report = self.run_once().await?;
             total.add(report);
-            if (report.claimed as i64) < self.config.batch {
+            if (report.claimed as i64) < self.config.batch && report.ai_waiting == 0 {
                 return Ok(total);
             }
         }
@@ -263,6 +291,7 @@ impl Engine {
     ) -> Result<PassReport, EngineError> {
         let ctx = TenantCtx::system(OrgId::new(org_id));
         let mut batch = self.prepare(&ctx, ids, now).await?;
+        self.personalize(&ctx, &mut batch).await?;
         self.crash_at(Point::Prepared)?;
 
         let mut sent = Vec::new();
@@ -428,20 +457,28 @@ impl Engine {
                 })
                 .collect();
 
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            ai_fallback: settings.ai_fallback,
+            ..Batch::default()
+        };
         let mut writes = Writes::default();
         for e in &due {
-            self.decide(e, &window, &mut mailboxes, now, &mut batch, &mut writes)
-                .await;
+            self.decide(e, &window, &mut mailboxes, now, &mut batch, &mut writes);
         }
         let tracking = Tracking {
             opens: settings.track_opens,
             clicks: settings.track_clicks,
         };
-        for pending in batch.dispatch.iter_mut().chain(batch.recover.iter_mut()) {
+        for pending in batch
+            .dispatch
+            .iter_mut()
+            .chain(batch.recover.iter_mut())
+            .chain(batch.drafts.iter_mut().map(|d| &mut d.pending))
+        {
             pending.message.tracking = tracking;
         }
 
+        // The enrollments are locked: every row is new.
         repo::insert_prepared(&mut tx, &writes.new_sends).await?;
         for (send_id, send) in &writes.reprepared {
             repo::reprepare(&mut tx, *send_id, send).await?;
@@ -473,8 +510,77 @@ impl Engine {
         Ok(batch)
     }
 
+    /// AI-personalized steps written by the model (no transaction open), then
+    /// committed to the outbox in one transaction, or given the organization's
+    /// fallback: the template as written, or a pause with the reason.
+    async fn personalize(&self, ctx: &TenantCtx, batch: &mut Batch) -> Result<(), EngineError> {
+        let drafts = std::mem::take(&mut batch.drafts);
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        let results: Vec<(AiDraft, Result<_, GenerateError>)> = stream::iter(drafts)
+            .map(|draft| async move {
+                let result = match &self.ai {
+                    Some(ai) => {
+                        ai.generate(ctx, &draft.request(), &draft.facts, &draft.partner_names)
+                            .await
+                    }
+                    None => Err(GenerateError::NotConfigured),
+                };
+                (draft, result)
+            })
+            .buffer_unordered(self.config.ai_concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut ready = Vec::new();
+        for (draft, result) in results {
+            match result {
+                Ok(generated) => ready.push(draft.personalized(generated)),
+                // The database failing is the pass failing: the enrollments stay leased
+                // and are claimed again.
+                Err(GenerateError::Repo(e)) => return Err(e.into()),
+                Err(error) => match ai::fallback(batch.ai_fallback, &error) {
+                    Fallback::Template => {
+                        tracing::warn!(enrollment_id = %draft.enrollment_id(), error = %error, "AI text unavailable; sending the template");
+                        ready.push(draft);
+                    }
+                    Fallback::Pause(detail) => batch.failures.push(StepFailure {
+                        enrollment_id: draft.enrollment_id(),
+                        send_id: None,
+                        pause_reason: "step_failed",
+                        detail,
+                    }),
+                },
+            }
+        }
+
+        // Another engine may have claimed an enrollment whose lease ran out meanwhile
+        // and prepared its step: the first row wins, and only rows written here go out.
+        let mut tx = self.db.begin_tenant(ctx).await?;
+        let (again, fresh): (Vec<AiDraft>, Vec<AiDraft>) =
+            ready.into_iter().partition(|d| d.reprepare);
+        let sends: Vec<NewSend> = fresh.iter().map(|d| d.send.clone()).collect();
+        let inserted: std::collections::HashSet<Uuid> = repo::insert_prepared(&mut tx, &sends)
+            .await?
+            .into_iter()
+            .collect();
+        for draft in fresh {
+            if inserted.contains(&draft.send.id) {
+                batch.dispatch.push(draft.pending);
+            }
+        }
+        for draft in again {
+            if repo::reprepare(&mut tx, draft.send.id, &draft.send).await? {
+                batch.dispatch.push(draft.pending);
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// What to do with one claimed enrollment.
-    async fn decide(
+    fn decide(
         &self,
         e: &DueEnrollment,
         window: &SendWindow,
@@ -617,26 +723,24 @@ impl Engine {
                 return;
             }
         };
-        let draft = if e.ai_personalization {
-            let Some(ai) = &self.ai else {
-                batch.failures.push(fail(
-                    "IA não configurada: configure um provedor de IA ou desligue a personalização deste passo"
-                        .into(),
-                ));
-                return;
-            };
-            match ai.personalize(&draft, &e.facts).await {
-                Ok(personalized) => personalized,
-                Err(reason) => {
+        // With no provider there is nothing to wait for: the fallback applies now.
+        let personalize = e.ai_personalization
+            && match (self.ai_configured(), batch.ai_fallback) {
+                (true, _) => true,
+                (false, AiFallback::SendTemplate) => false,
+                (false, AiFallback::Pause) => {
                     batch
                         .failures
-                        .push(fail(format!("A personalização por IA falhou: {reason}")));
+                        .push(fail(ai::pause_reason(&GenerateError::NotConfigured)));
                     return;
                 }
-            }
-        } else {
-            draft
-        };
+            };
+        if personalize && batch.drafts.len() >= self.config.ai_per_pass.max(1) {
+            // This pass has its share of provider calls: the next one writes it.
+            writes.reschedule.push((e.id, now));
+            batch.report.ai_waiting += 1;
+            return;
+        }
         if let Some((_, budget)) = mailboxes.get_mut(&e.sender_id) {
             match budget.take(now, window.local_date(now)) {
                 Slot::Now => {}
@@ -669,9 +773,9 @@ impl Engine {
             subject: draft.subject.clone(),
             body: draft.body.clone(),
             template_id: e.template_id,
-            ai_generated: e.ai_personalization,
+            ai_generated: false,
         };
-        batch.dispatch.push(Pending {
+        let pending = Pending {
             channel,
             enrollment_id: e.id,
             message: message_of(
@@ -683,7 +787,18 @@ impl Engine {
                 &draft.body,
                 mailbox,
             ),
-        });
+        };
+        if personalize {
+            batch.drafts.push(AiDraft {
+                facts: e.facts.clone(),
+                partner_names: e.partner_names.clone(),
+                send,
+                reprepare: existing.is_some(),
+                pending,
+            });
+            return;
+        }
+        batch.dispatch.push(pending);
         match existing {
             Some(_) => writes.reprepared.push((send_id, send)),
             None => writes.new_sends.push(send),

@@ -22,6 +22,7 @@ use crate::{
     components::layout::AuthenticatedLayout,
     pages::{
         accept_invite::AcceptInvitePage,
+        ai_usage::AiUsagePage,
         cadences::{builder::CadenceBuilderPage, detail::CadenceDetailPage, CadencesPage},
         dashboard::DashboardPage,
         forgot_password::ForgotPasswordPage,
@@ -97,6 +98,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/configuracoes/usuarios") view=UsersPage/>
                     <Route path=path!("/configuracoes/envio") view=SendingSettingsPage/>
                     <Route path=path!("/configuracoes/caixas") view=MailboxesPage/>
+                    <Route path=path!("/configuracoes/ia") view=AiUsagePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -13,6 +13,7 @@ pub const NAV_SETTINGS: &str = "Configurações";
 pub const NAV_USERS: &str = "Usuários";
 pub const NAV_MAILBOXES: &str = "Caixas de e-mail";
 pub const NAV_SENDING: &str = "Envio";
+pub const NAV_AI: &str = "Uso de IA";
 pub const LOGOUT: &str = "Sair";
 
 pub const EMAIL: &str = "E-mail";

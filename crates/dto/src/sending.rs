@@ -1,4 +1,5 @@
-//! The organization's sending settings: the send window and tracking.
+//! The organization's sending settings: the send window, tracking, and what
+//! AI-personalized steps do without AI text.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,7 @@ pub struct UpdateSendingSettings {
     pub track_opens: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_clicks: Option<bool>,
+    /// What AI-personalized steps do when no AI text can be had.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_fallback: Option<AiFallback>,
 }

@@ -388,3 +388,20 @@ pub async fn list(
     .await?;
     Ok((rows, totals))
 }
+
+/// Forgets the AI usage counters and log older than `before` (housekeeping, all
+/// organizations: SPEC §2.11 keeps AI usage 90 days). Returns the rows removed.
+pub async fn purge(pool: &sqlx::PgPool, before: DateTime<Utc>) -> RepoResult<u64> {
+    let generations = sqlx::query!("DELETE FROM ai_generations WHERE created_at < $1", before)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let days = sqlx::query!(
+        "DELETE FROM ai_usage WHERE usage_date < ($1::timestamptz AT TIME ZONE 'UTC')::date",
+        before
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(generations + days)
+}

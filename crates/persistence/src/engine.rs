@@ -90,8 +90,14 @@ pub struct DueEnrollment {
     pub existing: Option<ExistingSend>,
 }
 
-/// Locks and loads claimed enrollments of the transaction's organization.
-pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnrollment>> {
+/// Locks and loads claimed enrollments of the transaction's organization that are
+/// still this claim's: due at `lease_until` (a claim whose lease ran out, taken over
+/// and moved on by another engine, gets nothing).
+pub async fn load_due(
+    tx: &mut TenantTx,
+    ids: &[Uuid],
+    lease_until: DateTime<Utc>,
+) -> RepoResult<Vec<DueEnrollment>> {
     let rows = sqlx::query!(
         r#"SELECT e.id, e.org_id, e.lead_id, e.cadence_id, e.sender_id, e.status::text AS "status!",
                   e.cadence_held, e.next_step_id AS step_id, s.channel::text AS "channel?",
@@ -120,10 +126,11 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
            LEFT JOIN cadence_steps s ON s.id = e.next_step_id
            LEFT JOIN message_templates t ON t.id = s.template_id
            LEFT JOIN step_sends ss ON ss.enrollment_id = e.id AND ss.step_id = e.next_step_id
-           WHERE e.id = ANY($1)
+           WHERE e.id = ANY($1) AND e.next_step_due = $2
            ORDER BY e.id
            FOR UPDATE OF e"#,
-        ids
+        ids,
+        lease_until
     )
     .fetch_all(tx.conn())
     .await?;
@@ -189,6 +196,42 @@ pub async fn load_due(tx: &mut TenantTx, ids: &[Uuid]) -> RepoResult<Vec<DueEnro
             },
         })
         .collect())
+}
+
+/// Of `(enrollment, step)` pairs, the enrollments still active on that step under
+/// this claim (due at `lease_until`), locked: work done outside a transaction (an AI
+/// generation) is committed only for them.
+pub async fn lock_still_claimed(
+    tx: &mut TenantTx,
+    pairs: &[(Uuid, Uuid)],
+    lease_until: DateTime<Utc>,
+) -> RepoResult<Vec<Uuid>> {
+    let (ids, steps): (Vec<Uuid>, Vec<Uuid>) = pairs.iter().copied().unzip();
+    Ok(sqlx::query_scalar!(
+        "SELECT e.id FROM cadence_enrollments e
+         JOIN unnest($1::uuid[], $2::uuid[]) AS r(id, step_id) ON r.id = e.id
+         WHERE e.status = 'active' AND e.next_step_id = r.step_id AND e.next_step_due = $3
+         ORDER BY e.id
+         FOR UPDATE OF e",
+        &ids,
+        &steps,
+        lease_until
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Returns a slot of the sender's daily cap taken for a message that did not go out.
+pub async fn give_back_slot(tx: &mut TenantTx, user_id: Uuid, day: NaiveDate) -> RepoResult<()> {
+    sqlx::query!(
+        "UPDATE mailboxes SET sent_today = greatest(sent_today - 1, 0)
+         WHERE user_id = $1 AND sent_day = $2",
+        user_id,
+        day
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
 }
 
 /// A sender's mailbox: how messages leave, and the caps on them.

@@ -145,6 +145,11 @@ impl AiMessages {
         self
     }
 
+    /// The most one generation's provider call may take, retries included.
+    pub fn call_budget(&self) -> std::time::Duration {
+        self.call_budget
+    }
+
     /// Whether a provider is configured (without one, every generation fails).
     pub fn is_configured(&self) -> bool {
         self.provider.is_some()

@@ -1,11 +1,12 @@
 //! Periodic retention work: forgets expired `Idempotency-Key` answers, finished jobs
-//! (succeeded after 7 days, dead after 30 — long enough to investigate) and live
-//! events older than a day (clients reconnecting later reload instead of replaying).
+//! (succeeded after 7 days, dead after 30 — long enough to investigate), live events
+//! older than a day (clients reconnecting later reload instead of replaying) and AI
+//! usage older than 90 days (SPEC §2.11).
 
 use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
-use flux_persistence::{events, idempotency, jobs, Db, RepoError};
+use flux_persistence::{ai_usage, events, idempotency, jobs, Db, RepoError};
 use tokio::sync::watch;
 
 const EVERY: Duration = Duration::from_secs(3600);
@@ -18,10 +19,16 @@ pub async fn run_once(db: &Db) -> Result<u64, RepoError> {
     let now = Utc::now();
     let jobs = jobs::purge_finished(db.pool(), now - Days::days(7), now - Days::days(30)).await?;
     let events = events::purge(db.pool(), now - Days::days(1)).await?;
-    if jobs + events > 0 {
-        tracing::info!(jobs, events, "finished jobs and old events removed");
+    let ai = ai_usage::purge(db.pool(), now - Days::days(90)).await?;
+    if jobs + events + ai > 0 {
+        tracing::info!(
+            jobs,
+            events,
+            ai,
+            "finished jobs, old events and old AI usage removed"
+        );
     }
-    Ok(purged + jobs + events)
+    Ok(purged + jobs + events + ai)
 }
 
 /// Runs hourly until `shutdown` flips to true.

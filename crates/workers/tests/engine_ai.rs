@@ -133,6 +133,22 @@ async fn cadence_outcomes(w: &World) -> Vec<String> {
     .unwrap()
 }
 
+/// Messages counted against the sender's daily cap today.
+async fn sent_today(w: &World) -> i32 {
+    sqlx::query_scalar("SELECT sent_today FROM mailboxes WHERE user_id = $1")
+        .bind(w.sender)
+        .fetch_one(w.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Waits until the fake provider has been asked `n` times.
+async fn until_called(server: &MockServer, n: usize) {
+    while calls(server).await.len() < n {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn calls(server: &MockServer) -> Vec<Value> {
     server
         .received_requests()
@@ -258,6 +274,11 @@ async fn at_the_daily_limit_the_step_pauses_naming_the_limit_or_sends_the_templa
         w.send_states(paused).await.is_empty(),
         "nothing blank left in the outbox"
     );
+    assert_eq!(
+        sent_today(&w).await,
+        1,
+        "the paused step gave its slot back"
+    );
 
     // The organization prefers the template to a pause: resumed, it goes out as written.
     set_fallback(&w, "send_template").await;
@@ -301,6 +322,7 @@ async fn a_failing_provider_pauses_the_step_or_sends_the_template() {
     assert!(w.channel.delivered().is_empty());
     assert_eq!(counted(&w).await, 0);
     assert_eq!(cadence_outcomes(&w).await, ["failed"]);
+    assert_eq!(sent_today(&w).await, 0);
 
     set_fallback(&w, "send_template").await;
     resume_all(&w).await;
@@ -367,17 +389,15 @@ async fn ai_steps_over_a_passes_share_are_written_by_the_next_passes() {
 #[tokio::test]
 async fn a_step_another_engine_prepared_while_the_model_wrote_is_not_sent_again() {
     let w = ai_world().await;
-    let server = fake_anthropic(answering(ANSWER).set_delay(Duration::from_millis(1500))).await;
+    let server = fake_anthropic(answering(ANSWER).set_delay(Duration::from_secs(3))).await;
     let (lead, id) = w
         .enroll("CORRIDA LTDA", "SP", Some("a@corrida.com.br"))
         .await;
     let engine = ai_engine(&w, &server);
     let pass = tokio::spawn(async move { engine.drain().await.map(|r| r.sent) });
 
-    // While the model writes, another engine (after the lease) prepared the step.
-    while calls(&server).await.is_empty() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // While the model writes, another engine prepared the step.
+    until_called(&server, 1).await;
     sqlx::query(
         "INSERT INTO step_sends (org_id, enrollment_id, step_id, cadence_id, lead_id, sender_id,
                                  channel, message_id, to_address, subject, body, ai_generated)
@@ -403,4 +423,31 @@ async fn a_step_another_engine_prepared_while_the_model_wrote_is_not_sent_again(
             .await
             .unwrap();
     assert_eq!(bodies, ["Corpo do outro motor"]);
+}
+
+#[tokio::test]
+async fn a_claim_that_lapsed_while_the_model_wrote_leaves_the_enrollment_to_its_new_owner() {
+    let w = ai_world().await;
+    let server = fake_anthropic(overloaded().set_delay(Duration::from_secs(3))).await;
+    let (_, id) = w.enroll("LENTA LTDA", "SP", Some("a@lenta.com.br")).await;
+    let engine = ai_engine(&w, &server);
+    let pass = tokio::spawn(async move { engine.drain().await });
+
+    // The lease ran out and another engine claimed the enrollment: its due time is
+    // that claim's lease.
+    until_called(&server, 1).await;
+    w.sql("UPDATE cadence_enrollments SET next_step_due = next_step_due + interval '1 minute'")
+        .await;
+
+    let report = pass.await.unwrap().unwrap();
+    assert_eq!((report.sent, report.failed), (0, 0));
+    let e = w.enrollment(id).await;
+    assert_eq!(
+        (e.status.as_str(), e.pause_reason),
+        ("active", None),
+        "the failed generation does not pause what another engine owns"
+    );
+    assert_eq!(w.interactions(id, "failed").await, 0);
+    assert!(w.send_states(id).await.is_empty());
+    assert_eq!(sent_today(&w).await, 0, "the slot went back");
 }

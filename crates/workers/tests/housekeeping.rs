@@ -99,3 +99,56 @@ async fn purges_finished_jobs_and_old_events_by_retention() {
         .unwrap();
     assert_eq!(events, ["1 hour"]);
 }
+
+#[tokio::test]
+async fn purges_ai_usage_after_ninety_days() {
+    let test_db = TestDatabase::create().await;
+    let db = Db::from_pool(test_db.pool().await);
+    let pool = db.pool();
+    let user: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let org: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    for days in [91, 89] {
+        sqlx::query(&format!(
+            "INSERT INTO ai_usage (org_id, usage_date, generation_count, daily_limit)
+             VALUES ($1, current_date - {days}, 3, 50)"
+        ))
+        .bind(org)
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO ai_generations (org_id, user_id, source, channel, provider, model,
+                                        usage_date, outcome, created_at, finished_at)
+             VALUES ($1, $2, 'on_demand', 'email', 'anthropic', 'claude', current_date - {days},
+                     'succeeded', now() - interval '{days} days', now() - interval '{days} days')"
+        ))
+        .bind(org)
+        .bind(user)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(run_once(&db).await.unwrap(), 2);
+    let days: Vec<i32> =
+        sqlx::query_scalar("SELECT (current_date - usage_date)::int FROM ai_usage")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(days, [89]);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM ai_generations")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 1);
+}

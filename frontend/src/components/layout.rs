@@ -61,6 +61,7 @@ fn Sidebar() -> impl IntoView {
                         <li><A href="/configuracoes/usuarios">{texts::NAV_USERS}</A></li>
                         <li><A href="/configuracoes/caixas">{texts::NAV_MAILBOXES}</A></li>
                         <li><A href="/configuracoes/envio">{texts::NAV_SENDING}</A></li>
+                        <li><A href="/configuracoes/ia">{texts::NAV_AI}</A></li>
                     </ul>
                 </li>
             </ul>

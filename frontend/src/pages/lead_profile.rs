@@ -1,5 +1,5 @@
 //! One lead: company data, address, CNAE, porte, situação, partners, editable contact
-//! fields, enrichment history with re-enrich, archive and delete.
+//! fields, enrichment history with re-enrich, archive and delete, and "Gerar com IA".
 
 use flux_dto::{
     leads::{
@@ -23,6 +23,7 @@ use crate::{
     },
     live::use_live,
     pages::{
+        ai_drawer::AiDrawer,
         field_error,
         lead_timeline::LeadTimeline,
         leads::{enrichment_label, status_label},
@@ -98,6 +99,7 @@ fn Profile(
     let enriching = RwSignal::new(false);
     let action_error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
+    let ai_open = RwSignal::new(false);
     let enrich = move |_| {
         enriching.set(true);
         spawn_local(async move {
@@ -176,6 +178,7 @@ fn Profile(
                 </p>
             </div>
             <div class="actions">
+                <button type="button" class="button primary" on:click=move |_| ai_open.set(true)>"Gerar com IA"</button>
                 <button type="button" class="button secondary" on:click=enrich disabled=move || enriching.get()>
                     {move || if enriching.get() { "Enriquecendo…" } else { "Reenriquecer" }}
                 </button>
@@ -184,6 +187,7 @@ fn Profile(
             </div>
         </div>
         <FormError error=action_error.read_only()/>
+        <AiDrawer lead=lead.clone() open=ai_open/>
         <div class="grid-2">
             <section aria-labelledby="company-title" class="card">
                 <h2 id="company-title">"Empresa"</h2>

@@ -481,12 +481,19 @@ fn LeadsTable(
 }
 
 #[component]
-fn Pager(page: RwSignal<i64>, total: i64) -> impl IntoView {
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+pub fn Pager(
+    page: RwSignal<i64>,
+    total: i64,
+    #[prop(default = PER_PAGE)] per_page: i64,
+    /// What is counted, e.g. "lead(s)".
+    #[prop(default = "lead(s)")]
+    unit: &'static str,
+) -> impl IntoView {
+    let pages = ((total + per_page - 1) / per_page).max(1);
     view! {
         <nav class="pager" aria-label="Paginação">
             <button type="button" class="button secondary" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p -= 1)>"Anterior"</button>
-            <span>{move || format!("Página {} de {pages} · {total} lead(s)", page.get())}</span>
+            <span>{move || format!("Página {} de {pages} · {total} {unit}", page.get())}</span>
             <button type="button" class="button secondary" disabled=move || { page.get() >= pages } on:click=move |_| page.update(|p| *p += 1)>"Próxima"</button>
         </nav>
     }

@@ -1,6 +1,8 @@
 //! One module per page.
 
 pub mod accept_invite;
+pub mod ai_drawer;
+pub mod ai_usage;
 pub mod cadences;
 pub mod dashboard;
 pub mod enroll;

@@ -1,5 +1,5 @@
 //! Sending settings (`/configuracoes/envio`): the organization's send window (timezone,
-//! weekdays, hours), optional holidays, and open/click tracking.
+//! weekdays, hours), optional holidays, open/click tracking, and the AI fallback.
 
 use flux_dto::sending::{AiFallback, SendingSettings, UpdateSendingSettings, Weekday};
 use leptos::{prelude::*, task::spawn_local};

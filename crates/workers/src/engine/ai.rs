@@ -7,6 +7,7 @@
 //! transaction of its own. A crash in between leaves no outbox row: the enrollment is
 //! claimed again when its lease ends and written afresh.
 
+use chrono::NaiveDate;
 use flux_domain::{
     ai_message::{AiFallback, Brief},
     Channel, TemplateFacts,
@@ -32,6 +33,8 @@ pub(super) struct AiDraft {
     pub(super) send: NewSend,
     /// A `failed` row tried again rather than a new one.
     pub(super) reprepare: bool,
+    /// The sender's local day whose cap slot the step took, if it took one.
+    pub(super) slot_day: Option<NaiveDate>,
     pub(super) pending: Pending,
 }
 

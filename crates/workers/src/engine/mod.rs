@@ -33,7 +33,7 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use flux_domain::{
     ai_message::AiFallback, enrollment::address_for, Channel, OrgId, SendWindow, TemplateText,
     TenantCtx,
@@ -78,9 +78,11 @@ pub struct EngineConfig {
     pub passes: usize,
     /// AI-personalized messages written at the same time.
     pub ai_concurrency: usize,
-    /// AI-personalized messages a pass writes; the rest wait for the next pass. With
-    /// `ai_concurrency` of them it is one round of provider calls, each bounded well
-    /// inside the lease, so no other engine claims an enrollment still being written.
+    /// AI-personalized messages a pass writes, all its organizations together; the
+    /// rest wait for the next pass. With `ai_concurrency` of them it is one round of
+    /// provider calls, each bounded inside the lease, so an enrollment is rarely
+    /// claimed again while being written (and if it is, its first claim writes
+    /// nothing: see `personalize`).
     pub ai_per_pass: usize,
 }
 
@@ -180,6 +182,17 @@ struct Batch {
     failures: Vec<StepFailure>,
     report: PassReport,
     ai_fallback: AiFallback,
+    /// AI generations left in the pass's share.
+    ai_left: usize,
+}
+
+/// One pass's claim, shared by the organizations it works.
+struct Claim {
+    now: DateTime<Utc>,
+    /// The claimed enrollments' due time: theirs as long as it is unchanged.
+    lease_until: DateTime<Utc>,
+    /// AI generations left in the pass's share.
+    ai_left: usize,
 }
 
 const REVIEW_DETAIL: &str =
@@ -257,13 +270,10 @@ impl Engine {
     #[tracing::instrument(skip_all, err)]
     pub async fn run_once(&self) -> Result<PassReport, EngineError> {
         let now = self.clock.now();
-        let claimed = repo::claim_due(
-            self.db.pool(),
-            now,
-            now + self.config.lease,
-            self.config.batch,
-        )
-        .await?;
+        // The claim's due time is its token: stored as PostgreSQL stores it
+        // (microseconds), so this pass can tell its enrollments from re-claimed ones.
+        let lease_until = (now + self.config.lease).trunc_subsecs(6);
+        let claimed = repo::claim_due(self.db.pool(), now, lease_until, self.config.batch).await?;
         if claimed.is_empty() {
             return Ok(PassReport::default());
         }
@@ -276,8 +286,13 @@ impl Engine {
             claimed: claimed.len(),
             ..PassReport::default()
         };
+        let mut claim = Claim {
+            now,
+            lease_until,
+            ai_left: self.config.ai_per_pass.max(1),
+        };
         for (org_id, ids) in by_org {
-            report.add(self.work_org(org_id, &ids, now).await?);
+            report.add(self.work_org(org_id, &ids, &mut claim).await?);
         }
         Ok(report)
     }
@@ -287,11 +302,14 @@ impl Engine {
         &self,
         org_id: Uuid,
         ids: &[Uuid],
-        now: DateTime<Utc>,
+        claim: &mut Claim,
     ) -> Result<PassReport, EngineError> {
+        let now = claim.now;
         let ctx = TenantCtx::system(OrgId::new(org_id));
-        let mut batch = self.prepare(&ctx, ids, now).await?;
-        self.personalize(&ctx, &mut batch).await?;
+        let mut batch = self.prepare(&ctx, ids, claim).await?;
+        claim.ai_left = claim.ai_left.saturating_sub(batch.drafts.len());
+        self.personalize(&ctx, &mut batch, claim.lease_until)
+            .await?;
         self.crash_at(Point::Prepared)?;
 
         let mut sent = Vec::new();
@@ -429,15 +447,16 @@ impl Engine {
         &self,
         ctx: &TenantCtx,
         ids: &[Uuid],
-        now: DateTime<Utc>,
+        claim: &Claim,
     ) -> Result<Batch, EngineError> {
+        let now = claim.now;
         let mut tx = self.db.begin_tenant(ctx).await?;
         let settings = organizations::sending_settings(&mut tx).await?;
         let window = settings.window().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "invalid send window; using the default");
             SendWindow::default()
         });
-        let due = repo::load_due(&mut tx, ids).await?;
+        let due = repo::load_due(&mut tx, ids, claim.lease_until).await?;
         let mut senders: Vec<Uuid> = due.iter().map(|e| e.sender_id).collect();
         senders.sort_unstable();
         senders.dedup();
@@ -459,6 +478,7 @@ impl Engine {
 
         let mut batch = Batch {
             ai_fallback: settings.ai_fallback,
+            ai_left: claim.ai_left,
             ..Batch::default()
         };
         let mut writes = Writes::default();
@@ -478,14 +498,25 @@ impl Engine {
             pending.message.tracking = tracking;
         }
 
-        // The enrollments are locked: every row is new.
-        repo::insert_prepared(&mut tx, &writes.new_sends).await?;
-        for (send_id, send) in &writes.reprepared {
-            repo::reprepare(&mut tx, *send_id, send).await?;
+        // Only rows written here go out (the enrollments are locked, so a row already
+        // there would be a bug, not a race; it is kept and not sent).
+        let mut unwritten: std::collections::HashSet<Uuid> =
+            writes.new_sends.iter().map(|s| s.id).collect();
+        for id in repo::insert_prepared(&mut tx, &writes.new_sends).await? {
+            unwritten.remove(&id);
         }
+        for (send_id, send) in &writes.reprepared {
+            if !repo::reprepare(&mut tx, *send_id, send).await? {
+                unwritten.insert(*send_id);
+            }
+        }
+        batch
+            .dispatch
+            .retain(|p| !unwritten.contains(&p.message.send_id));
         let (ids, ats): (Vec<Uuid>, Vec<DateTime<Utc>>) = writes.reschedule.into_iter().unzip();
         repo::reschedule(&mut tx, &ids, &ats).await?;
-        batch.report.rescheduled += ids.len();
+        // Steps waiting for the next pass's AI share are not counted as rescheduled.
+        batch.report.rescheduled += ids.len() - batch.report.ai_waiting;
         for (id, detail) in &writes.stops {
             repo::stop(&mut tx, *id, detail, now).await?;
         }
@@ -510,10 +541,16 @@ impl Engine {
         Ok(batch)
     }
 
-    /// AI-personalized steps written by the model (no transaction open), then
-    /// committed to the outbox in one transaction, or given the organization's
-    /// fallback: the template as written, or a pause with the reason.
-    async fn personalize(&self, ctx: &TenantCtx, batch: &mut Batch) -> Result<(), EngineError> {
+    /// AI-personalized steps written by the model (no transaction open), then, for
+    /// the enrollments still this claim's, committed to the outbox in one transaction
+    /// or given the organization's fallback: the template as written, or a pause with
+    /// the reason. A step that does not go out gives its mailbox slot back.
+    async fn personalize(
+        &self,
+        ctx: &TenantCtx,
+        batch: &mut Batch,
+        lease_until: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
         let drafts = std::mem::take(&mut batch.drafts);
         if drafts.is_empty() {
             return Ok(());
@@ -533,31 +570,53 @@ impl Engine {
             .collect()
             .await;
 
+        let mut tx = self.db.begin_tenant(ctx).await?;
+        // A claim whose lease ran out during the calls may have been taken over (and
+        // the step sent, the enrollment moved on): nothing is written for those.
+        let pairs: Vec<(Uuid, Uuid)> = results
+            .iter()
+            .map(|(d, _)| (d.enrollment_id(), d.send.step_id))
+            .collect();
+        let ours: std::collections::HashSet<Uuid> =
+            repo::lock_still_claimed(&mut tx, &pairs, lease_until)
+                .await?
+                .into_iter()
+                .collect();
+        let now = self.clock.now();
+        let mut unsent = Vec::new();
         let mut ready = Vec::new();
+        let mut paused = Vec::new();
         for (draft, result) in results {
+            if !ours.contains(&draft.enrollment_id()) {
+                tracing::warn!(enrollment_id = %draft.enrollment_id(), "claim lapsed while the model wrote; left to its new owner");
+                unsent.push(draft);
+                continue;
+            }
             match result {
                 Ok(generated) => ready.push(draft.personalized(generated)),
-                // The database failing is the pass failing: the enrollments stay leased
-                // and are claimed again.
-                Err(GenerateError::Repo(e)) => return Err(e.into()),
+                // This enrollment stays leased and is claimed again; the rest go on.
+                Err(GenerateError::Repo(e)) => {
+                    tracing::error!(enrollment_id = %draft.enrollment_id(), error = %e, "AI generation could not be recorded");
+                    unsent.push(draft);
+                }
                 Err(error) => match ai::fallback(batch.ai_fallback, &error) {
                     Fallback::Template => {
                         tracing::warn!(enrollment_id = %draft.enrollment_id(), error = %error, "AI text unavailable; sending the template");
                         ready.push(draft);
                     }
-                    Fallback::Pause(detail) => batch.failures.push(StepFailure {
-                        enrollment_id: draft.enrollment_id(),
-                        send_id: None,
-                        pause_reason: "step_failed",
-                        detail,
-                    }),
+                    Fallback::Pause(detail) => {
+                        paused.push(StepFailure {
+                            enrollment_id: draft.enrollment_id(),
+                            send_id: None,
+                            pause_reason: "step_failed",
+                            detail,
+                        });
+                        unsent.push(draft);
+                    }
                 },
             }
         }
 
-        // Another engine may have claimed an enrollment whose lease ran out meanwhile
-        // and prepared its step: the first row wins, and only rows written here go out.
-        let mut tx = self.db.begin_tenant(ctx).await?;
         let (again, fresh): (Vec<AiDraft>, Vec<AiDraft>) =
             ready.into_iter().partition(|d| d.reprepare);
         let sends: Vec<NewSend> = fresh.iter().map(|d| d.send.clone()).collect();
@@ -568,14 +627,26 @@ impl Engine {
         for draft in fresh {
             if inserted.contains(&draft.send.id) {
                 batch.dispatch.push(draft.pending);
+            } else {
+                unsent.push(draft);
             }
         }
         for draft in again {
             if repo::reprepare(&mut tx, draft.send.id, &draft.send).await? {
                 batch.dispatch.push(draft.pending);
+            } else {
+                unsent.push(draft);
             }
         }
+        for draft in &unsent {
+            if let Some(day) = draft.slot_day {
+                repo::give_back_slot(&mut tx, draft.send.sender_id, day).await?;
+            }
+        }
+        // Paused here, under the lock that proves the enrollments are still ours.
+        repo::pause_failed(&mut tx, &paused, now).await?;
         tx.commit().await?;
+        batch.report.failed += paused.len();
         Ok(())
     }
 
@@ -735,15 +806,17 @@ impl Engine {
                     return;
                 }
             };
-        if personalize && batch.drafts.len() >= self.config.ai_per_pass.max(1) {
+        if personalize && batch.drafts.len() >= batch.ai_left {
             // This pass has its share of provider calls: the next one writes it.
             writes.reschedule.push((e.id, now));
             batch.report.ai_waiting += 1;
             return;
         }
+        let mut slot_day = None;
         if let Some((_, budget)) = mailboxes.get_mut(&e.sender_id) {
-            match budget.take(now, window.local_date(now)) {
-                Slot::Now => {}
+            let today = window.local_date(now);
+            match budget.take(now, today) {
+                Slot::Now => slot_day = Some(today),
                 Slot::At(at) => {
                     writes.reschedule.push((e.id, at));
                     return;
@@ -794,6 +867,7 @@ impl Engine {
                 partner_names: e.partner_names.clone(),
                 send,
                 reprepare: existing.is_some(),
+                slot_day,
                 pending,
             });
             return;
@@ -808,6 +882,17 @@ impl Engine {
     /// Runs passes until `shutdown`: woken by NOTIFY on `flux_engine`, and at the
     /// latest on the next due time or the tick.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        if let Some(ai) = &self.ai {
+            let budget =
+                chrono::Duration::from_std(ai.call_budget()).unwrap_or(chrono::Duration::MAX);
+            if budget >= self.config.lease {
+                tracing::warn!(
+                    call_budget_secs = budget.num_seconds(),
+                    lease_secs = self.config.lease.num_seconds(),
+                    "an AI call may outlast the engine's lease: lower FLUX_AI_TIMEOUT_SECS or FLUX_AI_MAX_ATTEMPTS, or personalized steps may be written twice"
+                );
+            }
+        }
         let mut listener = match sqlx::postgres::PgListener::connect_with(self.db.pool()).await {
             Ok(mut l) => match l.listen(ENGINE_CHANNEL).await {
                 Ok(()) => Some(l),

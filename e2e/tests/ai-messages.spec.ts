@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { enrichedLead, signUp } from '../api';
+
+// "Gerar com IA" on a lead: write with the (fake) Anthropic API, get a new take, edit
+// it in place, save it as a template and find the generations in the usage log.
+test('generate an AI message in the drawer, regenerate, edit and save it as a template', async ({ page, request }) => {
+  const stamp = Date.now();
+  const email = `ia.${stamp}@ia${stamp}.com.br`;
+  const auth = await signUp(request, 'Vendedora', email, 'senha-ia-123');
+  // A lead the fake BrasilAPI enriches (SJ OBRAS, São Paulo/SP).
+  const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
+  const before = await (await request.get('/api/v1/ai/usage', { headers: auth })).json();
+  expect(before.configured).toBe(true);
+
+  await page.goto('/entrar');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill('senha-ia-123');
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await expect(page.getByRole('navigation', { name: 'Navegação principal' })).toBeVisible();
+  await page.goto(`/leads/${leadId}`);
+
+  await page.getByRole('button', { name: 'Gerar com IA' }).click();
+  const drawer = page.getByRole('dialog', { name: 'Gerar com IA' });
+  await expect(drawer).toBeVisible();
+  await expect(drawer.locator('[data-ai-usage]')).toHaveText(`${before.remaining} de ${before.limit} gerações restantes hoje`);
+  // The lead has a phone and no e-mail: WhatsApp comes first; e-mail is chosen.
+  await expect(drawer.getByLabel('Canal')).toHaveValue('whatsapp');
+  await drawer.getByLabel('Canal').selectOption({ label: 'E-mail' });
+  await drawer.getByLabel('Tom').selectOption({ label: 'Consultivo' });
+  await drawer.getByLabel('Contexto (opcional)').fill('Oferecemos gestão de obras.');
+  await drawer.getByRole('button', { name: 'Gerar', exact: true }).click();
+
+  // Written from the lead's data (nome fantasia, city), with a subject for e-mail.
+  const subject = drawer.getByLabel('Assunto');
+  const body = drawer.getByLabel('Mensagem');
+  await expect(subject).toHaveValue(/^Uma ideia para a SJ Obras$/i);
+  await expect(body).toHaveValue(/Vi que a SJ Obras atua em Sao Paulo\. Versão \d+:/i);
+  await expect(drawer.locator('[data-ai-usage]')).toHaveText(`${before.remaining - 1} de ${before.limit} gerações restantes hoje`);
+
+  // A new take replaces the text.
+  const first = await body.inputValue();
+  await drawer.getByRole('button', { name: 'Gerar outra' }).click();
+  await expect(body).not.toHaveValue(first);
+  await expect(drawer.locator('[data-ai-usage]')).toHaveText(`${before.remaining - 2} de ${before.limit} gerações restantes hoje`);
+
+  // Edited in place and saved as a template.
+  await body.fill(`${await body.inputValue()}\n\nP.S.: revisado por mim.`);
+  await drawer.getByLabel('Nome do template').fill(`Abertura IA ${stamp}`);
+  await drawer.getByRole('button', { name: 'Salvar como template' }).click();
+  await drawer.getByRole('link', { name: `Abertura IA ${stamp}` }).click();
+  await expect(page.getByRole('heading', { name: `Editar: Abertura IA ${stamp}` })).toBeVisible();
+  await expect(page.getByLabel('Mensagem', { exact: true })).toHaveValue(/P\.S\.: revisado por mim\.$/);
+  await expect(page.getByLabel('Assunto', { exact: true })).toHaveValue(/^Uma ideia para a SJ Obras$/i);
+
+  // Both generations are in the usage log.
+  await page.getByRole('navigation', { name: 'Navegação principal' }).getByRole('link', { name: 'Uso de IA' }).click();
+  await expect(page.getByRole('heading', { name: 'Uso de IA', level: 1 })).toBeVisible();
+  const rows = page.getByRole('row').filter({ hasText: 'Gerar com IA' });
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('Gerada');
+  await expect(rows.first()).toContainText('SJ OBRAS');
+});

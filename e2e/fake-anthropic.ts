@@ -1,7 +1,8 @@
 // A local stand-in for the Anthropic Messages API (`POST /v1/messages`), answering in
 // its wire format, so the e2e run generates AI messages without the internet. It
-// checks the key, reads the lead's data block from the prompt like a model would and
-// writes a short message naming the company; each call is a new take.
+// checks the key, the version header and the required fields, reads the lead's data
+// block from the prompt like a model would and writes a short message naming the
+// company; each call is a new take.
 import { createServer, Server } from 'node:http';
 
 export const ANTHROPIC_PORT = Number(process.env.FLUX_E2E_ANTHROPIC_PORT ?? 18092);
@@ -35,7 +36,25 @@ export function startFakeAnthropic(): Promise<Server> {
         res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
         return;
       }
-      const request = JSON.parse(raw);
+      let request;
+      try {
+        request = JSON.parse(raw);
+      } catch {
+        request = undefined;
+      }
+      // What the real API requires of every request.
+      const invalid = !request
+        ? 'body must be JSON'
+        : req.headers['anthropic-version'] !== '2023-06-01'
+          ? 'anthropic-version: header is required'
+          : !request.model || !Number.isInteger(request.max_tokens) || !Array.isArray(request.messages)
+            ? 'model, max_tokens and messages are required'
+            : undefined;
+      if (invalid) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: invalid } }));
+        return;
+      }
       const text = answer(request.system ?? '', request.messages?.[0]?.content ?? '');
       res.end(
         JSON.stringify({

@@ -43,6 +43,10 @@ test('generate an AI message in the drawer, regenerate, edit and save it as a te
   await expect(body).not.toHaveValue(first);
   await expect(drawer.locator('[data-ai-usage]')).toHaveText(`${before.remaining - 2} de ${before.limit} gerações restantes hoje`);
 
+  // The preview belongs to the message written, not to the channel picker.
+  await drawer.getByLabel('Canal').selectOption({ label: 'WhatsApp' });
+  await expect(subject).toHaveValue(/^Uma ideia para a SJ Obras$/i);
+
   // Edited in place and saved as a template.
   await body.fill(`${await body.inputValue()}\n\nP.S.: revisado por mim.`);
   await drawer.getByLabel('Nome do template').fill(`Abertura IA ${stamp}`);

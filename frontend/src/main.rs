@@ -99,6 +99,10 @@ fn App() -> impl IntoView {
                     <Route path=path!("/configuracoes/envio") view=SendingSettingsPage/>
                     <Route path=path!("/configuracoes/caixas") view=MailboxesPage/>
                     <Route path=path!("/configuracoes/ia") view=AiUsagePage/>
+                    // Where LIMIT_EXCEEDED's `upgrade_url` points; billing comes later.
+                    <Route path=path!("/configuracoes/plano") view=|| view! {
+                        <NotBuiltPage title="Plano" description="Mais gerações com IA por dia, leads e usuários vêm com os planos Pro e Enterprise. Fale com o responsável pela conta para mudar de plano: a troca pelo Flux chega com a cobrança."/>
+                    }/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,8 +9,9 @@ use flux_dto::{
     templates::{CreateTemplateRequest, MessageChannel, TemplateDto},
     ErrorCode,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{html, prelude::*, task::spawn_local};
 use leptos_router::components::A;
+use uuid::Uuid;
 
 use crate::{
     api::{self, ApiError},
@@ -35,24 +36,34 @@ fn usage_line(usage: &AiUsage) -> String {
     }
 }
 
-/// `mailto:` with the lead's address, subject and body.
+/// `mailto:` with the lead's address, subject and body (RFC 6068: CRLF line breaks).
 fn mailto(to: &str, subject: &str, body: &str) -> String {
     let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+    let body = body.replace("\r\n", "\n").replace('\n', "\r\n");
     format!(
         "mailto:{}?subject={}&body={}",
-        enc(to),
+        enc(to).replace("%40", "@"),
         enc(subject),
-        enc(body)
+        enc(&body)
     )
 }
 
-/// A WhatsApp chat with the lead, the text typed in.
+/// The browser's clipboard, absent outside secure contexts (plain HTTP on a LAN).
+fn clipboard() -> Option<web_sys::Clipboard> {
+    let navigator = web_sys::window()?.navigator();
+    let present = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    present.then(|| navigator.clipboard())
+}
+
+/// A WhatsApp chat with the lead (a Brazilian mobile: 55 + DDD + 9 digits), the text
+/// typed in.
 fn whatsapp_link(phone: &str, text: &str) -> Option<String> {
     let mut digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 10 || digits.len() == 11 {
+    if digits.len() == 11 {
         digits.insert_str(0, "55");
     }
-    (digits.len() >= 12).then(|| {
+    (digits.len() == 13 && digits.starts_with("55")).then(|| {
         format!(
             "https://wa.me/{digits}?text={}",
             String::from(js_sys::encode_uri_component(text))
@@ -60,10 +71,14 @@ fn whatsapp_link(phone: &str, text: &str) -> Option<String> {
     })
 }
 
-/// The drawer; `open` shows and hides it.
+/// The drawer; `open` shows and hides it. It lives as long as the lead's page, so a
+/// refreshed lead (enrichment, a teammate's edit) keeps what was written.
 #[component]
-pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
-    let lead_id = lead.id;
+pub fn AiDrawer(
+    lead_id: Uuid,
+    #[prop(into)] lead: Signal<Option<LeadDto>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let usage = LocalResource::new(move || async move {
         // Fetched again each time the drawer opens.
         if open.get() {
@@ -72,16 +87,14 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
             None
         }
     });
-    let channel = RwSignal::new(if lead.email.is_none() && lead.telefone.is_some() {
-        MessageChannel::Whatsapp
-    } else {
-        MessageChannel::Email
-    });
+    let channel = RwSignal::new(MessageChannel::Email);
     let tone = RwSignal::new(AiTone::Professional);
     let context = RwSignal::new(String::new());
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
-    let written = RwSignal::new(None::<GeneratedMessage>);
+    // With the channel it was written for: the preview, copy, save and links follow
+    // the message, not the picker.
+    let written = RwSignal::new(None::<(MessageChannel, GeneratedMessage)>);
     let pending = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let limit_hit = RwSignal::new(false);
@@ -104,13 +117,32 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
     let configured = move || usage.get().flatten().is_none_or(|u| u.configured);
     let notice = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<TemplateDto>);
-    let template_name = RwSignal::new(format!(
-        "IA — {}",
-        lead.nome_fantasia
-            .clone()
-            .or_else(|| lead.razao_social.clone())
-            .unwrap_or_else(|| "lead".into())
-    ));
+    let saving = RwSignal::new(false);
+    let template_name = RwSignal::new(String::new());
+    let first_field = NodeRef::<html::Select>::new();
+    // On opening: focus inside the dialog (Escape and Tab work from there) and, before
+    // anything is written, a channel the lead can receive and a template name.
+    Effect::new(move |_| {
+        if !open.get() {
+            return;
+        }
+        if written.with_untracked(Option::is_none) {
+            if let Some(lead) = lead.get_untracked() {
+                if lead.email.is_none() && lead.telefone.is_some() {
+                    channel.set(MessageChannel::Whatsapp);
+                }
+                template_name.set(format!(
+                    "IA — {}",
+                    lead.nome_fantasia
+                        .or(lead.razao_social)
+                        .unwrap_or_else(|| "lead".into())
+                ));
+            }
+        }
+        if let Some(select) = first_field.get() {
+            let _ = select.focus();
+        }
+    });
 
     let generate = move || {
         let request = GenerateMessageRequest {
@@ -130,7 +162,7 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
                     failure.set(None);
                     subject.set(message.subject.clone().unwrap_or_default());
                     body.set(message.body.clone());
-                    written.set(Some(message));
+                    written.set(Some((request.channel, message)));
                 }
                 Err(e) => fail(e),
             }
@@ -141,7 +173,8 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
         ev.prevent_default();
         generate();
     };
-    let is_email = move || channel.get() == MessageChannel::Email;
+    let written_channel = move || written.with(|w| w.as_ref().map(|(c, _)| *c));
+    let is_email = move || written_channel() == Some(MessageChannel::Email);
     let copy = move |_| {
         let text = if is_email() {
             format!(
@@ -152,10 +185,13 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
         } else {
             body.get_untracked()
         };
-        let Some(window) = web_sys::window() else {
+        let Some(clipboard) = clipboard() else {
+            notice.set(Some(
+                "Este navegador não permite copiar aqui: selecione o texto e copie.".into(),
+            ));
             return;
         };
-        let promise = window.navigator().clipboard().write_text(&text);
+        let promise = clipboard.write_text(&text);
         spawn_local(async move {
             let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
             notice.set(Some(if copied {
@@ -166,14 +202,23 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
         });
     };
     let save_template = move |_| {
+        let Some(channel) = written_channel() else {
+            return;
+        };
+        if saving.get_untracked() {
+            return;
+        }
         let request = CreateTemplateRequest {
             name: template_name.get_untracked().trim().to_owned(),
-            channel: channel.get_untracked(),
-            subject: is_email().then(|| subject.get_untracked()),
+            channel,
+            subject: (channel == MessageChannel::Email).then(|| subject.get_untracked()),
             body: body.get_untracked(),
         };
+        saving.set(true);
         spawn_local(async move {
-            match api::post::<TemplateDto, _>("/api/v1/templates", &request).await {
+            let result = api::post::<TemplateDto, _>("/api/v1/templates", &request).await;
+            saving.set(false);
+            match result {
                 Ok(template) => {
                     failure.set(None);
                     saved.set(Some(template));
@@ -182,18 +227,18 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
             }
         });
     };
-    let contact = StoredValue::new((lead.email.clone(), lead.telefone.clone()));
     let send_link = move || {
-        contact.with_value(|(email, phone)| {
+        lead.with(|lead| {
+            let lead = lead.as_ref()?;
             if is_email() {
-                email.as_deref().map(|to| {
+                lead.email.as_deref().map(|to| {
                     (
                         mailto(to, &subject.get(), &body.get()),
                         "Usar em e-mail avulso",
                     )
                 })
             } else {
-                phone
+                lead.telefone
                     .as_deref()
                     .and_then(|p| whatsapp_link(p, &body.get()))
                     .map(|link| (link, "Abrir no WhatsApp"))
@@ -219,7 +264,7 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
                     <div class="inline-fields">
                         <div class="field">
                             <label for="ai-channel">"Canal"</label>
-                            <select id="ai-channel" on:change=move |ev| {
+                            <select id="ai-channel" node_ref=first_field on:change=move |ev| {
                                 channel.set(if event_target_value(&ev) == "whatsapp" { MessageChannel::Whatsapp } else { MessageChannel::Email });
                             }>
                                 {[MessageChannel::Email, MessageChannel::Whatsapp].into_iter().map(|c| view! {
@@ -271,7 +316,7 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
                             <textarea id="ai-body" rows="12" prop:value=move || body.get()
                                 on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                         </div>
-                        <p class="muted">{move || written.get().map(|w| format!("Escrita por {} · {} tokens", w.model, w.tokens.input + w.tokens.output))}</p>
+                        <p class="muted">{move || written.with(|w| w.as_ref().map(|(_, w)| format!("Escrita por {} · {} tokens", w.model, w.tokens.input + w.tokens.output)))}</p>
                         <div class="actions">
                             <button type="button" class="button secondary" on:click=copy>"Copiar"</button>
                             {move || send_link().map(|(href, label)| view! {
@@ -283,7 +328,7 @@ pub fn AiDrawer(lead: LeadDto, open: RwSignal<bool>) -> impl IntoView {
                                 <label for="ai-template-name">"Nome do template"</label>
                                 <input id="ai-template-name" bind:value=template_name/>
                             </div>
-                            <button type="button" class="button secondary" on:click=save_template>"Salvar como template"</button>
+                            <button type="button" class="button secondary" on:click=save_template disabled=move || saving.get()>"Salvar como template"</button>
                         </div>
                         <p class="notice" role="status">{move || notice.get()}</p>
                         {move || saved.get().map(|t| view! {

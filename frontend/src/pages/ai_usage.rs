@@ -99,7 +99,7 @@ pub fn AiUsagePage() -> impl IntoView {
                                         (Some(i), Some(o)) => format!("{i} / {o}"),
                                         _ => "—".into(),
                                     }}</td>
-                                    <td>{g.latency_ms.map(|ms| format!("{:.1} s", f64::from(ms) / 1000.0)).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{g.latency_ms.map(|ms| format!("{:.1} s", f64::from(ms) / 1000.0).replace('.', ",")).unwrap_or_else(|| "—".into())}</td>
                                     <td title=g.error_message.unwrap_or_default()>{outcome_label(g.outcome)}</td>
                                 </tr>
                             }).collect_view()}</tbody>

@@ -63,6 +63,9 @@ pub fn LeadProfilePage() -> impl IntoView {
             None => Err(ApiError::not_found("Lead não encontrado")),
         }
     });
+    // The drawer lives with the page, not the profile a refreshed lead rebuilds.
+    let ai_open = RwSignal::new(false);
+    let current = Signal::derive(move || lead.get().and_then(Result::ok));
     let reload = Callback::new(move |()| {
         lead.refetch();
         attempts.refetch();
@@ -81,8 +84,9 @@ pub fn LeadProfilePage() -> impl IntoView {
         {move || match lead.get() {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(lead)) => view! { <Profile lead=lead attempts=attempts on_change=reload/> }.into_any(),
+            Some(Ok(lead)) => view! { <Profile lead=lead attempts=attempts on_change=reload ai_open=ai_open/> }.into_any(),
         }}
+        {move || id().map(|id| view! { <AiDrawer lead_id=id lead=current open=ai_open/> })}
         // Outside the profile, so a refreshed lead does not rebuild the timeline.
         {move || id().map(|id| view! { <LeadTimeline lead_id=id/> })}
     }
@@ -93,13 +97,13 @@ fn Profile(
     lead: LeadDto,
     attempts: LocalResource<Result<EnrichmentAttemptList, ApiError>>,
     on_change: Callback<()>,
+    ai_open: RwSignal<bool>,
 ) -> impl IntoView {
     let id = lead.id;
     let (label, class) = enrichment_label(lead.enrichment_status);
     let enriching = RwSignal::new(false);
     let action_error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    let ai_open = RwSignal::new(false);
     let enrich = move |_| {
         enriching.set(true);
         spawn_local(async move {
@@ -187,7 +191,6 @@ fn Profile(
             </div>
         </div>
         <FormError error=action_error.read_only()/>
-        <AiDrawer lead=lead.clone() open=ai_open/>
         <div class="grid-2">
             <section aria-labelledby="company-title" class="card">
                 <h2 id="company-title">"Empresa"</h2>

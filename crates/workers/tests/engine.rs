@@ -122,18 +122,7 @@ async fn the_senders_daily_cap_and_spacing_hold() {
     let w = World::new(&[0, 1]).await;
     w.sql("UPDATE mailboxes SET daily_limit = 2, min_interval_seconds = 60")
         .await;
-    let mut enrollments = Vec::new();
-    for i in 0..4 {
-        enrollments.push(
-            w.enroll(
-                &format!("EMPRESA {i} LTDA"),
-                "SP",
-                Some(&format!("c{i}@x.com.br")),
-            )
-            .await
-            .1,
-        );
-    }
+    let enrollments = w.enroll_many(4).await;
     let engine = w.engine();
     let report = engine.drain().await.unwrap();
     assert_eq!((report.sent, report.rescheduled), (1, 3));
@@ -469,18 +458,7 @@ async fn a_crash_at_any_point_of_a_send_neither_loses_nor_repeats_the_step() {
         Point::Recorded,
     ] {
         let w = World::new(&[0, 1]).await;
-        let mut ids = Vec::new();
-        for i in 0..3 {
-            ids.push(
-                w.enroll(
-                    &format!("EMPRESA {i} LTDA"),
-                    "SP",
-                    Some(&format!("c{i}@x.com.br")),
-                )
-                .await
-                .1,
-            );
-        }
+        let ids = w.enroll_many(3).await;
         let crashing = w.engine().with_fail_point(crash_once_at(point));
         assert!(crashing.run_once().await.is_err(), "{point:?}");
         drop(crashing);

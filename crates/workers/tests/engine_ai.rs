@@ -354,18 +354,7 @@ async fn with_no_provider_send_template_sends_the_template_without_asking() {
 async fn ai_steps_over_a_passes_share_are_written_by_the_next_passes() {
     let w = ai_world().await;
     let server = fake_anthropic(answering(ANSWER)).await;
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        ids.push(
-            w.enroll(
-                &format!("EMPRESA {i} LTDA"),
-                "SP",
-                Some(&format!("c{i}@x.com.br")),
-            )
-            .await
-            .1,
-        );
-    }
+    let ids = w.enroll_many(3).await;
     let engine = ai_engine(&w, &server).with_config(EngineConfig {
         ai_concurrency: 1,
         ai_per_pass: 1,

@@ -4,24 +4,30 @@ use flux_persistence::Db;
 use flux_testkit::TestDatabase;
 use flux_workers::housekeeping::run_once;
 
-#[tokio::test]
-async fn purges_only_idempotency_keys_past_retention() {
+/// A fresh database with one organization and its owner.
+async fn org_with_owner() -> (TestDatabase, Db, uuid::Uuid, uuid::Uuid) {
     let test_db = TestDatabase::create().await;
     let db = Db::from_pool(test_db.pool().await);
-    let pool = db.pool();
     let user: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
     )
-    .fetch_one(pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
     let org: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
     )
     .bind(user)
-    .fetch_one(pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
+    (test_db, db, user, org)
+}
+
+#[tokio::test]
+async fn purges_only_idempotency_keys_past_retention() {
+    let (_test_db, db, user, org) = org_with_owner().await;
+    let pool = db.pool();
     for (key, age) in [("old", "25 hours"), ("fresh", "1 hour")] {
         sqlx::query(&format!(
             "INSERT INTO idempotency_keys (org_id, user_id, key, request_hash, status_code, created_at)
@@ -44,22 +50,8 @@ async fn purges_only_idempotency_keys_past_retention() {
 
 #[tokio::test]
 async fn purges_finished_jobs_and_old_events_by_retention() {
-    let test_db = TestDatabase::create().await;
-    let db = Db::from_pool(test_db.pool().await);
+    let (_test_db, db, _, org) = org_with_owner().await;
     let pool = db.pool();
-    let user: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let org: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
-    )
-    .bind(user)
-    .fetch_one(pool)
-    .await
-    .unwrap();
     for (kind, status, age) in [
         ("old-success", "succeeded", Some("8 days")),
         ("recent-success", "succeeded", Some("6 days")),
@@ -102,22 +94,8 @@ async fn purges_finished_jobs_and_old_events_by_retention() {
 
 #[tokio::test]
 async fn purges_ai_usage_after_ninety_days() {
-    let test_db = TestDatabase::create().await;
-    let db = Db::from_pool(test_db.pool().await);
+    let (_test_db, db, user, org) = org_with_owner().await;
     let pool = db.pool();
-    let user: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO users (name, email, password_hash) VALUES ('A', 'a@a.com', 'h') RETURNING id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let org: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', $1) RETURNING id",
-    )
-    .bind(user)
-    .fetch_one(pool)
-    .await
-    .unwrap();
     for days in [91, 89] {
         sqlx::query(&format!(
             "INSERT INTO ai_usage (org_id, usage_date, generation_count, daily_limit)

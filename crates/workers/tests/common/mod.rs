@@ -231,6 +231,21 @@ impl World {
         (lead, enrollment)
     }
 
+    /// `n` leads in SP ("EMPRESA i LTDA", c{i}@x.com.br) enrolled and due now; their
+    /// enrollments.
+    pub async fn enroll_many(&self, n: usize) -> Vec<Uuid> {
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let email = format!("c{i}@x.com.br");
+            ids.push(
+                self.enroll(&format!("EMPRESA {i} LTDA"), "SP", Some(&email))
+                    .await
+                    .1,
+            );
+        }
+        ids
+    }
+
     pub fn clock_now(&self) -> DateTime<Utc> {
         use flux_workers::clock::Clock;
         self.clock.now()

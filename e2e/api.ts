@@ -1,5 +1,5 @@
 // Set-up through the API for specs that test something else in the browser.
-import { expect, type APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 /** Signs up a manager of a new organization; returns the bearer header. */
 export async function signUp(request: APIRequestContext, name: string, email: string, password: string) {
@@ -17,4 +17,13 @@ export async function enrichedLead(request: APIRequestContext, auth: Record<stri
     .poll(async () => (await (await request.get(`/api/v1/leads/${id}`, { headers: auth })).json()).enrichment_status, { timeout: 20_000 })
     .toBe('enriched');
   return id;
+}
+
+/** Signs in through the login page and waits for the app's navigation. */
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/entrar');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill(password);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await expect(page.getByRole('navigation', { name: 'Navegação principal' })).toBeVisible();
 }

@@ -62,3 +62,21 @@ export async function linkFromEmail(to: string, timeoutMs = 15_000): Promise<str
   }
   throw new Error(`no e-mail with a link reached ${to}`);
 }
+
+/** The newest message the sink received for `to`, waiting for it. */
+export async function mailTo(to: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const file of readdirSync(MAIL_DIR).sort().reverse()) {
+      let mail: { to: string[]; raw: string };
+      try {
+        mail = JSON.parse(readFileSync(join(MAIL_DIR, file), 'utf8'));
+      } catch {
+        continue; // still being written
+      }
+      if (mail.to.includes(to.toLowerCase())) return mail.raw;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no e-mail reached ${to}`);
+}

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { enrichedLead, signUp } from '../api';
+import { enrichedLead, signIn, signUp } from '../api';
+import { mailTo, textBody } from '../mail-sink';
 
 // "Gerar com IA" on a lead: write with the (fake) Anthropic API, get a new take, edit
 // it in place, save it as a template and find the generations in the usage log.
@@ -12,11 +13,7 @@ test('generate an AI message in the drawer, regenerate, edit and save it as a te
   const before = await (await request.get('/api/v1/ai/usage', { headers: auth })).json();
   expect(before.configured).toBe(true);
 
-  await page.goto('/entrar');
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Senha').fill('senha-ia-123');
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  await expect(page.getByRole('navigation', { name: 'Navegação principal' })).toBeVisible();
+  await signIn(page, email, 'senha-ia-123');
   await page.goto(`/leads/${leadId}`);
 
   await page.getByRole('button', { name: 'Gerar com IA' }).click();
@@ -63,4 +60,60 @@ test('generate an AI message in the drawer, regenerate, edit and save it as a te
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toContainText('Gerada');
   await expect(rows.first()).toContainText('SJ OBRAS');
+});
+
+// The draft goes out from the SDR's own mailbox through Flux, not a mail client.
+test('send an AI draft as a one-off e-mail from the drawer', async ({ page, request }) => {
+  const stamp = Date.now();
+  const email = `avulso.${stamp}@av${stamp}.com.br`;
+  const auth = await signUp(request, 'Vendedora', email, 'senha-ia-123');
+  const mailbox = await request.post('/api/v1/mailboxes', {
+    headers: auth,
+    data: {
+      from_name: 'Vendedora', from_email: email, smtp_host: '127.0.0.1', smtp_port: 2525,
+      smtp_security: 'none', smtp_username: '', smtp_password: 'qualquer',
+    },
+  });
+  expect(mailbox.status()).toBe(201);
+  const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
+  const leadEmail = `compras.${stamp}@sjobras.com.br`;
+  const patched = await request.patch(`/api/v1/leads/${leadId}`, { headers: auth, data: { email: leadEmail } });
+  expect(patched.status()).toBe(200);
+
+  await signIn(page, email, 'senha-ia-123');
+  await page.goto(`/leads/${leadId}`);
+
+  await page.getByRole('button', { name: 'Gerar com IA' }).click();
+  const drawer = page.getByRole('dialog', { name: 'Gerar com IA' });
+  // The lead has an e-mail: e-mail comes first.
+  await expect(drawer.getByLabel('Canal')).toHaveValue('email');
+  // Focus starts inside and Tab keeps it there, whichever way it goes.
+  await expect(drawer.getByLabel('Canal')).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(drawer.getByRole('button', { name: 'Fechar' })).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(drawer.locator(':focus')).toHaveCount(1);
+  await page.keyboard.press('Tab');
+  await expect(drawer.getByRole('button', { name: 'Fechar' })).toBeFocused();
+  await drawer.getByRole('button', { name: 'Gerar', exact: true }).click();
+  const subject = drawer.getByLabel('Assunto');
+  await expect(subject).toHaveValue(/^Uma ideia para a SJ Obras$/i);
+  await subject.fill('Proposta para a SJ Obras');
+
+  // Asked once more, then sent and followed until the server took it.
+  await drawer.getByRole('button', { name: `Enviar e-mail para ${leadEmail}` }).click();
+  await drawer.getByRole('button', { name: 'Confirmar envio' }).click();
+  await expect(drawer.locator('[data-email-status]')).toHaveText(`E-mail enviado para ${leadEmail}.`, { timeout: 30_000 });
+
+  const raw = await mailTo(leadEmail);
+  expect(raw).toMatch(/^Subject: Proposta para a SJ Obras\r?$/m);
+  expect(raw).toContain(`From: Vendedora <${email}>`);
+  expect(textBody(raw)).toMatch(/Vi que a SJ Obras atua em Sao Paulo/i);
+
+  // On the lead's timeline at once, as a one-off sent with AI.
+  await drawer.getByRole('button', { name: 'Fechar' }).click();
+  const sent = page.getByRole('region', { name: 'Linha do tempo' }).locator('li[data-type="sent"]');
+  await expect(sent).toContainText('Proposta para a SJ Obras');
+  await expect(sent).toContainText('E-mail avulso');
+  await expect(sent).toContainText('IA');
 });

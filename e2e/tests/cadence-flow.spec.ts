@@ -1,31 +1,11 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { enrichedLead, signUp } from '../api';
-import { MAIL_DIR, textBody } from '../mail-sink';
+import { mailTo, textBody } from '../mail-sink';
 
 // The whole path of issue #4 in the browser: a mailbox and a send window, a template,
 // a cadence built and reordered, leads enrolled from the Leads table (one refused with
 // its reason), the engine sending the first step through SMTP, and the lead timeline
 // and the cadence funnel showing it.
-
-/** The newest message the sink received for `to`, waiting for it. */
-async function mailTo(to: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const file of readdirSync(MAIL_DIR).sort().reverse()) {
-      let mail: { to: string[]; raw: string };
-      try {
-        mail = JSON.parse(readFileSync(join(MAIL_DIR, file), 'utf8'));
-      } catch {
-        continue; // still being written
-      }
-      if (mail.to.includes(to.toLowerCase())) return mail.raw;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no e-mail reached ${to}`);
-}
 
 /**
  * A timezone in which a window of every day, all day long, is open right now and for

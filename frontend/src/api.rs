@@ -89,8 +89,12 @@ async fn send<B: Serialize>(
     method: Method,
     path: &str,
     body: Option<&B>,
+    idempotency_key: Option<&str>,
 ) -> Result<gloo_net::http::Response, ApiError> {
-    let builder = authorized(method, path);
+    let mut builder = authorized(method, path);
+    if let Some(key) = idempotency_key {
+        builder = builder.header("Idempotency-Key", key);
+    }
     let request = match body {
         Some(body) => builder
             .json(body)
@@ -135,6 +139,7 @@ async fn refresh_once() -> bool {
                         Method::POST,
                         "/api/v1/auth/refresh",
                         Some(&serde_json::json!({})),
+                        None,
                     )
                     .await
                     {
@@ -164,9 +169,18 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
     path: &str,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
-    let res = send(method.clone(), path, body).await?;
+    request_keyed(method, path, body, None).await
+}
+
+async fn request_keyed<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
+    let res = send(method.clone(), path, body, idempotency_key).await?;
     if renewed_after(&res).await {
-        return decode(send(method, path, body).await?).await;
+        return decode(send(method, path, body, idempotency_key).await?).await;
     }
     decode(res).await
 }
@@ -195,6 +209,16 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 
 pub async fn post<T: DeserializeOwned, B: Serialize>(path: &str, body: &B) -> Result<T, ApiError> {
     request(Method::POST, path, Some(body)).await
+}
+
+/// A creating POST with an `Idempotency-Key`: sent again with the same key (a lost
+/// answer, a second click), it acts once and answers the same.
+pub async fn post_once<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    body: &B,
+    idempotency_key: &str,
+) -> Result<T, ApiError> {
+    request_keyed(Method::POST, path, Some(body), Some(idempotency_key)).await
 }
 
 pub async fn patch<T: DeserializeOwned, B: Serialize>(path: &str, body: &B) -> Result<T, ApiError> {
@@ -256,9 +280,9 @@ pub async fn upload<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Re
 
 /// Downloads an authenticated file (CSV exports) and hands it to the browser.
 pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
-    let mut res = send::<()>(Method::GET, path, None).await?;
+    let mut res = send::<()>(Method::GET, path, None, None).await?;
     if renewed_after(&res).await {
-        res = send::<()>(Method::GET, path, None).await?;
+        res = send::<()>(Method::GET, path, None, None).await?;
     }
     if !res.ok() {
         return decode::<()>(res).await;

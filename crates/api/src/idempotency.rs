@@ -36,6 +36,7 @@ pub const ROUTES: &[&str] = &[
     "/api/v1/invitations",
     "/api/v1/lead-imports",
     "/api/v1/leads",
+    "/api/v1/leads/*/emails",
     "/api/v1/templates",
 ];
 /// Routes whose body is an upload rather than JSON, so a larger body limit applies.

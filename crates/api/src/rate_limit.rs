@@ -14,6 +14,7 @@ pub struct RateLimits {
     login_ip: DefaultKeyedRateLimiter<String>,
     login_account: DefaultKeyedRateLimiter<String>,
     reset_account: DefaultKeyedRateLimiter<String>,
+    ai_member: DefaultKeyedRateLimiter<String>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -21,7 +22,11 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl RateLimits {
-    pub fn new(login_per_ip_per_minute: u32, login_per_account_per_minute: u32) -> Self {
+    pub fn new(
+        login_per_ip_per_minute: u32,
+        login_per_account_per_minute: u32,
+        ai_per_member_per_minute: u32,
+    ) -> Self {
         Self {
             login_ip: RateLimiter::keyed(per_minute(login_per_ip_per_minute)),
             login_account: RateLimiter::keyed(per_minute(login_per_account_per_minute)),
@@ -31,7 +36,13 @@ impl RateLimits {
                     .unwrap_or_else(|| per_minute(1))
                     .allow_burst(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN)),
             ),
+            ai_member: RateLimiter::keyed(per_minute(ai_per_member_per_minute)),
         }
+    }
+
+    /// A "Gerar com IA" request by `member` (user id).
+    pub fn check_ai(&self, member: &str) -> Result<(), ApiError> {
+        check(&self.ai_member, member)
     }
 
     /// A credential attempt (login, invitation acceptance) from `ip` for `account`.
@@ -54,6 +65,7 @@ impl RateLimits {
         self.login_ip.retain_recent();
         self.login_account.retain_recent();
         self.reset_account.retain_recent();
+        self.ai_member.retain_recent();
     }
 }
 
@@ -72,7 +84,7 @@ mod tests {
 
     #[test]
     fn blocks_after_the_account_budget_with_retry_after() {
-        let limits = RateLimits::new(100, 3);
+        let limits = RateLimits::new(100, 3, 10);
         for _ in 0..3 {
             limits.check_login(Some("1.1.1.1"), "ana@x.com").unwrap();
         }
@@ -85,8 +97,20 @@ mod tests {
     }
 
     #[test]
+    fn limits_ai_requests_per_member() {
+        let limits = RateLimits::new(100, 100, 2);
+        limits.check_ai("ana").unwrap();
+        limits.check_ai("ana").unwrap();
+        assert!(matches!(
+            limits.check_ai("ana"),
+            Err(ApiError::RateLimited { .. })
+        ));
+        limits.check_ai("bia").unwrap();
+    }
+
+    #[test]
     fn blocks_an_ip_spraying_many_accounts() {
-        let limits = RateLimits::new(2, 100);
+        let limits = RateLimits::new(2, 100, 10);
         limits.check_login(Some("9.9.9.9"), "a@x.com").unwrap();
         limits.check_login(Some("9.9.9.9"), "b@x.com").unwrap();
         assert!(limits.check_login(Some("9.9.9.9"), "c@x.com").is_err());

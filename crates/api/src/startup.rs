@@ -63,6 +63,7 @@ impl Application {
             limits: Arc::new(RateLimits::new(
                 settings.login_attempts_per_ip_per_minute,
                 settings.login_attempts_per_account_per_minute,
+                settings.ai.requests_per_member_per_minute,
             )),
             metrics: Arc::new(Metrics::new()?),
             enrichment,

@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod auth;
 pub mod cadences;
+pub mod emails;
 pub mod enrollments;
 pub mod error;
 pub mod events;

@@ -442,9 +442,10 @@ pub async fn record_sent(
     )
     .fetch_all(tx.conn())
     .await?;
+    // Only cadence messages go through here; a one-off (no enrollment) would be skipped.
     let (enrollments, steps): (Vec<Uuid>, Vec<Option<Uuid>>) = done
         .into_iter()
-        .map(|r| (r.enrollment_id, Some(r.step_id)))
+        .filter_map(|r| Some((r.enrollment_id?, r.step_id)))
         .unzip();
     move_on(tx, &enrollments, &steps, now).await?;
     Ok(enrollments.len() as u64)

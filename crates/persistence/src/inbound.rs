@@ -180,7 +180,8 @@ pub struct Recorded {
 
 /// Records a reply or a bounce against the newest of our messages it refers to: one
 /// interaction per inbound message, and that message's enrollment ends as `replied`
-/// or `bounced` unless it already ended otherwise (stopped, unsubscribed, …).
+/// or `bounced` unless it already ended otherwise (stopped, unsubscribed, …). A
+/// reply to a one-off e-mail ends every running enrollment of the lead.
 pub async fn record(
     tx: &mut TenantTx,
     inbound: &Inbound<'_>,
@@ -196,8 +197,12 @@ pub async fn record(
              SET status = $2::text::enrollment_status, pause_reason = NULL,
                  next_step_due = NULL, status_detail = $6,
                  finished_at = coalesce(e.finished_at, $7)
-             FROM s WHERE e.id = s.enrollment_id
-               AND e.status IN ('active', 'paused', 'completed')
+             FROM s WHERE (e.id = s.enrollment_id
+                           AND e.status IN ('active', 'paused', 'completed'))
+                       -- A reply to a one-off e-mail ends the lead's running cadences
+                       -- (a bounce says nothing of the addresses they write to).
+                       OR (s.enrollment_id IS NULL AND $2 = 'replied' AND e.lead_id = s.lead_id
+                           AND e.status IN ('active', 'paused'))
              RETURNING e.id
            ),
            recorded AS (

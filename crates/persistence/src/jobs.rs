@@ -236,20 +236,47 @@ pub async fn defer(pool: &PgPool, claim: Claim<'_>, run_at: DateTime<Utc>) -> Re
     Ok(done.rows_affected() == 1)
 }
 
+/// What [`reclaim_expired`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Reclaimed {
+    /// Jobs taken back from vanished workers (requeued or dead).
+    pub count: u64,
+    /// Those out of attempts, now dead: their handlers' `on_dead` hooks still owe them
+    /// a final state.
+    pub dead: Vec<ClaimedJob>,
+}
+
 /// Requeues jobs whose worker vanished (lease expired); those out of attempts die.
-pub async fn reclaim_expired(pool: &PgPool, now: DateTime<Utc>) -> RepoResult<u64> {
-    let done = sqlx::query!(
-        "UPDATE jobs
-         SET status = CASE WHEN attempts >= max_attempts THEN 'dead'::job_status ELSE 'queued' END,
-             finished_at = CASE WHEN attempts >= max_attempts THEN $1::timestamptz END,
-             last_error = coalesce(last_error, 'worker lease expired'),
-             locked_by = NULL, locked_until = NULL, run_at = $1
-         WHERE status = 'running' AND locked_until < $1",
+pub async fn reclaim_expired(pool: &PgPool, now: DateTime<Utc>) -> RepoResult<Reclaimed> {
+    let rows = sqlx::query!(
+        r#"UPDATE jobs
+           SET status = CASE WHEN attempts >= max_attempts THEN 'dead'::job_status ELSE 'queued' END,
+               finished_at = CASE WHEN attempts >= max_attempts THEN $1::timestamptz END,
+               last_error = coalesce(last_error, 'worker lease expired'),
+               locked_by = NULL, locked_until = NULL, run_at = $1
+           WHERE status = 'running' AND locked_until < $1
+           RETURNING id, org_id, kind, payload, attempts, max_attempts, created_at,
+                     status = 'dead' AS "dead!""#,
         now
     )
-    .execute(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(done.rows_affected())
+    Ok(Reclaimed {
+        count: rows.len() as u64,
+        dead: rows
+            .into_iter()
+            .filter(|r| r.dead)
+            .map(|r| ClaimedJob {
+                id: r.id,
+                org_id: r.org_id,
+                kind: r.kind,
+                payload: r.payload,
+                attempts: r.attempts,
+                max_attempts: r.max_attempts,
+                created_at: r.created_at,
+            })
+            .collect(),
+    })
 }
 
 /// The organization's jobs, newest first (operations visibility and tests).
@@ -310,4 +337,7 @@ pub mod kinds {
     /// Payload `{"import_id": uuid}`: queues `leads.enrich` for every pending lead an
     /// import created, in one statement, once the import has finished.
     pub const ENRICH_IMPORT: &str = "leads.enrich_import";
+    /// Payload `{"send_id": uuid}`: delivers a one-off e-mail through its author's
+    /// mailbox.
+    pub const SEND_ONE_OFF_EMAIL: &str = "emails.send_one_off";
 }

@@ -24,6 +24,7 @@ pub mod leads;
 mod like;
 pub mod mailboxes;
 pub mod members;
+pub mod one_off_emails;
 pub mod organizations;
 pub mod outbox;
 pub mod template_facts;

@@ -22,7 +22,8 @@ pub async fn org_of_send(conn: &mut PgConnection, send_id: Uuid) -> RepoResult<O
 pub struct SentMessage {
     pub id: Uuid,
     pub lead_id: Uuid,
-    pub enrollment_id: Uuid,
+    /// None for a one-off e-mail.
+    pub enrollment_id: Option<Uuid>,
     pub body: String,
     pub to_address: String,
     pub do_not_contact: bool,

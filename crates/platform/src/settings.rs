@@ -84,6 +84,10 @@ pub struct AiSettings {
     pub timeout: Duration,
     /// `FLUX_AI_MAX_ATTEMPTS` (3): tries per generation on 429, 5xx and timeouts.
     pub max_attempts: u32,
+    /// `FLUX_AI_RATE_PER_MEMBER` (20): "Gerar com IA" requests per member per minute
+    /// and process, refused ones included (each is logged), so a client stuck in a
+    /// loop cannot flood the provider or the usage log.
+    pub requests_per_member_per_minute: u32,
 }
 
 /// Company enrichment providers (SPEC §2.2).
@@ -269,6 +273,14 @@ fn ai_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<AiSettings, Setti
             "must be between 1 and 5".into(),
         ));
     }
+    let requests_per_member_per_minute: u32 = parse_or(
+        &get("FLUX_AI_RATE_PER_MEMBER"),
+        "FLUX_AI_RATE_PER_MEMBER",
+        Some(20),
+    )?;
+    if requests_per_member_per_minute == 0 {
+        return Err(err("FLUX_AI_RATE_PER_MEMBER", "must be at least 1".into()));
+    }
     Ok(AiSettings {
         provider,
         model,
@@ -278,6 +290,7 @@ fn ai_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<AiSettings, Setti
         openai_api_key,
         timeout: Duration::from_secs(timeout),
         max_attempts,
+        requests_per_member_per_minute,
     })
 }
 

@@ -99,6 +99,7 @@ fn spawn_background(
     enrichment: flux_workers::enrichment::EnrichmentPolicy,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let email = email_channel(settings)?;
     let mut tasks = vec![
         tokio::spawn(flux_workers::email_outbox::run(
             handle.db.clone(),
@@ -109,33 +110,39 @@ fn spawn_background(
             handle.db.clone(),
             stop.clone(),
         )),
-        tokio::spawn(engine(handle, settings)?.run(stop.clone())),
+        tokio::spawn(engine(handle, settings, email.clone())?.run(stop.clone())),
         tokio::spawn(inbox_poller(handle, settings)?.run(stop.clone())),
     ];
-    tasks.extend(flux_workers::runner(handle.db.clone(), enrichment).spawn(stop));
+    tasks.extend(flux_workers::runner(handle.db.clone(), enrichment, email).spawn(stop));
     Ok(tasks)
 }
 
-/// The cadence engine, sending e-mail through each sender's SMTP mailbox and writing
-/// AI-personalized steps with the configured provider. WhatsApp has no channel yet:
-/// its steps pause with "canal não configurado".
-fn engine(
-    handle: &database::DbHandle,
+/// E-mail through each sender's own SMTP mailbox, for cadences and one-off e-mails.
+fn email_channel(
     settings: &Settings,
-) -> anyhow::Result<flux_workers::engine::Engine> {
-    use flux_domain::Channel;
-    use flux_workers::engine::{
-        channel::Channels, smtp::SmtpChannel, tracking::TrackingLinks, Engine, EngineConfig,
-    };
+) -> anyhow::Result<Arc<dyn flux_workers::engine::channel::ChannelSender>> {
+    use flux_workers::engine::{smtp::SmtpChannel, tracking::TrackingLinks};
     let key = settings
         .secrets_key
         .clone()
-        .context("the secrets key is resolved before the engine starts")?;
+        .context("the secrets key is resolved before the e-mail channel is built")?;
     let links = TrackingLinks::new(key.clone(), &settings.public_url);
     let hosts =
         flux_integrations::smtp::HostPolicy::allowing_private(settings.allow_private_mail_hosts);
-    let smtp = SmtpChannel::new(key, links).with_hosts(hosts);
-    let channels = Channels::default().with(Channel::Email, Arc::new(smtp));
+    Ok(Arc::new(SmtpChannel::new(key, links).with_hosts(hosts)))
+}
+
+/// The cadence engine, sending e-mail through `email` and writing AI-personalized
+/// steps with the configured provider. WhatsApp has no channel yet: its steps pause
+/// with "canal não configurado".
+fn engine(
+    handle: &database::DbHandle,
+    settings: &Settings,
+    email: Arc<dyn flux_workers::engine::channel::ChannelSender>,
+) -> anyhow::Result<flux_workers::engine::Engine> {
+    use flux_domain::Channel;
+    use flux_workers::engine::{channel::Channels, Engine, EngineConfig};
+    let channels = Channels::default().with(Channel::Email, email);
     let ai = flux_workers::ai_messages::AiMessages::new(
         handle.db.clone(),
         flux_workers::ai_messages::provider_from(&settings.ai),

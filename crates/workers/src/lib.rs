@@ -8,14 +8,20 @@ pub mod enrichment;
 pub mod housekeeping;
 pub mod inbox;
 pub mod lead_import;
+pub mod one_off_email;
 pub mod queue;
 
 use std::sync::Arc;
 
 use flux_persistence::{jobs::kinds, Db};
 
-/// The job runner with every handler this program has.
-pub fn runner(db: Db, enrichment: enrichment::EnrichmentPolicy) -> queue::Runner {
+/// The job runner with every handler this program has; one-off e-mails leave
+/// through `email`, the channel the engine sends cadences' e-mail with.
+pub fn runner(
+    db: Db,
+    enrichment: enrichment::EnrichmentPolicy,
+    email: Arc<dyn engine::channel::ChannelSender>,
+) -> queue::Runner {
     queue::Runner::builder(db)
         .handler(
             kinds::IMPORT_LEADS,
@@ -28,6 +34,10 @@ pub fn runner(db: Db, enrichment: enrichment::EnrichmentPolicy) -> queue::Runner
         .handler(
             kinds::ENRICH_LEAD,
             Arc::new(enrichment::EnrichLead { policy: enrichment }),
+        )
+        .handler(
+            kinds::SEND_ONE_OFF_EMAIL,
+            Arc::new(one_off_email::SendOneOffEmail::new(email)),
         )
         .build()
 }

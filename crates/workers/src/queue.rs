@@ -283,18 +283,7 @@ impl Runner {
                 error,
             }));
         };
-        let ctx = JobContext {
-            db: self
-                .db
-                .for_tenant(&TenantCtx::system(OrgId::new(job.org_id))),
-            job,
-            clock: self.clock.clone(),
-            lease: Lease {
-                db: self.db.clone(),
-                worker: self.worker_id.clone(),
-                length: lease,
-            },
-        };
+        let ctx = self.context(job, lease);
         let span = tracing::info_span!("job", id = %ctx.job.id, kind = %ctx.job.kind, org_id = %ctx.job.org_id, attempt = ctx.job.attempts);
         // A panicking handler fails its job instead of ending this loop for good.
         let result = tracing::Instrument::instrument(
@@ -369,8 +358,39 @@ impl Runner {
             }
             *last = Some(now);
         }
-        jobs::reclaim_expired(self.db.pool(), now).await?;
+        let reclaimed = jobs::reclaim_expired(self.db.pool(), now).await?;
+        // A worker that vanished on its last attempt killed its job without running
+        // the hook: run it here, so the target still gets its final state.
+        for job in reclaimed.dead {
+            let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
+                continue;
+            };
+            let (id, kind) = (job.id, job.kind.clone());
+            tracing::error!(%id, %kind, "job dead: its worker vanished on the last attempt");
+            let ctx = self.context(job, chrono::Duration::zero());
+            if let Err(hook) = handler
+                .on_dead(&ctx, "o processo que o executava parou")
+                .await
+            {
+                tracing::error!(%id, %kind, error = %hook, "dead-job hook failed");
+            }
+        }
         Ok(())
+    }
+
+    fn context(&self, job: ClaimedJob, lease: chrono::Duration) -> JobContext {
+        JobContext {
+            db: self
+                .db
+                .for_tenant(&TenantCtx::system(OrgId::new(job.org_id))),
+            job,
+            clock: self.clock.clone(),
+            lease: Lease {
+                db: self.db.clone(),
+                worker: self.worker_id.clone(),
+                length: lease,
+            },
+        }
     }
 
     /// Runs due jobs until none is left (tests, and `flux` one-shot commands).

@@ -344,3 +344,72 @@ async fn a_refused_message_is_skipped_and_a_long_backlog_is_read_over_several_po
         "the reply's own date"
     );
 }
+
+/// A world whose first step went out to a lead, a one-off e-mail (Message-ID
+/// `message_id`, to `to`) the member also sent it, and reply reading on.
+async fn one_off_world(message_id: &str, to: &str) -> (World, ImapInbox, Uuid, Uuid) {
+    let w = World::new(&[0, 2]).await;
+    let (lead, enrollment) = w
+        .enroll(
+            "PADARIA PAO QUENTE LTDA",
+            "SP",
+            Some("compras@padaria.com.br"),
+        )
+        .await;
+    assert_eq!(w.engine().drain().await.unwrap().sent, 1);
+    sqlx::query(
+        "INSERT INTO step_sends (org_id, lead_id, sender_id, channel, state, message_id,
+                                 to_address, subject, body, sent_at)
+         VALUES ($1, $2, $3, 'email', 'sent', $4, $5, 'Oi', 'x', now())",
+    )
+    .bind(w.org)
+    .bind(lead)
+    .bind(w.sender)
+    .bind(message_id)
+    .bind(to)
+    .execute(w.db.pool())
+    .await
+    .unwrap();
+    let inbox = ImapInbox::start("ana", "imap-senha").await;
+    w.enable_imap(&inbox, "imap-senha").await;
+    (w, inbox, lead, enrollment)
+}
+
+#[tokio::test]
+async fn a_reply_to_a_one_off_email_ends_the_leads_running_cadences() {
+    let one_off = "0f0f0f0f@acme.com.br";
+    let (w, inbox, lead, enrollment) = one_off_world(one_off, "compras@padaria.com.br").await;
+    inbox.deliver_on(reply_to(one_off, "", "Vamos conversar."), MONDAY);
+
+    let report = w.poller().run_once().await.unwrap();
+    assert_eq!((report.read, report.replies), (1, 1));
+    assert_eq!(w.enrollment(enrollment).await.status, "replied");
+    let (kind, on_enrollment): (String, Option<Uuid>) = sqlx::query_as(
+        "SELECT type::text, enrollment_id FROM interactions
+         WHERE lead_id = $1 AND type = 'replied'",
+    )
+    .bind(lead)
+    .fetch_one(w.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), on_enrollment), ("replied", None));
+}
+
+#[tokio::test]
+async fn a_bounce_of_a_one_off_email_leaves_the_leads_cadences_running() {
+    // Written to another of the lead's addresses, which does not exist.
+    let one_off = "0e0e0e0e@acme.com.br";
+    let (w, inbox, lead, enrollment) = one_off_world(one_off, "diretoria@padaria.com.br").await;
+    inbox.deliver_on(bounce_of(one_off, "failed", "5.1.1"), MONDAY);
+
+    w.poller().run_once().await.unwrap();
+    assert_eq!(w.enrollment(enrollment).await.status, "active");
+    let bounced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM interactions WHERE lead_id = $1 AND type = 'bounced'",
+    )
+    .bind(lead)
+    .fetch_one(w.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(bounced, 1, "on the timeline, against the one-off");
+}

@@ -359,7 +359,8 @@ impl JobHandler for Long {
             }
             let reclaimed = jobs::reclaim_expired(self.db.pool(), self.clock.now())
                 .await
-                .unwrap();
+                .unwrap()
+                .count;
             self.reclaimed_midway.lock().unwrap().push(reclaimed);
             if reclaimed > 0 {
                 let kinds = vec!["test.long".to_owned()];

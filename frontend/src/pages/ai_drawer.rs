@@ -1,10 +1,13 @@
 //! "Gerar com IA" on a lead's profile: channel, tone and context → a message the
 //! model writes from the lead's data, editable in place, to regenerate, copy, save as
-//! a template or take to a one-off e-mail or WhatsApp chat. The day's remaining
+//! a template, send as a one-off e-mail from the member's mailbox (through Flux:
+//! tracked, on the timeline) or take to a WhatsApp chat. The day's remaining
 //! generations show, with the upgrade path at the plan's limit.
 
 use flux_dto::{
     ai::{AiTone, AiUsage, GenerateMessageRequest, GeneratedMessage},
+    emails::{EmailState, LeadEmail, SendEmailRequest},
+    enrollments::{ResolveReviewRequest, ReviewOutcome},
     leads::LeadDto,
     templates::{CreateTemplateRequest, MessageChannel, TemplateDto},
     ErrorCode,
@@ -17,7 +20,13 @@ use crate::{
     api::{self, ApiError},
     components::feedback::FormError,
     pages::templates::channel_label,
+    timer::sleep,
 };
+
+/// How long the drawer follows a sent e-mail (its retries back off for minutes)
+/// before leaving it to the timeline, and how often it asks.
+const FOLLOW_POLLS: usize = 90;
+const FOLLOW_EVERY_MS: i32 = 2000;
 
 /// The most characters of context the API takes.
 const MAX_CONTEXT: usize = 500;
@@ -34,18 +43,6 @@ fn usage_line(usage: &AiUsage) -> String {
         None => format!("Gerações ilimitadas no seu plano · {} hoje", usage.used),
         Some(left) => format!("{left} de {} gerações restantes hoje", usage.limit.max(0)),
     }
-}
-
-/// `mailto:` with the lead's address, subject and body (RFC 6068: CRLF line breaks).
-fn mailto(to: &str, subject: &str, body: &str) -> String {
-    let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
-    let body = body.replace("\r\n", "\n").replace('\n', "\r\n");
-    format!(
-        "mailto:{}?subject={}&body={}",
-        enc(to).replace("%40", "@"),
-        enc(subject),
-        enc(&body)
-    )
 }
 
 /// The browser's clipboard, absent outside secure contexts (plain HTTP on a LAN).
@@ -71,6 +68,40 @@ fn whatsapp_link(phone: &str, text: &str) -> Option<String> {
     })
 }
 
+/// Keeps Tab inside the dialog (WAI-ARIA modal dialog pattern): from the last
+/// focusable element Tab goes to the first, and Shift+Tab the other way round.
+fn trap_tab(dialog: &web_sys::HtmlElement, ev: &leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = dialog.query_selector_all(
+        "a[href], button:not([disabled]), input:not([disabled]), select, textarea",
+    ) else {
+        return;
+    };
+    let focusable: Vec<web_sys::HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into().ok())
+        .collect();
+    let (Some(first), Some(last)) = (focusable.first(), focusable.last()) else {
+        return;
+    };
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let at = |e: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>())
+    };
+    let target = if ev.shift_key() && at(first) {
+        last
+    } else if !ev.shift_key() && at(last) {
+        first
+    } else {
+        return;
+    };
+    ev.prevent_default();
+    let _ = target.focus();
+}
+
 /// The drawer; `open` shows and hides it. It lives as long as the lead's page, so a
 /// refreshed lead (enrichment, a teammate's edit) keeps what was written.
 #[component]
@@ -78,6 +109,8 @@ pub fn AiDrawer(
     lead_id: Uuid,
     #[prop(into)] lead: Signal<Option<LeadDto>>,
     open: RwSignal<bool>,
+    /// Bumped when an e-mail from the drawer ends (sent, or not): the timeline has it.
+    on_sent: RwSignal<u32>,
 ) -> impl IntoView {
     let usage = LocalResource::new(move || async move {
         // Fetched again each time the drawer opens.
@@ -119,7 +152,12 @@ pub fn AiDrawer(
     let saved = RwSignal::new(None::<TemplateDto>);
     let saving = RwSignal::new(false);
     let template_name = RwSignal::new(String::new());
+    // Sending asks once more (it really goes out), then follows the delivery.
+    let confirming = RwSignal::new(false);
+    let sending = RwSignal::new(false);
+    let sent = RwSignal::new(None::<LeadEmail>);
     let first_field = NodeRef::<html::Select>::new();
+    let dialog = NodeRef::<html::Aside>::new();
     // On opening: focus inside the dialog (Escape and Tab work from there) and, before
     // anything is written, a channel the lead can receive and a template name.
     Effect::new(move |_| {
@@ -154,6 +192,8 @@ pub fn AiDrawer(
         pending.set(true);
         notice.set(None);
         saved.set(None);
+        sent.set(None);
+        confirming.set(false);
         spawn_local(async move {
             let result = api::post::<GeneratedMessage, _>("/api/v1/ai/messages", &request).await;
             pending.set(false);
@@ -227,22 +267,118 @@ pub fn AiDrawer(
             }
         });
     };
-    let send_link = move || {
+    let whatsapp = move || {
+        if is_email() {
+            return None;
+        }
         lead.with(|lead| {
-            let lead = lead.as_ref()?;
-            if is_email() {
-                lead.email.as_deref().map(|to| {
-                    (
-                        mailto(to, &subject.get(), &body.get()),
-                        "Usar em e-mail avulso",
-                    )
-                })
-            } else {
-                lead.telefone
-                    .as_deref()
-                    .and_then(|p| whatsapp_link(p, &body.get()))
-                    .map(|link| (link, "Abrir no WhatsApp"))
+            lead.as_ref()?
+                .telefone
+                .as_deref()
+                .and_then(|p| whatsapp_link(p, &body.get()))
+        })
+    };
+    let lead_email = move || {
+        lead.with(|lead| lead.as_ref().and_then(|l| l.email.clone()))
+            .filter(|_| is_email())
+    };
+    // One key per text: sending the same text again (a lost answer, a second click)
+    // gets the first e-mail back instead of a second one; any edit is a new e-mail.
+    let send_key = RwSignal::new(Uuid::new_v4().to_string());
+    Effect::new(move |_| {
+        subject.track();
+        body.track();
+        send_key.set(Uuid::new_v4().to_string());
+        confirming.set(false);
+    });
+    // Shows the e-mail and follows it while the drawer is open and it is the one
+    // shown, until its state is final; then the timeline has it.
+    let follow = move |mut email: LeadEmail| async move {
+        failure.set(None);
+        sent.set(Some(email.clone()));
+        let path = format!("/api/v1/leads/{lead_id}/emails/{}", email.id);
+        for _ in 0..FOLLOW_POLLS {
+            let shown = sent
+                .try_with_untracked(|s| s.as_ref().map(|s| s.id) == Some(email.id))
+                .unwrap_or(false);
+            if email.state.is_final() || !shown || open.try_get_untracked() != Some(true) {
+                break;
             }
+            sleep(FOLLOW_EVERY_MS).await;
+            match api::get::<LeadEmail>(&path).await {
+                Ok(now) => email = now,
+                Err(_) => continue,
+            }
+            sent.try_set(Some(email.clone()));
+        }
+        if email.state.is_final() {
+            on_sent.try_update(|n| *n += 1);
+        }
+        sending.try_set(false);
+    };
+    let send_email = move |_| {
+        if sending.get_untracked() {
+            return;
+        }
+        let request = SendEmailRequest {
+            to: None,
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            ai_generated: true,
+        };
+        sending.set(true);
+        confirming.set(false);
+        sent.set(None);
+        spawn_local(async move {
+            let path = format!("/api/v1/leads/{lead_id}/emails");
+            let key = send_key.get_untracked();
+            match api::post_once::<LeadEmail, _>(&path, &request, &key).await {
+                Ok(email) => follow(email).await,
+                Err(e) => {
+                    sending.set(false);
+                    fail(e);
+                }
+            }
+        });
+    };
+    // The server never confirmed it: the member looks in the sent folder and says
+    // (not sent: it is delivered again, and followed).
+    let settle = move |outcome: ReviewOutcome| {
+        let Some(email) = sent.get_untracked() else {
+            return;
+        };
+        sending.set(true);
+        spawn_local(async move {
+            let path = format!("/api/v1/leads/{lead_id}/emails/{}/review", email.id);
+            match api::post::<LeadEmail, _>(&path, &ResolveReviewRequest { outcome }).await {
+                Ok(settled) => follow(settled).await,
+                Err(e) => {
+                    sending.set(false);
+                    fail(e);
+                }
+            }
+        });
+    };
+    let in_review = move || {
+        sent.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.state == EmailState::NeedsReview)
+        })
+    };
+    let sent_line = move || {
+        sent.get().map(|e| match e.state {
+            EmailState::Prepared | EmailState::Dispatching => {
+                format!(
+                    "Enviando para {}… acompanhe na linha do tempo do lead.",
+                    e.to
+                )
+            }
+            EmailState::Sent => format!("E-mail enviado para {}.", e.to),
+            EmailState::Failed | EmailState::Cancelled => format!(
+                "O e-mail não foi enviado: {}",
+                e.last_error.unwrap_or_default()
+            ),
+            EmailState::NeedsReview => e.last_error.unwrap_or_default(),
         })
     };
     let close = move |_| open.set(false);
@@ -251,7 +387,12 @@ pub fn AiDrawer(
         <Show when=move || open.get()>
             <div class="drawer-backdrop" on:click=close></div>
             <aside class="drawer" role="dialog" aria-modal="true" aria-labelledby="ai-title"
-                on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                node_ref=dialog
+                on:keydown=move |ev| match ev.key().as_str() {
+                    "Escape" => open.set(false),
+                    "Tab" => if let Some(aside) = dialog.get() { trap_tab(&aside, &ev) },
+                    _ => {}
+                }>
                 <header class="drawer-header">
                     <h2 id="ai-title">"Gerar com IA"</h2>
                     <button type="button" class="button link" on:click=close aria-label="Fechar">"Fechar"</button>
@@ -319,10 +460,34 @@ pub fn AiDrawer(
                         <p class="muted">{move || written.with(|w| w.as_ref().map(|(_, w)| format!("Escrita por {} · {} tokens", w.model, w.tokens.input + w.tokens.output)))}</p>
                         <div class="actions">
                             <button type="button" class="button secondary" on:click=copy>"Copiar"</button>
-                            {move || send_link().map(|(href, label)| view! {
-                                <a class="button secondary" href=href target="_blank" rel="noopener">{label}</a>
+                            {move || whatsapp().map(|href| view! {
+                                <a class="button secondary" href=href target="_blank" rel="noopener">"Abrir no WhatsApp"</a>
+                            })}
+                            {move || lead_email().map(|to| view! {
+                                <button type="button" class="button secondary" data-send-email
+                                    disabled=move || sending.get() on:click=move |_| confirming.set(true)>
+                                    "Enviar e-mail para " {to}
+                                </button>
                             })}
                         </div>
+                        <Show when=move || confirming.get()>
+                            <div class="notice" role="alertdialog" aria-label="Confirmar envio">
+                                <p>"O e-mail sai agora da sua caixa de e-mail, com o assunto e o texto acima."</p>
+                                <div class="actions">
+                                    <button type="button" class="button primary" on:click=send_email>"Confirmar envio"</button>
+                                    <button type="button" class="button link" on:click=move |_| confirming.set(false)>"Cancelar"</button>
+                                </div>
+                            </div>
+                        </Show>
+                        <p class="notice" role="status" data-email-status>{sent_line}</p>
+                        <Show when=in_review>
+                            <div class="actions">
+                                <button type="button" class="button secondary" disabled=move || sending.get()
+                                    on:click=move |_| settle(ReviewOutcome::Sent)>"Está nos enviados"</button>
+                                <button type="button" class="button secondary" disabled=move || sending.get()
+                                    on:click=move |_| settle(ReviewOutcome::NotSent)>"Não saiu: enviar de novo"</button>
+                            </div>
+                        </Show>
                         <div class="inline-fields">
                             <div class="field">
                                 <label for="ai-template-name">"Nome do template"</label>

@@ -65,6 +65,8 @@ pub fn LeadProfilePage() -> impl IntoView {
     });
     // The drawer lives with the page, not the profile a refreshed lead rebuilds.
     let ai_open = RwSignal::new(false);
+    // Bumped when the drawer's e-mail is sent: the timeline shows it at once.
+    let timeline_changed = RwSignal::new(0u32);
     let current = Signal::derive(move || lead.get().and_then(Result::ok));
     let reload = Callback::new(move |()| {
         lead.refetch();
@@ -86,9 +88,9 @@ pub fn LeadProfilePage() -> impl IntoView {
             Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
             Some(Ok(lead)) => view! { <Profile lead=lead attempts=attempts on_change=reload ai_open=ai_open/> }.into_any(),
         }}
-        {move || id().map(|id| view! { <AiDrawer lead_id=id lead=current open=ai_open/> })}
+        {move || id().map(|id| view! { <AiDrawer lead_id=id lead=current open=ai_open on_sent=timeline_changed/> })}
         // Outside the profile, so a refreshed lead does not rebuild the timeline.
-        {move || id().map(|id| view! { <LeadTimeline lead_id=id/> })}
+        {move || id().map(|id| view! { <LeadTimeline lead_id=id changed=timeline_changed/> })}
     }
 }
 

@@ -44,11 +44,19 @@ fn kind_label(kind: InteractionType) -> (&'static str, &'static str) {
 }
 
 #[component]
-pub fn LeadTimeline(lead_id: Uuid) -> impl IntoView {
+pub fn LeadTimeline(
+    lead_id: Uuid,
+    /// Changes when something outside (the AI drawer's e-mail) added to the timeline.
+    #[prop(optional)]
+    changed: Option<RwSignal<u32>>,
+) -> impl IntoView {
     let session = use_session();
     let shown = RwSignal::new(PER_PAGE);
     let timeline = LocalResource::new(move || {
         let shown = shown.get();
+        if let Some(changed) = changed {
+            changed.track();
+        }
         async move {
             api::get::<Timeline>(&format!(
                 "/api/v1/leads/{lead_id}/timeline?per_page={shown}"
@@ -161,6 +169,8 @@ fn Interaction(interaction: InteractionDto) -> impl IntoView {
             <span class=class>{label}</span>
             {i.channel.map(|c| view! { <span class="muted">{channel_label(c)}</span> })}
             {step.map(|s| view! { <span>{s}</span> })}
+            // Written by a member outside any cadence.
+            {(i.cadence_id.is_none() && i.actor_id.is_some()).then(|| view! { <span class="muted">"E-mail avulso"</span> })}
             {i.ai_generated.then(|| view! { <span class="badge badge-info">"IA"</span> })}
             {i.summary.map(|s| view! { <p class="timeline-summary">{s}</p> })}
         </li>

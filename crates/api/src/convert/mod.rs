@@ -3,6 +3,7 @@
 pub mod ai;
 pub mod cadences;
 pub mod enrollments;
+pub mod lead_emails;
 pub mod templates;
 
 use flux_domain::{MemberRole, MemberStatus};

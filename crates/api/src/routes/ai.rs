@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 402, description = "`LIMIT_EXCEEDED`: the plan's daily AI limit is reached (`details`: `limit` = `max_ai_per_day`, `max`, `used`, `plan`, `resets_at`, `upgrade_url`)", body = ErrorBody),
         (status = 403, description = "Requires `ai:generate`", body = ErrorBody),
         (status = 422, description = "Unknown lead, channel or tone, or `additional_context` over 500 characters (the field is named)", body = ErrorBody),
+        (status = 429, description = "`RATE_LIMIT`: more requests than `FLUX_AI_RATE_PER_MEMBER` per minute from this member (`Retry-After` says when to try again)", body = ErrorBody),
         (status = 502, description = "`EXTERNAL_API`: the provider refused the request or answered something unusable (`details.reason`: `rejected` or `malformed`)", body = ErrorBody),
         (status = 503, description = "`EXTERNAL_API`: no AI provider is configured (`details.reason` = `not_configured`), or the provider is unavailable or rate-limiting after retries (`unavailable`, `rate_limited` with `retry_after_seconds` and a `Retry-After` header)", body = ErrorBody),
         (status = 504, description = "`EXTERNAL_API`: the provider did not answer in time (`details.reason` = `timeout`)", body = ErrorBody),
@@ -52,6 +53,7 @@ async fn generate_message(
     body: ValidJson<GenerateMessageRequest>,
 ) -> ApiResult<web::Json<GeneratedMessage>> {
     let ctx = auth.require(Permission::AiGenerate)?;
+    state.limits.check_ai(&ctx.user_id().to_string())?;
     let req = body.0;
     let generated = ai::generate(
         &state,

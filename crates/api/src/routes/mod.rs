@@ -7,6 +7,7 @@ pub mod cadences;
 pub mod enrollments;
 pub mod events;
 pub mod invitations;
+pub mod lead_emails;
 pub mod lead_imports;
 pub mod lead_query;
 pub mod leads;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(invitations::configure)
             .configure(lead_imports::configure)
             .configure(leads::configure)
+            .configure(lead_emails::configure)
             .configure(templates::configure)
             .configure(cadences::configure)
             .configure(enrollments::configure)
@@ -77,8 +79,13 @@ pub(crate) fn query_param<T: std::str::FromStr>(
     raw: &Option<String>,
     expected: &str,
 ) -> Result<Option<T>, ApiError> {
-    match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    // `?from=` is a malformed value, not an absent one (as with `page`).
+    match raw.as_deref().map(str::trim) {
         None => Ok(None),
+        Some("") => Err(ApiError::field(
+            name,
+            format!("vazio; informe {expected} ou omita o parâmetro"),
+        )),
         Some(value) => value
             .parse()
             .map(Some)

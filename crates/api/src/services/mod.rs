@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod ai;
 pub mod cadences;
 pub mod enrollments;
+pub mod lead_emails;
 pub mod lead_export;
 pub mod lead_imports;
 pub mod leads;

@@ -359,6 +359,8 @@ async fn bad_requests_name_the_field() {
 
     for query in [
         "from=2026-13-01",
+        "from=",
+        "to=0244-02-05&from=",
         "user_id=abc",
         "from=2026-11-02&to=2026-11-01",
         "per_page=0",
@@ -624,5 +626,39 @@ async fn a_generation_that_never_finished_frees_its_slot_later() {
     assert_eq!(
         (outcome.as_str(), code.as_deref()),
         ("failed", Some("abandoned"))
+    );
+}
+
+#[tokio::test]
+async fn a_member_past_the_request_rate_waits_and_others_do_not() {
+    let server = MockServer::start().await;
+    answer_with(&server, anthropic_ok("Assunto: Oi\n\nOlá!")).await;
+    let app = spawn_app_with(&[
+        ("FLUX_AI_PROVIDER", "anthropic"),
+        ("FLUX_ANTHROPIC_URL", &server.uri()),
+        ("FLUX_ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("FLUX_AI_RATE_PER_MEMBER", "2"),
+    ])
+    .await;
+    let (s, lead) = ana_with_a_lead(&app).await;
+    for _ in 0..2 {
+        assert_eq!(
+            generate(&app, &s, email_request(lead)).await.status(),
+            StatusCode::OK
+        );
+    }
+    let res = generate(&app, &s, email_request(lead)).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
+    // Not even logged: the provider and the usage log never saw it.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    let log = app.get_json("/api/v1/ai/generations", &s).await;
+    assert_eq!(log["total"], 2);
+
+    let bia = app.signup("Bia", "bia@outra.com.br").await;
+    let lead = app.enriched_lead(&bia).await;
+    assert_eq!(
+        generate(&app, &bia, email_request(lead)).await.status(),
+        StatusCode::OK
     );
 }

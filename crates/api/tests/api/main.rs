@@ -12,6 +12,7 @@ mod events;
 mod helpers;
 mod idempotency;
 mod invitations;
+mod lead_emails;
 mod lead_imports;
 mod lead_search;
 mod leads;

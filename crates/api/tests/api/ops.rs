@@ -91,6 +91,24 @@ async fn committed_openapi_json_matches_the_code() {
     );
 }
 
+#[test]
+fn every_operation_has_its_own_id() {
+    // SDK generators name methods after operationIds: two alike break them.
+    let doc: Value = serde_json::from_str(&flux_api::openapi::document_json()).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            if let Some(first) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id:?} of {method} {path} is also {first}'s");
+            }
+        }
+    }
+    assert!(seen.len() > 50);
+}
+
 #[tokio::test]
 async fn cors_allows_configured_origins_only() {
     let app =

@@ -83,8 +83,9 @@ pub(super) async fn exchange(
             }
         }
         if attempt < attempts {
-            let backoff = policy.base_delay * 2u32.saturating_pow(attempt - 1);
-            let wait = wait.unwrap_or(backoff).min(policy.max_delay);
+            let wait = wait
+                .unwrap_or_else(|| jittered(policy.base_delay * 2u32.saturating_pow(attempt - 1)))
+                .min(policy.max_delay);
             tracing::warn!(
                 provider,
                 attempt,
@@ -113,12 +114,33 @@ fn transport_error(e: &reqwest::Error) -> AiError {
     }
 }
 
+/// Half the backoff plus a random part of the other half: many callers that failed
+/// together (a provider outage) do not all come back at the same instant.
+fn jittered(backoff: Duration) -> Duration {
+    let half = backoff / 2;
+    half + half.mul_f64(rand::random::<f64>())
+}
+
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let raw = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
-    raw.parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(86_400.0)))
+    let raw = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(raw, chrono::Utc::now())
+}
+
+/// `Retry-After` as seconds or as an HTTP-date (RFC 9110 §10.2.3; IMF-fixdate, which
+/// RFC 2822 parsing reads), as a wait from `now`; a date in the past is no wait.
+fn parse_retry_after(raw: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let raw = raw.trim();
+    if let Ok(seconds) = raw.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default()
+            .min(Duration::from_secs(86_400)),
+    )
 }
 
 /// The provider's own words about an error: `{"error":{"message"}}` (Anthropic,
@@ -162,4 +184,47 @@ pub(super) fn rejected(status: StatusCode, body: &[u8]) -> AiError {
         status.as_u16(),
         provider_message(body)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = "2026-11-22T10:00:00Z".parse().unwrap();
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 10:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date already past"
+        );
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("1e12", now),
+            Some(Duration::from_secs(86_400))
+        );
+    }
+
+    #[test]
+    fn backoff_is_jittered_within_its_upper_half() {
+        let backoff = Duration::from_millis(1000);
+        let waits: Vec<Duration> = (0..50).map(|_| jittered(backoff)).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= Duration::from_millis(500) && *w <= backoff));
+        assert!(
+            waits.iter().any(|w| *w != waits[0]),
+            "not all the same wait"
+        );
+    }
 }

@@ -38,6 +38,30 @@ impl MailboxRoute {
     }
 }
 
+impl MailboxRoute {
+    /// A mailbox row's route, as the engine and one-off e-mails load it.
+    pub fn from_row(row: &flux_persistence::engine::MailboxRow) -> Self {
+        Self {
+            id: row.id,
+            from_name: row.from_name.clone(),
+            from_email: row.from_email.clone(),
+            smtp_host: row.smtp_host.clone(),
+            smtp_port: u16::try_from(row.smtp_port).unwrap_or(587),
+            smtp_security: row.smtp_security.clone(),
+            smtp_username: row.smtp_username.clone(),
+            smtp_password_enc: row.smtp_password_enc.clone(),
+        }
+    }
+
+    /// `<send id>@<the sender's domain>`: unique, and ours.
+    pub fn message_id_for(send_id: Uuid, mailbox: Option<&MailboxRoute>) -> String {
+        let domain = mailbox
+            .and_then(|m| m.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()))
+            .unwrap_or_else(|| "flux.localhost".into());
+        format!("{}@{domain}", send_id.simple())
+    }
+}
+
 /// One message of one step to one lead.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {

@@ -677,7 +677,9 @@ impl Engine {
         };
         let uf = e.facts.uf.as_deref();
         let open_at = window.next_open(now, uf);
-        let mailbox = mailboxes.get(&e.sender_id).map(|(row, _)| route(row));
+        let mailbox = mailboxes
+            .get(&e.sender_id)
+            .map(|(row, _)| MailboxRoute::from_row(row));
         let existing = e.existing.as_ref();
         // A message already prepared keeps the channel it was written for.
         let channel = existing
@@ -832,7 +834,7 @@ impl Engine {
         let send_id = existing.map(|x| x.id).unwrap_or_else(Uuid::new_v4);
         let message_id = existing
             .map(|x| x.message_id.clone())
-            .unwrap_or_else(|| new_message_id(send_id, mailbox.as_ref()));
+            .unwrap_or_else(|| MailboxRoute::message_id_for(send_id, mailbox.as_ref()));
         let send = NewSend {
             id: send_id,
             enrollment_id: e.id,
@@ -971,27 +973,6 @@ fn not_configured(channel: Channel) -> String {
         "O canal {} não está configurado nesta organização",
         channel.label()
     )
-}
-
-fn route(row: &MailboxRow) -> MailboxRoute {
-    MailboxRoute {
-        id: row.id,
-        from_name: row.from_name.clone(),
-        from_email: row.from_email.clone(),
-        smtp_host: row.smtp_host.clone(),
-        smtp_port: u16::try_from(row.smtp_port).unwrap_or(587),
-        smtp_security: row.smtp_security.clone(),
-        smtp_username: row.smtp_username.clone(),
-        smtp_password_enc: row.smtp_password_enc.clone(),
-    }
-}
-
-/// `<send id>@<the sender's domain>`: unique, and ours.
-fn new_message_id(send_id: Uuid, mailbox: Option<&MailboxRoute>) -> String {
-    let domain = mailbox
-        .and_then(|m| m.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()))
-        .unwrap_or_else(|| "flux.localhost".into());
-    format!("{}@{domain}", send_id.simple())
 }
 
 fn message_of(

@@ -1,0 +1,29 @@
+//! One-off e-mails on the wire.
+
+use flux_domain::send::SendState;
+use flux_dto::emails::{EmailState, LeadEmail};
+use flux_persistence::one_off_emails::OneOffRecord;
+
+pub fn lead_email(r: OneOffRecord) -> LeadEmail {
+    LeadEmail {
+        id: r.id,
+        lead_id: r.lead_id,
+        sender_id: r.sender_id,
+        to: r.to_address,
+        subject: r.subject.unwrap_or_default(),
+        body: r.body,
+        ai_generated: r.ai_generated,
+        state: match r.state {
+            SendState::Prepared => EmailState::Prepared,
+            SendState::Dispatching => EmailState::Dispatching,
+            SendState::Sent => EmailState::Sent,
+            SendState::Failed => EmailState::Failed,
+            SendState::NeedsReview => EmailState::NeedsReview,
+            SendState::Cancelled => EmailState::Cancelled,
+        },
+        last_error: r.last_error,
+        attempts: r.dispatch_attempts,
+        created_at: r.created_at,
+        sent_at: r.sent_at,
+    }
+}

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use flux_domain::Channel;
+use chrono::{Duration, Utc};
+use flux_domain::{Channel, SendWindow};
 use flux_integrations::smtp::HostPolicy;
 use flux_platform::SecretsKey;
 use flux_testkit::smtp_sink::{Received, SmtpSink};
@@ -27,7 +28,7 @@ struct Sent {
 }
 
 /// An active cadence whose first e-mail has a link, a lead enrolled over HTTP, and
-/// the engine (clock on a working Monday) sending it through `sink`.
+/// the engine (clock at the send window's next opening) sending it through `sink`.
 async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
     let res = app
         .post(
@@ -94,8 +95,10 @@ async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
             Arc::new(SmtpChannel::new(key, links).with_hosts(HostPolicy::AllowPrivate)),
         ),
     )
+    // The enrollment is due from the real present: the engine's clock is the default
+    // window's next opening after it (never a fixed date that the calendar passes).
     .with_clock(Arc::new(ManualClock::new(
-        "2026-11-23T13:00:00Z".parse().unwrap(),
+        SendWindow::default().next_open(Utc::now() + Duration::minutes(1), None),
     )));
     assert_eq!(engine.drain().await.unwrap().sent, 1);
     let mail = sink.received().pop().unwrap();

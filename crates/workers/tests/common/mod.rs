@@ -65,14 +65,18 @@ impl World {
             .unwrap();
         tx.commit().await.unwrap();
         let pool = db.pool();
+        // Created a week before the clock's Monday, as it would be: the inbox reads
+        // from a mailbox's creation, and the calendar has long passed that Monday.
         sqlx::query(
             "INSERT INTO mailboxes (org_id, user_id, from_name, from_email, smtp_host, smtp_port,
-                                    smtp_username, smtp_password_enc, daily_limit, min_interval_seconds)
+                                    smtp_username, smtp_password_enc, daily_limit, min_interval_seconds,
+                                    created_at)
              VALUES ($1, $2, 'Ana Souza', 'ana@acme.com.br', 'smtp.acme.com.br', 587, 'ana', '\\x00',
-                     1000, 0)",
+                     1000, 0, $3)",
         )
         .bind(org.id)
         .bind(user.id)
+        .bind(monday_10am() - chrono::Duration::days(7))
         .execute(pool)
         .await
         .unwrap();

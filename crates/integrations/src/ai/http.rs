@@ -126,21 +126,18 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     parse_retry_after(raw, chrono::Utc::now())
 }
 
-/// `Retry-After` as seconds or as an HTTP-date (RFC 9110 §10.2.3; IMF-fixdate, which
-/// RFC 2822 parsing reads), as a wait from `now`; a date in the past is no wait.
+/// `Retry-After` as seconds or as an HTTP-date (RFC 9110 §10.2.3: IMF-fixdate and the
+/// obsolete RFC 850 and asctime forms), as a wait from `now`, at most a day; a date
+/// in the past is no wait.
 fn parse_retry_after(raw: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    const A_DAY: Duration = Duration::from_secs(86_400);
     let raw = raw.trim();
     if let Ok(seconds) = raw.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+            .then(|| Duration::from_secs_f64(seconds.min(A_DAY.as_secs_f64())));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-    Some(
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
-            .unwrap_or_default()
-            .min(Duration::from_secs(86_400)),
-    )
+    let at = chrono::DateTime::<chrono::Utc>::from(httpdate::parse_http_date(raw).ok()?);
+    Some((at - now).to_std().unwrap_or_default().min(A_DAY))
 }
 
 /// The provider's own words about an error: `{"error":{"message"}}` (Anthropic,
@@ -206,6 +203,21 @@ mod tests {
             parse_retry_after("Sun, 22 Nov 2026 09:00:00 GMT", now),
             Some(Duration::ZERO),
             "a date already past"
+        );
+        assert_eq!(
+            parse_retry_after("Sunday, 22-Nov-26 10:01:00 GMT", now),
+            Some(Duration::from_secs(60)),
+            "RFC 850"
+        );
+        assert_eq!(
+            parse_retry_after("Sun Nov 22 10:00:05 2026", now),
+            Some(Duration::from_secs(5)),
+            "asctime"
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 10:00:30 +0000", now),
+            None,
+            "an RFC 2822 date that is no HTTP-date"
         );
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("soon", now), None);

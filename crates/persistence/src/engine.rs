@@ -3,11 +3,11 @@
 //! machine, interactions and the enrollment's advance.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use flux_domain::TemplateFacts;
+use flux_domain::{send::SendState, TemplateFacts};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{error::RepoResult, TenantTx};
+use crate::{error::RepoResult, members::parse_enum, TenantTx};
 
 /// Due, active, unheld enrollments (oldest due first), leased: their due time moves
 /// to `lease_until`, so a crashed engine's enrollments come due again by themselves.
@@ -51,7 +51,7 @@ pub async fn next_due(pool: &PgPool) -> RepoResult<Option<DateTime<Utc>>> {
 #[derive(Debug, Clone)]
 pub struct ExistingSend {
     pub id: Uuid,
-    pub state: String,
+    pub state: SendState,
     /// The channel it was prepared for (the step's may have changed since).
     pub channel: String,
     pub message_id: String,
@@ -134,68 +134,69 @@ pub async fn load_due(
     )
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| DueEnrollment {
-            id: r.id,
-            org_id: r.org_id,
-            lead_id: r.lead_id,
-            cadence_id: r.cadence_id,
-            sender_id: r.sender_id,
-            status: r.status,
-            cadence_held: r.cadence_held,
-            step_id: r.step_id,
-            channel: r.channel,
-            template_id: r.template_id,
-            ai_personalization: r.ai_personalization.unwrap_or(false),
-            subject_template: r.subject_template,
-            body_template: r.body_template,
-            step_removed: r.step_removed,
-            sender_active: r.sender_active,
-            lead_gone: r.lead_gone,
-            lead_archived: r.lead_archived,
-            do_not_contact: r.do_not_contact,
-            partner_names: r.partner_names,
-            existing: match (
-                r.send_id,
-                r.send_state,
-                r.message_id,
-                r.to_address,
-                r.send_body,
-            ) {
-                (Some(id), Some(state), Some(message_id), Some(to_address), Some(body)) => {
-                    Some(ExistingSend {
-                        id,
-                        state,
-                        channel: r.send_channel.unwrap_or_default(),
-                        message_id,
-                        to_address,
-                        subject: r.send_subject,
-                        body,
-                        dispatch_lease_until: r.dispatch_lease_until,
-                    })
-                }
-                _ => None,
-            },
-            facts: TemplateFacts {
-                razao_social: r.razao_social,
-                nome_fantasia: r.nome_fantasia,
-                cnpj: Some(r.cnpj),
-                cidade: r.cidade,
-                uf: r.uf,
-                porte: r.porte,
-                atividade: r.cnae_descricao,
-                primeiro_socio: r.primeiro_socio,
-                contato_nome: r.contact_name,
-                email: r.email,
-                telefone: r.telefone,
-                sdr_nome: Some(r.sdr_nome),
-                sdr_email: Some(r.sdr_email),
-                org_nome: Some(r.org_nome),
-                local_hour: None,
-            },
+    rows.into_iter()
+        .map(|r| {
+            Ok(DueEnrollment {
+                id: r.id,
+                org_id: r.org_id,
+                lead_id: r.lead_id,
+                cadence_id: r.cadence_id,
+                sender_id: r.sender_id,
+                status: r.status,
+                cadence_held: r.cadence_held,
+                step_id: r.step_id,
+                channel: r.channel,
+                template_id: r.template_id,
+                ai_personalization: r.ai_personalization.unwrap_or(false),
+                subject_template: r.subject_template,
+                body_template: r.body_template,
+                step_removed: r.step_removed,
+                sender_active: r.sender_active,
+                lead_gone: r.lead_gone,
+                lead_archived: r.lead_archived,
+                do_not_contact: r.do_not_contact,
+                partner_names: r.partner_names,
+                existing: match (
+                    r.send_id,
+                    r.send_state,
+                    r.message_id,
+                    r.to_address,
+                    r.send_body,
+                ) {
+                    (Some(id), Some(state), Some(message_id), Some(to_address), Some(body)) => {
+                        Some(ExistingSend {
+                            id,
+                            state: parse_enum(&state)?,
+                            channel: r.send_channel.unwrap_or_default(),
+                            message_id,
+                            to_address,
+                            subject: r.send_subject,
+                            body,
+                            dispatch_lease_until: r.dispatch_lease_until,
+                        })
+                    }
+                    _ => None,
+                },
+                facts: TemplateFacts {
+                    razao_social: r.razao_social,
+                    nome_fantasia: r.nome_fantasia,
+                    cnpj: Some(r.cnpj),
+                    cidade: r.cidade,
+                    uf: r.uf,
+                    porte: r.porte,
+                    atividade: r.cnae_descricao,
+                    primeiro_socio: r.primeiro_socio,
+                    contato_nome: r.contact_name,
+                    email: r.email,
+                    telefone: r.telefone,
+                    sdr_nome: Some(r.sdr_nome),
+                    sdr_email: Some(r.sdr_email),
+                    org_nome: Some(r.org_nome),
+                    local_hour: None,
+                },
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Of `(enrollment, step)` pairs, the enrollments still active on that step under
@@ -569,9 +570,9 @@ pub async fn pause_failed(
 ) -> RepoResult<()> {
     for f in failures {
         let send_state = if f.pause_reason == "review_required" {
-            "needs_review"
+            SendState::NeedsReview
         } else {
-            "failed"
+            SendState::Failed
         };
         if let Some(send_id) = f.send_id {
             sqlx::query!(
@@ -579,7 +580,7 @@ pub async fn pause_failed(
                         dispatch_lease_until = NULL
                  WHERE id = $1 AND state IN ('prepared', 'dispatching')",
                 send_id,
-                send_state,
+                send_state.as_str(),
                 f.detail
             )
             .execute(tx.conn())

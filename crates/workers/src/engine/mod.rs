@@ -35,8 +35,8 @@ use std::{
 
 use chrono::{DateTime, SubsecRound, Utc};
 use flux_domain::{
-    ai_message::AiFallback, enrollment::address_for, Channel, OrgId, SendWindow, TemplateText,
-    TenantCtx,
+    ai_message::AiFallback, enrollment::address_for, send::SendState, Channel, OrgId, SendWindow,
+    TemplateText, TenantCtx,
 };
 use flux_persistence::{
     engine::{self as repo, DueEnrollment, MailboxRow, NewSend, SentMessage, StepFailure},
@@ -685,18 +685,18 @@ impl Engine {
         let channel = existing
             .and_then(|x| x.channel.parse::<Channel>().ok())
             .unwrap_or(channel);
-        let in_flight = existing.is_some_and(|x| x.state == "dispatching");
+        let in_flight = existing.is_some_and(|x| x.state == SendState::Dispatching);
         if e.step_removed && !in_flight {
             // The step left the cadence: the lead moves on to the next one.
             writes.advance.push(e.id);
             return;
         }
-        match existing.map(|x| x.state.as_str()) {
-            Some("sent") | Some("cancelled") => {
+        match existing.map(|x| x.state) {
+            Some(SendState::Sent | SendState::Cancelled) => {
                 writes.advance.push(e.id);
                 return;
             }
-            Some("needs_review") => {
+            Some(SendState::NeedsReview) => {
                 batch.failures.push(StepFailure {
                     enrollment_id: e.id,
                     send_id: existing.map(|x| x.id),
@@ -705,7 +705,7 @@ impl Engine {
                 });
                 return;
             }
-            Some("dispatching") => {
+            Some(SendState::Dispatching) => {
                 let Some(x) = existing else { return };
                 match x.dispatch_lease_until.filter(|until| *until > now) {
                     // Another engine is sending it right now.
@@ -726,7 +726,7 @@ impl Engine {
                 }
                 return;
             }
-            Some("prepared") => {
+            Some(SendState::Prepared) => {
                 let Some(x) = existing else { return };
                 if open_at > now {
                     writes.reschedule.push((e.id, open_at));
@@ -747,8 +747,8 @@ impl Engine {
                 }
                 return;
             }
-            // None, or "failed" (resumed): render afresh.
-            _ => {}
+            // Failed and resumed, or never written: render afresh.
+            Some(SendState::Failed) | None => {}
         }
         if open_at > now {
             writes.reschedule.push((e.id, open_at));

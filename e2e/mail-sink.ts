@@ -6,6 +6,8 @@ import { SMTPServer } from 'smtp-server';
 
 export const MAIL_DIR = join(__dirname, '.mail');
 export const SMTP_PORT = Number(process.env.FLUX_E2E_SMTP_PORT ?? 2525);
+/** Messages to addresses starting with this are taken and never confirmed. */
+export const SILENT_PREFIX = 'semresposta.';
 
 export function startMailSink(): Promise<SMTPServer> {
   rmSync(MAIL_DIR, { recursive: true, force: true });
@@ -16,6 +18,12 @@ export function startMailSink(): Promise<SMTPServer> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onData(stream, session, callback) {
+      // For these recipients the server takes the message and never answers: the
+      // sender cannot know whether it went out.
+      if (session.envelope.rcptTo.some((r) => r.address.toLowerCase().startsWith(SILENT_PREFIX))) {
+        stream.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {

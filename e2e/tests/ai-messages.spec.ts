@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { enrichedLead, signIn, signUp } from '../api';
-import { mailTo, textBody } from '../mail-sink';
+import { mailTo, SILENT_PREFIX, textBody } from '../mail-sink';
 
 // "Gerar com IA" on a lead: write with the (fake) Anthropic API, get a new take, edit
 // it in place, save it as a template and find the generations in the usage log.
@@ -116,4 +116,57 @@ test('send an AI draft as a one-off e-mail from the drawer', async ({ page, requ
   await expect(sent).toContainText('Proposta para a SJ Obras');
   await expect(sent).toContainText('E-mail avulso');
   await expect(sent).toContainText('IA');
+});
+
+// The mail server takes the message and never confirms it: Flux does not send it
+// again by itself. The lead's page lists it for review after the drawer is closed, and
+// the member settles it there.
+test('a one-off e-mail the server never confirmed waits for review on the lead page', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const stamp = Date.now();
+  const email = `revisao.${stamp}@rv${stamp}.com.br`;
+  const auth = await signUp(request, 'Vendedora', email, 'senha-ia-123');
+  const mailbox = await request.post('/api/v1/mailboxes', {
+    headers: auth,
+    data: {
+      from_name: 'Vendedora', from_email: email, smtp_host: '127.0.0.1', smtp_port: 2525,
+      smtp_security: 'none', smtp_username: '', smtp_password: 'qualquer',
+    },
+  });
+  expect(mailbox.status()).toBe(201);
+  const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
+  const leadEmail = `${SILENT_PREFIX}${stamp}@sjobras.com.br`;
+  const patched = await request.patch(`/api/v1/leads/${leadId}`, { headers: auth, data: { email: leadEmail } });
+  expect(patched.status()).toBe(200);
+
+  await signIn(page, email, 'senha-ia-123');
+  await page.goto(`/leads/${leadId}`);
+  await page.getByRole('button', { name: 'Gerar com IA' }).click();
+  const drawer = page.getByRole('dialog', { name: 'Gerar com IA' });
+  await drawer.getByRole('button', { name: 'Gerar', exact: true }).click();
+  await expect(drawer.getByLabel('Assunto')).toHaveValue(/^Uma ideia para a SJ Obras$/i);
+  await drawer.getByLabel('Assunto').fill('Sem confirmação do servidor');
+  await drawer.getByRole('button', { name: `Enviar e-mail para ${leadEmail}` }).click();
+  await drawer.getByRole('button', { name: 'Confirmar envio' }).click();
+  await expect(drawer.locator('[data-email-status]')).toContainText(`Enviando para ${leadEmail}`);
+  await drawer.getByRole('button', { name: 'Fechar' }).click();
+
+  // Listed while on its way, then for review once the server's silence runs out (20 s).
+  const timeline = page.getByRole('region', { name: 'Linha do tempo' });
+  const pending = timeline.getByRole('list', { name: 'E-mails avulsos pendentes' }).getByRole('listitem');
+  await expect(pending).toHaveCount(1);
+  await expect(pending).toContainText('Sem confirmação do servidor');
+  await expect(pending).toContainText(`E-mail avulso para ${leadEmail}`);
+  await expect(pending).toHaveAttribute('data-email-state', 'needs_review', { timeout: 60_000 });
+  await expect(pending).toContainText('Aguardando revisão');
+  await expect(timeline.locator('li[data-type="sent"]')).toHaveCount(0);
+
+  // The member finds it in the sent folder: it is on the timeline as sent.
+  await pending.getByRole('button', { name: 'Está nos enviados' }).click();
+  await expect(pending).toHaveCount(0);
+  const sent = timeline.locator('li[data-type="sent"]');
+  await expect(sent).toContainText('Sem confirmação do servidor');
+  await expect(sent).toContainText('E-mail avulso');
+  const emails = await (await request.get(`/api/v1/leads/${leadId}/emails`, { headers: auth })).json();
+  expect(emails.items.map((e: { state: string }) => e.state)).toEqual(['sent']);
 });

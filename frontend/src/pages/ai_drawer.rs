@@ -7,7 +7,7 @@
 use flux_dto::{
     ai::{AiTone, AiUsage, GenerateMessageRequest, GeneratedMessage},
     emails::{EmailState, LeadEmail, SendEmailRequest},
-    enrollments::{ResolveReviewRequest, ReviewOutcome},
+    enrollments::ReviewOutcome,
     leads::LeadDto,
     templates::{CreateTemplateRequest, MessageChannel, TemplateDto},
     ErrorCode,
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::feedback::FormError,
-    pages::templates::channel_label,
+    pages::{lead_pending_emails::settle_review, templates::channel_label},
     timer::sleep,
 };
 
@@ -109,7 +109,8 @@ pub fn AiDrawer(
     lead_id: Uuid,
     #[prop(into)] lead: Signal<Option<LeadDto>>,
     open: RwSignal<bool>,
-    /// Bumped when an e-mail from the drawer ends (sent, or not): the timeline has it.
+    /// Bumped when an e-mail from the drawer is accepted and when it ends: the lead's
+    /// page lists it while it is on its way, then the timeline has it.
     on_sent: RwSignal<u32>,
 ) -> impl IntoView {
     let usage = LocalResource::new(move || async move {
@@ -333,7 +334,11 @@ pub fn AiDrawer(
             let path = format!("/api/v1/leads/{lead_id}/emails");
             let key = send_key.get_untracked();
             match api::post_once::<LeadEmail, _>(&path, &request, &key).await {
-                Ok(email) => follow(email).await,
+                Ok(email) => {
+                    // The lead's page lists it while it is on its way.
+                    on_sent.try_update(|n| *n += 1);
+                    follow(email).await
+                }
                 Err(e) => {
                     sending.set(false);
                     fail(e);
@@ -349,8 +354,7 @@ pub fn AiDrawer(
         };
         sending.set(true);
         spawn_local(async move {
-            let path = format!("/api/v1/leads/{lead_id}/emails/{}/review", email.id);
-            match api::post::<LeadEmail, _>(&path, &ResolveReviewRequest { outcome }).await {
+            match settle_review(lead_id, email.id, outcome).await {
                 Ok(settled) => follow(settled).await,
                 Err(e) => {
                     sending.set(false);

@@ -1,6 +1,7 @@
 //! A lead's timeline on its profile: the cadences it is (or was) in, with their
 //! actions, and every interaction (sent, opened, clicked, replied, bounced…), newest
-//! first. While a step is about to go out it looks again every few seconds.
+//! first. While a step is about to go out it looks again every few seconds. One-off
+//! e-mails still on their way, or waiting for review, are listed above it.
 
 use std::sync::{
     atomic::{AtomicBool, Ordering::Relaxed},
@@ -18,7 +19,10 @@ use crate::{
     api,
     components::feedback::{Empty, ErrorBox, Loading},
     format,
-    pages::{cadences::detail::EnrollmentTable, enroll::EnrollPanel, templates::channel_label},
+    pages::{
+        cadences::detail::EnrollmentTable, enroll::EnrollPanel, lead_pending_emails::PendingEmails,
+        templates::channel_label,
+    },
     session::use_session,
 };
 
@@ -108,6 +112,7 @@ pub fn LeadTimeline(
                     names=std::collections::HashMap::from([(lead_id, "Este lead".to_owned())])
                     on_done=reload/>
             })}
+            <PendingEmails lead_id=lead_id changed=changed on_ended=reload/>
             {move || match timeline.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),

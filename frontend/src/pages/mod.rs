@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod enroll;
 pub mod forgot_password;
 pub mod lead_import;
+pub mod lead_pending_emails;
 pub mod lead_profile;
 pub mod lead_timeline;
 pub mod leads;

@@ -37,7 +37,12 @@ export function startMailSink(): Promise<SMTPServer> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(SMTP_PORT, '127.0.0.1', () => resolve(server));
+    server.listen(SMTP_PORT, '127.0.0.1', () => {
+      // A client that hangs up mid-session (Flux giving up on a silent server) is
+      // an error event, not a reason to stop the sink.
+      server.on('error', (e) => console.warn(`mail sink: ${e.message}`));
+      resolve(server);
+    });
   });
 }
 

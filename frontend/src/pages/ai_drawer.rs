@@ -181,6 +181,22 @@ pub fn AiDrawer(
         if let Some(select) = first_field.get() {
             let _ = select.focus();
         }
+        // The lead's page may have settled the review shown here meanwhile.
+        let in_review = sent
+            .get_untracked()
+            .filter(|e| e.state == EmailState::NeedsReview);
+        if let Some(email) = in_review {
+            spawn_local(async move {
+                let path = format!("/api/v1/leads/{lead_id}/emails/{}", email.id);
+                if let Ok(now) = api::get::<LeadEmail>(&path).await {
+                    sent.try_update(|shown| {
+                        if shown.as_ref().is_some_and(|s| s.id == now.id) {
+                            *shown = Some(now);
+                        }
+                    });
+                }
+            });
+        }
     });
 
     let generate = move || {
@@ -355,7 +371,11 @@ pub fn AiDrawer(
         sending.set(true);
         spawn_local(async move {
             match settle_review(lead_id, email.id, outcome).await {
-                Ok(settled) => follow(settled).await,
+                Ok(settled) => {
+                    // The lead's page stops listing it for review.
+                    on_sent.try_update(|n| *n += 1);
+                    follow(settled).await
+                }
                 Err(e) => {
                     sending.set(false);
                     fail(e);

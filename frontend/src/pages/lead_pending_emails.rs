@@ -4,9 +4,12 @@
 //! interactions on the timeline; this list is how nothing in between gets lost once
 //! the AI drawer is closed.
 
-use std::sync::{
-    atomic::{AtomicBool, Ordering::Relaxed},
-    Arc,
+use std::{
+    collections::HashSet,
+    sync::{
+        atomic::{AtomicBool, Ordering::Relaxed},
+        Arc,
+    },
 };
 
 use flux_dto::{
@@ -44,10 +47,15 @@ fn is_pending(state: EmailState) -> bool {
     !state.is_final() || state == EmailState::NeedsReview
 }
 
-fn in_flight(emails: &LocalResource<Result<LeadEmailList, ApiError>>) -> usize {
+/// The e-mails on their way as last fetched (`None`: not loaded, or the fetch failed).
+fn in_flight(emails: &LocalResource<Result<LeadEmailList, ApiError>>) -> Option<HashSet<Uuid>> {
     emails.with_untracked(|r| {
-        r.as_ref().and_then(|r| r.as_ref().ok()).map_or(0, |l| {
-            l.items.iter().filter(|e| !e.state.is_final()).count()
+        r.as_ref().and_then(|r| r.as_ref().ok()).map(|l| {
+            l.items
+                .iter()
+                .filter(|e| !e.state.is_final())
+                .map(|e| e.id)
+                .collect()
         })
     })
 }
@@ -96,19 +104,28 @@ pub fn PendingEmails(
         on_cleanup(move || alive.store(false, Relaxed));
     }
     spawn_local(async move {
-        let mut before = 0;
+        let mut before = HashSet::new();
         loop {
             sleep(POLL_MS).await;
             if !alive.load(Relaxed) {
                 break;
             }
-            let now = in_flight(&emails);
-            if now < before {
-                on_ended.run(());
-            }
-            before = now;
-            if now > 0 {
-                emails.refetch();
+            match in_flight(&emails) {
+                // A failed look: look again while something was on its way.
+                None => {
+                    if !before.is_empty() {
+                        emails.refetch();
+                    }
+                }
+                Some(now) => {
+                    if before.iter().any(|id| !now.contains(id)) {
+                        on_ended.try_run(());
+                    }
+                    if !now.is_empty() {
+                        emails.refetch();
+                    }
+                    before = now;
+                }
             }
         }
     });
@@ -123,7 +140,8 @@ pub fn PendingEmails(
             match settle_review(lead_id, email_id, outcome).await {
                 Ok(_) => {
                     emails.refetch();
-                    on_ended.run(());
+                    // The page may be another lead's by now.
+                    on_ended.try_run(());
                 }
                 Err(e) => {
                     failure.try_set(Some(e.message().to_owned()));
@@ -133,29 +151,33 @@ pub fn PendingEmails(
         });
     };
 
+    // Only what changed is drawn again (a poll keeps the buttons and their focus).
+    let pending = Memo::new(move |_| {
+        emails
+            .get()
+            .and_then(Result::ok)
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .filter(|e| is_pending(e.state))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let load_error = move || emails.get().and_then(Result::err);
     view! {
-        {move || match emails.get() {
-            None => ().into_any(),
-            Some(Err(e)) => view! {
-                <ErrorBox error=e retry=Callback::new(move |()| emails.refetch())/>
-            }.into_any(),
-            Some(Ok(list)) => {
-                let pending: Vec<LeadEmail> =
-                    list.items.into_iter().filter(|e| is_pending(e.state)).collect();
-                if pending.is_empty() {
-                    return ().into_any();
-                }
-                view! {
-                    <h3 id="pending-emails-title">"E-mails avulsos pendentes"</h3>
-                    <FormError error=failure.read_only()/>
-                    <ol class="timeline" aria-labelledby="pending-emails-title">
-                        {pending.into_iter().map(|e| view! {
-                            <PendingEmail email=e writer=writer busy=busy settle=settle/>
-                        }).collect_view()}
-                    </ol>
-                }.into_any()
-            }
-        }}
+        {move || load_error().map(|e| view! {
+            <ErrorBox error=e retry=Callback::new(move |()| emails.refetch())/>
+        })}
+        <Show when=move || pending.with(|p| !p.is_empty())>
+            <h3 id="pending-emails-title">"E-mails avulsos pendentes"</h3>
+            <FormError error=failure.read_only()/>
+            <ol class="timeline" aria-labelledby="pending-emails-title">
+                <For each=move || pending.get() key=|e| (e.id, e.state, e.last_error.clone()) let:email>
+                    <PendingEmail email=email writer=writer busy=busy settle=settle/>
+                </For>
+            </ol>
+        </Show>
     }
 }
 
@@ -173,9 +195,10 @@ fn PendingEmail(
     } else {
         "badge badge-info"
     };
+    // Queued again after a server's refusal: the queue tries later.
     let error = email
         .last_error
-        .filter(|_| !review)
+        .filter(|_| email.state == EmailState::Prepared)
         .map(|e| format!("Nova tentativa em breve. Última resposta do servidor: {e}"));
     view! {
         <li class="timeline-item" data-email-state=serde_json::to_value(email.state).ok().and_then(|v| v.as_str().map(str::to_owned))>

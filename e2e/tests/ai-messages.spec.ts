@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import { enrichedLead, signIn, signUp } from '../api';
-import { mailTo, SILENT_PREFIX, textBody } from '../mail-sink';
+import { mailTo, SILENT_PREFIX, SMTP_PORT, textBody } from '../mail-sink';
 
 // "Gerar com IA" on a lead: write with the (fake) Anthropic API, get a new take, edit
 // it in place, save it as a template and find the generations in the usage log.
@@ -62,23 +62,30 @@ test('generate an AI message in the drawer, regenerate, edit and save it as a te
   await expect(rows.first()).toContainText('SJ OBRAS');
 });
 
-// The draft goes out from the SDR's own mailbox through Flux, not a mail client.
-test('send an AI draft as a one-off e-mail from the drawer', async ({ page, request }) => {
-  const stamp = Date.now();
-  const email = `avulso.${stamp}@av${stamp}.com.br`;
+/** A new member with a mailbox on the e2e SMTP sink, and an enriched lead (SJ OBRAS)
+ *  whose e-mail is `leadEmail`. */
+async function senderWithLead(request: APIRequestContext, email: string, leadEmail: string) {
   const auth = await signUp(request, 'Vendedora', email, 'senha-ia-123');
   const mailbox = await request.post('/api/v1/mailboxes', {
     headers: auth,
     data: {
-      from_name: 'Vendedora', from_email: email, smtp_host: '127.0.0.1', smtp_port: 2525,
+      from_name: 'Vendedora', from_email: email, smtp_host: '127.0.0.1', smtp_port: SMTP_PORT,
       smtp_security: 'none', smtp_username: '', smtp_password: 'qualquer',
     },
   });
   expect(mailbox.status()).toBe(201);
   const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
-  const leadEmail = `compras.${stamp}@sjobras.com.br`;
   const patched = await request.patch(`/api/v1/leads/${leadId}`, { headers: auth, data: { email: leadEmail } });
   expect(patched.status()).toBe(200);
+  return { auth, leadId };
+}
+
+// The draft goes out from the SDR's own mailbox through Flux, not a mail client.
+test('send an AI draft as a one-off e-mail from the drawer', async ({ page, request }) => {
+  const stamp = Date.now();
+  const email = `avulso.${stamp}@av${stamp}.com.br`;
+  const leadEmail = `compras.${stamp}@sjobras.com.br`;
+  const { leadId } = await senderWithLead(request, email, leadEmail);
 
   await signIn(page, email, 'senha-ia-123');
   await page.goto(`/leads/${leadId}`);
@@ -125,19 +132,8 @@ test('a one-off e-mail the server never confirmed waits for review on the lead p
   test.setTimeout(120_000);
   const stamp = Date.now();
   const email = `revisao.${stamp}@rv${stamp}.com.br`;
-  const auth = await signUp(request, 'Vendedora', email, 'senha-ia-123');
-  const mailbox = await request.post('/api/v1/mailboxes', {
-    headers: auth,
-    data: {
-      from_name: 'Vendedora', from_email: email, smtp_host: '127.0.0.1', smtp_port: 2525,
-      smtp_security: 'none', smtp_username: '', smtp_password: 'qualquer',
-    },
-  });
-  expect(mailbox.status()).toBe(201);
-  const leadId = await enrichedLead(request, auth, '11.222.333/0001-81');
   const leadEmail = `${SILENT_PREFIX}${stamp}@sjobras.com.br`;
-  const patched = await request.patch(`/api/v1/leads/${leadId}`, { headers: auth, data: { email: leadEmail } });
-  expect(patched.status()).toBe(200);
+  const { auth, leadId } = await senderWithLead(request, email, leadEmail);
 
   await signIn(page, email, 'senha-ia-123');
   await page.goto(`/leads/${leadId}`);

@@ -11,7 +11,7 @@ use chrono::Duration;
 use common::World;
 use flux_persistence::{organizations, users};
 use flux_testkit::imap_inbox::ImapInbox;
-use flux_workers::inbox::InboxConfig;
+use flux_workers::{clock::Clock, inbox::InboxConfig};
 use uuid::Uuid;
 
 /// The day the world's clock starts (IMAP arrival dates are days).
@@ -41,10 +41,10 @@ fn bounce_of(message_id: &str, action: &str, status: &str) -> String {
     )
 }
 
-/// A world whose first step went out to one lead, with reply reading on.
-async fn sent_world() -> (World, ImapInbox, Uuid, String) {
+/// A world whose first step went out to one lead: the lead and its enrollment.
+async fn first_step_sent() -> (World, Uuid, Uuid) {
     let w = World::new(&[0, 2]).await;
-    let (_, enrollment) = w
+    let (lead, enrollment) = w
         .enroll(
             "PADARIA PAO QUENTE LTDA",
             "SP",
@@ -52,6 +52,12 @@ async fn sent_world() -> (World, ImapInbox, Uuid, String) {
         )
         .await;
     assert_eq!(w.engine().drain().await.unwrap().sent, 1);
+    (w, lead, enrollment)
+}
+
+/// A world whose first step went out to one lead, with reply reading on.
+async fn sent_world() -> (World, ImapInbox, Uuid, String) {
+    let (w, _, enrollment) = first_step_sent().await;
     let (message_id, _) = w.send_row(enrollment).await;
     let inbox = ImapInbox::start("ana", "imap-senha").await;
     w.enable_imap(&inbox, "imap-senha").await;
@@ -348,25 +354,19 @@ async fn a_refused_message_is_skipped_and_a_long_backlog_is_read_over_several_po
 /// A world whose first step went out to a lead, a one-off e-mail (Message-ID
 /// `message_id`, to `to`) the member also sent it, and reply reading on.
 async fn one_off_world(message_id: &str, to: &str) -> (World, ImapInbox, Uuid, Uuid) {
-    let w = World::new(&[0, 2]).await;
-    let (lead, enrollment) = w
-        .enroll(
-            "PADARIA PAO QUENTE LTDA",
-            "SP",
-            Some("compras@padaria.com.br"),
-        )
-        .await;
-    assert_eq!(w.engine().drain().await.unwrap().sent, 1);
+    let (w, lead, enrollment) = first_step_sent().await;
+    // Sent on the world's clock, as the one-off job would have.
     sqlx::query(
         "INSERT INTO step_sends (org_id, lead_id, sender_id, channel, state, message_id,
                                  to_address, subject, body, sent_at)
-         VALUES ($1, $2, $3, 'email', 'sent', $4, $5, 'Oi', 'x', now())",
+         VALUES ($1, $2, $3, 'email', 'sent', $4, $5, 'Oi', 'x', $6)",
     )
     .bind(w.org)
     .bind(lead)
     .bind(w.sender)
     .bind(message_id)
     .bind(to)
+    .bind(w.clock.now())
     .execute(w.db.pool())
     .await
     .unwrap();

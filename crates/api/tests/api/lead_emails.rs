@@ -20,6 +20,7 @@ use crate::helpers::{
     assert_error, assert_not_found, conflict_fields, invalid_fields, spawn_app, Session, TestApp,
     TEST_SECRETS_KEY,
 };
+use crate::tracking::track_opens_and_clicks;
 
 const LEAD_EMAIL: &str = "compras@cliente.com.br";
 
@@ -165,14 +166,7 @@ async fn a_one_off_email_leaves_once_from_the_authors_mailbox_and_lands_on_the_t
     let s = app.signup("Ana", "ana@acme.com.br").await;
     let sink = SmtpSink::start().await;
     connect_mailbox(&app, &s, &sink, 200).await;
-    let res = app
-        .patch(
-            "/api/v1/organization/sending",
-            &json!({"track_opens": true, "track_clicks": true}),
-            Some(s.token()),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    track_opens_and_clicks(&app, &s).await;
     let lead = lead(&app, &s, Some(LEAD_EMAIL), Value::Null).await;
 
     let res = post_email(

@@ -105,6 +105,18 @@ async fn send_one(app: &TestApp, s: &Session, sink: &SmtpSink) -> Sent {
     Sent { lead, mail }
 }
 
+/// Turns open and click tracking on for the session's organization.
+pub(crate) async fn track_opens_and_clicks(app: &TestApp, s: &Session) {
+    let res = app
+        .patch(
+            "/api/v1/organization/sending",
+            &json!({"track_opens": true, "track_clicks": true}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 /// A link from the message, pointed at this test server instead of FLUX_PUBLIC_URL.
 fn local(app: &TestApp, url: &str) -> String {
     url.replace("http://flux.test", &app.address)
@@ -236,14 +248,7 @@ async fn the_unsubscribe_link_asks_first_then_stops_every_enrollment_of_the_lead
 async fn opens_and_clicks_are_recorded_once_and_clicks_go_where_the_message_said() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
-    let res = app
-        .patch(
-            "/api/v1/organization/sending",
-            &json!({"track_opens": true, "track_clicks": true}),
-            Some(s.token()),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    track_opens_and_clicks(&app, &s).await;
     let sink = SmtpSink::start().await;
     let sent = send_one(&app, &s, &sink).await;
     let token = TrackingLinks::new(

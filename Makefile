@@ -39,6 +39,7 @@ openapi:
 
 lint:
 	cargo fmt --all -- --check
+	python3 scripts/module-cycles.py crates/*/src frontend/src
 	cargo clippy --all-targets --quiet -- -D warnings
 	cargo clippy -p flux-frontend --target $(WASM) --quiet -- -D warnings
 

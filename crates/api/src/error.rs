@@ -1,7 +1,9 @@
-//! The single HTTP error type. Every failure leaves the server as the SPEC §3 envelope
+//! The single HTTP error type. Every failure leaves the server as the envelope
 //! `{"error":{"code","message","details"}}`; 5xx causes are logged, never returned.
+//! The application's [`AppError`] is mapped here, once.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use flux_app::{AppError, ExternalFailure};
 use flux_domain::PermissionDenied;
 use flux_dto::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
 use flux_persistence::RepoError;
@@ -68,10 +70,6 @@ impl ApiError {
                 reason,
             }],
         }
-    }
-
-    pub fn not_found(what: &str) -> Self {
-        ApiError::NotFound(format!("{what} não encontrado"))
     }
 
     fn code(&self) -> ErrorCode {
@@ -163,34 +161,51 @@ impl ResponseError for ApiError {
 
 impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
-        match e {
-            RepoError::NotFound => ApiError::NotFound("Recurso não encontrado".into()),
-            RepoError::Conflict { constraint } => {
-                // Constraint names are internal: log them, answer generically.
-                tracing::info!(constraint, "unmapped unique violation");
-                ApiError::Conflict {
-                    message: "Conflito com um registro existente".into(),
-                    fields: vec![],
-                }
-            }
-            RepoError::Db(e) => ApiError::Internal(anyhow::Error::new(e)),
-        }
+        AppError::from(e).into()
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        RepoError::from(e).into()
+        AppError::from(e).into()
     }
 }
 
 impl From<PermissionDenied> for ApiError {
     fn from(e: PermissionDenied) -> Self {
-        ApiError::Forbidden(format!(
-            "Seu papel ({}) não tem a permissão {}",
-            e.role.as_str(),
-            e.permission
-        ))
+        AppError::from(e).into()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Validation { message, fields } => ApiError::Validation { message, fields },
+            AppError::Unauthorized(m) => ApiError::Unauthorized(m),
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::NotFound(resource) => ApiError::NotFound(resource.not_found().into()),
+            AppError::Conflict { message, fields } => ApiError::Conflict { message, fields },
+            AppError::LimitExceeded { message, details } => {
+                ApiError::LimitExceeded { message, details }
+            }
+            AppError::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            AppError::ExternalApi {
+                failure,
+                message,
+                details,
+            } => ApiError::ExternalApi {
+                status: match failure {
+                    ExternalFailure::BadAnswer => StatusCode::BAD_GATEWAY,
+                    ExternalFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    ExternalFailure::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                },
+                message,
+                details,
+            },
+            AppError::Internal(cause) => ApiError::Internal(cause),
+        }
     }
 }
 
@@ -201,36 +216,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// Collects every invalid field of a request, so the client learns all of them at once.
-#[derive(Default)]
-pub struct FieldErrors(Vec<FieldIssue>);
-
-impl FieldErrors {
-    pub fn check<T>(&mut self, result: ApiResult<T>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(ApiError::Validation { fields, .. }) => {
-                self.0.extend(fields);
-                None
-            }
-            Err(other) => {
-                self.0.push(FieldIssue {
-                    field: "body".into(),
-                    reason: other.to_string(),
-                });
-                None
-            }
-        }
-    }
-
-    pub fn into_error(self) -> ApiError {
-        ApiError::Validation {
-            message: "Dados inválidos".into(),
-            fields: self.0,
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,6 @@ use prometheus::{
     TextEncoder,
 };
 
-use crate::state::AppState;
-
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
@@ -92,9 +90,7 @@ pub async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().clone();
     let started = Instant::now();
     let res = next.call(req).await?;

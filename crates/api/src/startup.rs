@@ -1,5 +1,6 @@
-//! `Application::build`, shared by `flux serve` and the test harness: binds the
-//! listener, wires middleware, routes, docs and the SPA.
+//! `Application::build`: binds the listener, wires middleware, routes, docs and the
+//! SPA over the [`Ports`] the server's wiring built (the test harness builds them the
+//! same way).
 
 use std::{net::TcpListener, sync::Arc};
 
@@ -10,23 +11,26 @@ use actix_web::{
     middleware::{from_fn, Compress, Condition, DefaultHeaders},
     web, App, HttpServer,
 };
+use flux_app::{
+    accounts::{Auth, Links},
+    rate_limit::RateLimits,
+    sessions::{JwtKeys, Sessions},
+    Ports,
+};
 use flux_persistence::Db;
 use flux_platform::Settings;
-use flux_workers::{engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    auth::{jwt::JwtKeys, memberships::MembershipCache},
+    auth::memberships::MembershipCache,
     csp,
     error::ApiError,
     idempotency,
     method_not_allowed::{self, AllowedMethods},
     metrics::{self, Metrics},
-    openapi,
-    rate_limit::RateLimits,
-    request_id, routes, spa,
+    openapi, request_id, routes, spa,
     state::AppState,
 };
 
@@ -36,43 +40,32 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(settings: Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
-        let enrichment = flux_workers::enrichment::policy_from(&settings.enrichment);
-        Self::build_with(settings, db, jwt_secret, enrichment)
-    }
-
-    /// Like [`build`](Self::build), sharing the enrichment providers (and so their
-    /// rate limits) with the in-process job runner.
-    pub fn build_with(
+    pub fn build(
         settings: Settings,
         db: Db,
         jwt_secret: &[u8],
-        enrichment: EnrichmentPolicy,
+        ports: Ports,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)?;
         let port = listener.local_addr()?.port();
         let memberships = Arc::new(MembershipCache::default());
-        let secrets = settings.secrets_key.clone().ok_or_else(|| {
-            anyhow::anyhow!(
-                "FLUX_SECRETS_KEY is not set (flux serve generates one in FLUX_DATA_DIR)"
-            )
-        })?;
-        let tracking = TrackingLinks::new(secrets.clone(), &settings.public_url);
         let state = web::Data::new(AppState {
-            jwt: Arc::new(JwtKeys::new(jwt_secret, settings.access_token_ttl)),
-            limits: Arc::new(RateLimits::new(
-                settings.login_attempts_per_ip_per_minute,
-                settings.login_attempts_per_account_per_minute,
-                settings.ai.requests_per_member_per_minute,
-            )),
+            auth: Auth {
+                sessions: Sessions {
+                    keys: Arc::new(JwtKeys::new(jwt_secret, settings.access_token_ttl)),
+                    refresh_ttl: settings.refresh_token_ttl,
+                },
+                limits: Arc::new(RateLimits::new(
+                    settings.login_attempts_per_ip_per_minute,
+                    settings.login_attempts_per_account_per_minute,
+                    settings.ai.requests_per_member_per_minute,
+                )),
+                links: Links::new(&settings.public_url),
+            },
             metrics: Arc::new(Metrics::new()?),
-            enrichment,
+            ports,
             events: crate::events::EventHub::start(db.clone(), memberships.clone()),
             memberships,
-            secrets,
-            tracking,
-            ai_provider: flux_workers::ai_messages::provider_from(&settings.ai),
-            ai_policy: flux_workers::ai_messages::retry_policy(&settings.ai),
             db,
             settings,
         });
@@ -93,6 +86,8 @@ impl Application {
         let cors_origins = state.settings.cors_origins.clone();
         let api_doc = openapi::document();
         let allowed_methods = web::Data::new(AllowedMethods::from_openapi(&api_doc));
+        // The metrics middleware reads its own data, not the whole state.
+        let metrics = web::Data::from(state.metrics.clone());
         let hsts = state.settings.secure_cookies();
 
         // Each worker thread runs its own runtime, and gets its own share of the pool
@@ -142,6 +137,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(worker_state)
                 .app_data(allowed_methods.clone())
+                .app_data(metrics.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     ApiError::field("body", format!("JSON inválido: {err}")).into()
                 }))
@@ -197,7 +193,7 @@ fn spawn_limiter_housekeeping(state: web::Data<AppState>) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tick.tick().await;
-            state.limits.retain_recent();
+            state.auth.limits.retain_recent();
         }
     });
 }

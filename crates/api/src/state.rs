@@ -2,45 +2,31 @@
 
 use std::sync::Arc;
 
-use flux_integrations::ai::{AiProvider, RetryPolicy};
+use flux_app::{accounts::Auth, ai_messages::AiMessages, Ports};
 use flux_persistence::Db;
-use flux_platform::{SecretsKey, Settings};
-use flux_workers::{
-    ai_messages::AiMessages, engine::tracking::TrackingLinks, enrichment::EnrichmentPolicy,
-};
+use flux_platform::Settings;
 
-use crate::{
-    auth::{jwt::JwtKeys, memberships::MembershipCache},
-    metrics::Metrics,
-    rate_limit::RateLimits,
-};
+use crate::{auth::memberships::MembershipCache, metrics::Metrics};
 
 /// One per HTTP worker thread: everything is shared but `db`, the worker's own pool.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Settings,
-    pub jwt: Arc<JwtKeys>,
-    pub limits: Arc<RateLimits>,
+    /// Sessions, credential rate limits and e-mailed links.
+    pub auth: Auth,
     pub metrics: Arc<Metrics>,
-    /// Enrichment providers shared with the job runner (one rate limit per process).
-    pub enrichment: EnrichmentPolicy,
+    /// The outside world: enrichment, AI, tracking links, mail hosts, secrets.
+    pub ports: Ports,
     /// This process's LISTEN connection, fanned out to its SSE streams.
     pub events: crate::events::EventHub,
     /// Active memberships verified by this process, kept current by `events`.
     pub memberships: Arc<MembershipCache>,
-    /// `FLUX_SECRETS_KEY`: seals mailbox passwords.
-    pub secrets: SecretsKey,
-    /// Signs and checks the links in outgoing e-mail.
-    pub tracking: TrackingLinks,
-    /// `FLUX_AI_PROVIDER`'s client; `None` when AI is off.
-    pub ai_provider: Option<Arc<dyn AiProvider>>,
-    pub ai_policy: RetryPolicy,
 }
 
 impl AppState {
     /// AI messages over this worker's pool.
     pub fn ai(&self) -> AiMessages {
-        AiMessages::new(self.db.clone(), self.ai_provider.clone(), self.ai_policy)
+        self.ports.ai_messages(self.db.clone())
     }
 }

@@ -8,11 +8,9 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use flux_app::{channel::Channels, clock::ManualClock};
 use flux_domain::{Channel, TenantCtx};
-use flux_workers::{
-    clock::ManualClock,
-    engine::{channel::Channels, memory::MemoryChannel, Engine, EngineConfig},
-};
+use flux_workers::engine::{memory::MemoryChannel, Engine, EngineConfig};
 use uuid::Uuid;
 
 use crate::{

@@ -12,7 +12,7 @@ use flux_persistence::{
     lead_imports::{self, ImportStatus, NewImport},
 };
 use flux_workers::{
-    lead_import::{self, EnrichImportedLeads, ImportLeads},
+    lead_import::{EnrichImportedLeads, ImportLeads},
     queue::Runner,
 };
 use serde_json::json;
@@ -99,7 +99,11 @@ async fn import_once(
         },
     )
     .await?;
-    jobs::enqueue(&mut tx, lead_import::import_job(import.id, Utc::now())).await?;
+    jobs::enqueue(
+        &mut tx,
+        flux_app::lead_imports::import_job(import.id, Utc::now()),
+    )
+    .await?;
     tx.commit().await?;
     Runner::builder(b.db.clone())
         .handler(kinds::IMPORT_LEADS, Arc::new(ImportLeads::default()))

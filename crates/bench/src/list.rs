@@ -481,10 +481,12 @@ pub async fn run(b: &BenchDb) -> anyhow::Result<Section> {
     // host's cores): 16 clients then queue for a connection instead of 16 backends
     // sharing two cores, which keeps slow queries from stretching the tail.
     let server_db = flux_persistence::Db::connect(&b.url, server_pool_size()).await?;
+    let ports = flux_server::wiring::ports(&settings)?;
     let app = flux_api::Application::build(
         settings,
         server_db,
         b"bench-secret-bench-secret-bench-secret",
+        ports,
     )?;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -7,14 +7,14 @@ use anyhow::Context;
 use flux_persistence::Db;
 use flux_platform::{crypto, embedded_pg::EmbeddedPostgres, SecretsKey, Settings};
 
-pub(crate) struct DbHandle {
-    pub(crate) db: Db,
+pub struct DbHandle {
+    pub db: Db,
     embedded: Option<EmbeddedPostgres>,
 }
 
 impl DbHandle {
     /// Closes the pool, then stops the embedded cluster (if any) cleanly.
-    pub(crate) async fn close(mut self) {
+    pub async fn close(mut self) {
         self.db.pool().close().await;
         if let Some(mut pg) = self.embedded.take() {
             match tokio::task::spawn_blocking(move || pg.stop()).await {
@@ -30,7 +30,7 @@ impl DbHandle {
 
 const EMBEDDED_DATABASE: &str = "flux";
 
-pub(crate) async fn open(settings: &Settings) -> anyhow::Result<DbHandle> {
+pub async fn open(settings: &Settings) -> anyhow::Result<DbHandle> {
     let (url, embedded) = match &settings.database_url {
         Some(url) => (url.expose().clone(), None),
         None => {
@@ -73,7 +73,7 @@ async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Resu
 
 /// `FLUX_JWT_SECRET`, or a key generated once and kept in `$FLUX_DATA_DIR/jwt-secret`
 /// so sessions survive restarts of a local install.
-pub(crate) fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
+pub fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
     if let Some(secret) = &settings.jwt_secret {
         return Ok(secret.expose().clone());
     }
@@ -92,7 +92,7 @@ pub(crate) fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
 /// `FLUX_SECRETS_KEY`, or a key generated once and kept in
 /// `$FLUX_DATA_DIR/secrets-key`. Losing it loses the stored mailbox passwords (they
 /// must be entered again) and invalidates the links in e-mails already sent.
-pub(crate) fn secrets_key(settings: &Settings) -> anyhow::Result<SecretsKey> {
+pub fn secrets_key(settings: &Settings) -> anyhow::Result<SecretsKey> {
     if let Some(key) = &settings.secrets_key {
         return Ok(key.clone());
     }

@@ -4,11 +4,11 @@ use flux_domain::MemberRole;
 use flux_persistence::{members, organizations, users, Db};
 use flux_platform::crypto;
 
-pub(crate) const MANAGER_EMAIL: &str = "gestora@demo.flux.com.br";
-pub(crate) const SDR_EMAIL: &str = "sdr@demo.flux.com.br";
-pub(crate) const PASSWORD: &str = "demo-flux-2026";
+pub const MANAGER_EMAIL: &str = "gestora@demo.flux.com.br";
+pub const SDR_EMAIL: &str = "sdr@demo.flux.com.br";
+pub const PASSWORD: &str = "demo-flux-2026";
 
-pub(crate) async fn seed(db: &Db) -> anyhow::Result<String> {
+pub async fn seed(db: &Db) -> anyhow::Result<String> {
     let mut tx = db.begin_system().await?;
     if users::find_by_email(&mut tx, MANAGER_EMAIL)
         .await?

@@ -14,12 +14,11 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use chrono::{Duration as Span, NaiveDate};
 use flux_domain::{OrgId, TenantCtx};
 use flux_integrations::{
-    imap::{self, HostPolicy, ImapError, ImapServer, Inbox, Security},
+    imap::{self, HostPolicy, ImapError, ImapServer, Inbox},
     inbound::{self, Kind},
 };
 use flux_persistence::{
     inbound::{self as repo, Outcome, SyncState},
-    mailboxes::{sealing_context, Credential, MailboxFields},
     Db, RepoError,
 };
 use flux_platform::SecretsKey;
@@ -28,7 +27,8 @@ use serde_json::json;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::clock::{Clock, SystemClock};
+use flux_app::clock::{Clock, SystemClock};
+use flux_app::mail_servers::imap_server;
 
 #[derive(Debug, Clone)]
 pub struct InboxConfig {
@@ -93,44 +93,6 @@ pub struct InboxPoller {
     clock: Arc<dyn Clock>,
     config: InboxConfig,
     hosts: HostPolicy,
-}
-
-/// The IMAP account of a mailbox, its password unsealed; why not, in pt-BR.
-pub fn imap_server(
-    key: &SecretsKey,
-    org_id: Uuid,
-    fields: &MailboxFields,
-    timeout: Duration,
-    hosts: HostPolicy,
-) -> Result<ImapServer, String> {
-    let (Some(host), Some(port), Some(username), Some(sealed)) = (
-        fields.imap_host.as_ref(),
-        fields.imap_port,
-        fields.imap_username.as_ref(),
-        fields.imap_password_enc.as_ref(),
-    ) else {
-        return Err("A leitura de respostas (IMAP) não está configurada nesta caixa".into());
-    };
-    let password = key
-        .open(sealed, &sealing_context(org_id, Credential::Imap))
-        .map_err(|_| {
-            "A senha IMAP da caixa não pode ser lida (a chave FLUX_SECRETS_KEY mudou?): cadastre-a de novo"
-                .to_owned()
-        })?;
-    Ok(ImapServer {
-        host: host.clone(),
-        port: u16::try_from(port).map_err(|_| format!("porta IMAP inválida: {port}"))?,
-        security: fields
-            .imap_security
-            .as_deref()
-            .and_then(Security::parse)
-            .unwrap_or(Security::Tls),
-        username: username.clone(),
-        password: String::from_utf8_lossy(&password).into_owned(),
-        folder: fields.imap_folder.clone(),
-        timeout,
-        hosts,
-    })
 }
 
 /// Something an inbound message did to one of our messages.

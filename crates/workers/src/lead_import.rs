@@ -19,23 +19,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::queue::{JobContext, JobError, JobHandler};
-
-/// Attempts of the import job before the import is marked failed.
-pub const IMPORT_MAX_ATTEMPTS: i32 = 5;
-
-/// The job that imports the rows of a stored import (one per import).
-pub fn import_job(import_id: Uuid, now: chrono::DateTime<chrono::Utc>) -> NewJob {
-    NewJob::new(kinds::IMPORT_LEADS, json!({ "import_id": import_id }), now)
-        .unique(import_id.to_string())
-        .max_attempts(IMPORT_MAX_ATTEMPTS)
-}
+use flux_app::enrichment::ENRICH_MAX_ATTEMPTS;
 
 /// Rows per transaction: large enough for bulk-insert speed, small enough for
 /// frequent progress.
 pub const CHUNK_ROWS: usize = 2000;
-
-/// Enrichment attempts per lead before it is marked `enrichment_failed`.
-pub const ENRICH_MAX_ATTEMPTS: i32 = 6;
 
 pub struct ImportLeads {
     pub chunk_rows: usize,

@@ -1,7 +1,5 @@
 //! Background work that runs in-process with `flux serve` (or in `flux worker`).
 
-pub mod ai_messages;
-pub mod clock;
 pub mod email_outbox;
 pub mod engine;
 pub mod enrichment;
@@ -19,8 +17,8 @@ use flux_persistence::{jobs::kinds, Db};
 /// through `email`, the channel the engine sends cadences' e-mail with.
 pub fn runner(
     db: Db,
-    enrichment: enrichment::EnrichmentPolicy,
-    email: Arc<dyn engine::channel::ChannelSender>,
+    enrichment: flux_app::enrichment::EnrichmentPolicy,
+    email: Arc<dyn flux_app::channel::ChannelSender>,
 ) -> queue::Runner {
     queue::Runner::builder(db)
         .handler(

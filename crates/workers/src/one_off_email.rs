@@ -16,10 +16,11 @@ use flux_persistence::{
     RepoError, TenantTx,
 };
 
-use crate::{
-    engine::channel::{ChannelSender, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking},
-    queue::{JobContext, JobError, JobHandler},
+use flux_app::channel::{
+    ChannelSender, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking,
 };
+
+use crate::queue::{JobContext, JobError, JobHandler};
 
 /// How long a delivery owns the message: longer than the channel's worst case
 /// (SMTP: eight steps of 20 s).

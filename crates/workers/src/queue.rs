@@ -20,7 +20,7 @@ use rand::Rng;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::clock::{Clock, SystemClock};
+use flux_app::clock::{Clock, SystemClock};
 
 /// Why an attempt failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]

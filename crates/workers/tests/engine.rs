@@ -11,12 +11,9 @@ use std::sync::{
 };
 
 use chrono::{DateTime, Duration, Utc};
+use flux_app::channel::{Channels, SendError};
 use flux_testkit::smtp_sink::SmtpSink;
-use flux_workers::engine::{
-    channel::{Channels, SendError},
-    memory::MemoryChannel,
-    Engine, EngineConfig, Point,
-};
+use flux_workers::engine::{memory::MemoryChannel, Engine, EngineConfig, Point};
 
 mod common;
 

@@ -8,12 +8,10 @@
 
 use std::{sync::Arc, time::Duration};
 
+use flux_app::ai_messages::AiMessages;
 use flux_integrations::ai::{Anthropic, RetryPolicy};
 use flux_testkit::fake_ai;
-use flux_workers::{
-    ai_messages::AiMessages,
-    engine::{Engine, EngineConfig},
-};
+use flux_workers::engine::{Engine, EngineConfig};
 use serde_json::Value;
 use uuid::Uuid;
 use wiremock::{

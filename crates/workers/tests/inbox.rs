@@ -9,9 +9,10 @@ mod common;
 
 use chrono::Duration;
 use common::World;
+use flux_app::clock::Clock;
 use flux_persistence::{organizations, users};
 use flux_testkit::imap_inbox::ImapInbox;
-use flux_workers::{clock::Clock, inbox::InboxConfig};
+use flux_workers::inbox::InboxConfig;
 use uuid::Uuid;
 
 /// The day the world's clock starts (IMAP arrival dates are days).

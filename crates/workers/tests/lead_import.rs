@@ -14,7 +14,7 @@ use flux_persistence::{
 };
 use flux_testkit::TestDatabase;
 use flux_workers::{
-    lead_import::{self, EnrichImportedLeads, ImportLeads},
+    lead_import::{EnrichImportedLeads, ImportLeads},
     queue::{JobOutcome, Runner, RunnerConfig},
 };
 use serde_json::json;
@@ -61,7 +61,7 @@ async fn upload(db: &Db, ctx: &TenantCtx, csv: &str, rows: i32) -> uuid::Uuid {
     .unwrap();
     jobs::enqueue(
         &mut tx,
-        lead_import::import_job(import.id, Utc::now()).max_attempts(2),
+        flux_app::lead_imports::import_job(import.id, Utc::now()).max_attempts(2),
     )
     .await
     .unwrap();

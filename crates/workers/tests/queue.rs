@@ -11,16 +11,14 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
+use flux_app::clock::{Clock, ManualClock};
 use flux_domain::{MemberRole, OrgId, TenantCtx, UserId};
 use flux_persistence::{
     jobs::{self, JobStatus, NewJob},
     organizations, users, Db, RepoError,
 };
 use flux_testkit::TestDatabase;
-use flux_workers::{
-    clock::{Clock, ManualClock},
-    queue::{JobContext, JobError, JobHandler, JobOutcome, Runner, RunnerConfig},
-};
+use flux_workers::queue::{JobContext, JobError, JobHandler, JobOutcome, Runner, RunnerConfig};
 use serde_json::json;
 
 /// The database value drops the database: keep it for the whole test.

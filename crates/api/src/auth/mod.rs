@@ -1,6 +1,5 @@
 //! Authentication plumbing: access tokens, refresh-token cookies and sessions.
 
 pub mod cookies;
-pub mod jwt;
 pub mod memberships;
 pub mod session;

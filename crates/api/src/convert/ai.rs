@@ -1,5 +1,6 @@
 //! AI messages between domain/persistence and the wire.
 
+use flux_app::ai_messages::Generated;
 use flux_domain::{ai_message::Tone, Channel};
 use flux_dto::{
     ai::{
@@ -9,7 +10,6 @@ use flux_dto::{
     templates::MessageChannel,
 };
 use flux_persistence::ai_usage::{GenerationRecord, GenerationTotals, Quota};
-use flux_workers::ai_messages::Generated;
 
 use super::templates::channel_to_dto;
 

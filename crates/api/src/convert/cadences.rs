@@ -7,7 +7,7 @@ use flux_dto::cadences::{
 use flux_persistence::cadences::{CadenceRecord, StepValues};
 
 use super::templates::{channel_from_dto, channel_to_dto};
-use crate::services::cadences::StepRequest;
+use flux_app::cadences::StepRequest;
 
 fn count(record: &CadenceRecord, status: &str) -> i64 {
     record

@@ -6,6 +6,7 @@ pub mod enrollments;
 pub mod lead_emails;
 pub mod templates;
 
+pub use flux_app::convert::{formatted_cnpj, import_error_code, lead_field, lead_status_str};
 use flux_domain::{MemberRole, MemberStatus};
 use flux_dto::{
     auth::{MembershipSummary, OrganizationDto, SubscriptionStatus, SubscriptionSummary, UserDto},
@@ -111,34 +112,6 @@ pub fn subscription(s: &SubscriptionRecord) -> SubscriptionSummary {
         },
         current_period_end: s.current_period_end,
         included_users: s.included_users,
-    }
-}
-
-pub fn lead_field(field: flux_import::LeadField) -> flux_dto::leads::LeadField {
-    use flux_dto::leads::LeadField as Dto;
-    use flux_import::LeadField as F;
-    match field {
-        F::Cnpj => Dto::Cnpj,
-        F::RazaoSocial => Dto::RazaoSocial,
-        F::NomeFantasia => Dto::NomeFantasia,
-        F::Email => Dto::Email,
-        F::Telefone => Dto::Telefone,
-        F::ContactName => Dto::ContactName,
-    }
-}
-
-pub fn import_error_code(code: flux_import::RowErrorCode) -> flux_dto::leads::ImportErrorCode {
-    use flux_dto::leads::ImportErrorCode as Dto;
-    use flux_import::RowErrorCode as C;
-    match code {
-        C::MissingCnpj => Dto::MissingCnpj,
-        C::InvalidCnpj => Dto::InvalidCnpj,
-        C::InvalidEmail => Dto::InvalidEmail,
-        C::InvalidPhone => Dto::InvalidPhone,
-        C::FieldTooLong => Dto::FieldTooLong,
-        C::DuplicateInFile => Dto::DuplicateInFile,
-        C::AlreadyExists => Dto::AlreadyExists,
-        C::PlanLimitReached => Dto::PlanLimitReached,
     }
 }
 
@@ -283,23 +256,6 @@ fn enrichment_status(
         "not_found" => E::NotFound,
         other => return Err(decode_error("enrichment status", other)),
     })
-}
-
-pub fn lead_status_str(status: flux_dto::leads::LeadStatus) -> &'static str {
-    use flux_dto::leads::LeadStatus as S;
-    match status {
-        S::New => "new",
-        S::Contacted => "contacted",
-        S::Qualified => "qualified",
-        S::Unqualified => "unqualified",
-    }
-}
-
-/// `12.ABC.345/01DE-35`; a value that is not a valid CNPJ is shown as stored.
-pub(crate) fn formatted_cnpj(raw: &str) -> String {
-    flux_domain::Cnpj::parse(raw)
-        .map(|c| c.formatted())
-        .unwrap_or_else(|_| raw.to_owned())
 }
 
 pub fn lead_list_item(

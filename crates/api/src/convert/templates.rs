@@ -10,7 +10,7 @@ use flux_dto::templates::{
 };
 use flux_persistence::templates::TemplateRecord;
 
-use crate::services::templates::Preview;
+use flux_app::templates::Preview;
 
 pub fn channel_to_dto(channel: Channel) -> MessageChannel {
     match channel {

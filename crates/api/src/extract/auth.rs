@@ -9,7 +9,9 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpR
 use flux_domain::{OrgId, Permission, TenantCtx, UserId};
 use flux_persistence::members;
 
-use crate::{auth::jwt::AccessClaims, error::ApiError, state::AppState};
+use flux_app::sessions::jwt::AccessClaims;
+
+use crate::{error::ApiError, state::AppState};
 
 pub struct Authenticated(pub TenantCtx);
 
@@ -41,7 +43,9 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
 pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<TenantCtx, ApiError> {
     let token = token.ok_or_else(|| ApiError::Unauthorized("Autenticação necessária".into()))?;
     let claims = state
-        .jwt
+        .auth
+        .sessions
+        .keys
         .verify(token)
         .map_err(|_| ApiError::Unauthorized("Sessão inválida ou expirada".into()))?;
     member_ctx(state, &claims).await

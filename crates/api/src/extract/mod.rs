@@ -6,6 +6,6 @@ pub mod json;
 pub mod upload;
 
 pub use auth::Authenticated;
-pub use client::ClientInfo;
+pub use client::Client;
 pub use json::ValidJson;
 pub use upload::CsvUpload;

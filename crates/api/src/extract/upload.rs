@@ -7,10 +7,12 @@ use actix_multipart::{Multipart, MultipartError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 
+use flux_app::lead_imports::CsvFile;
+
 use crate::{error::ApiError, state::AppState};
 
 /// Name of the multipart field carrying the file.
-pub const FILE_FIELD: &str = "file";
+pub use flux_app::lead_imports::FILE_FIELD;
 /// Other form fields are read and ignored up to this size each.
 const OTHER_FIELD_LIMIT: usize = 64 * 1024;
 
@@ -18,6 +20,16 @@ pub struct CsvUpload {
     /// Base name as the client sent it (no directories), at most 255 characters.
     pub file_name: String,
     pub content: web::Bytes,
+}
+
+impl CsvUpload {
+    /// The file as the import use cases take it.
+    pub fn file(&self) -> CsvFile<'_> {
+        CsvFile {
+            file_name: &self.file_name,
+            content: &self.content,
+        }
+    }
 }
 
 fn not_multipart(e: &MultipartError) -> ApiError {

@@ -9,12 +9,13 @@ use flux_dto::{
 use flux_persistence::ai_usage::GenerationFilter;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::ai::{self, GenerateInput};
+
 use crate::{
     convert::{ai as convert, templates::channel_from_dto},
     error::{ApiError, ApiResult},
     extract::{Authenticated, ValidJson},
     routes::{query_param, Paging},
-    services::ai::{self, GenerateInput},
     state::AppState,
 };
 
@@ -53,10 +54,11 @@ async fn generate_message(
     body: ValidJson<GenerateMessageRequest>,
 ) -> ApiResult<web::Json<GeneratedMessage>> {
     let ctx = auth.require(Permission::AiGenerate)?;
-    state.limits.check_ai(&ctx.user_id().to_string())?;
+    state.auth.limits.check_ai(&ctx.user_id().to_string())?;
     let req = body.0;
     let generated = ai::generate(
-        &state,
+        &state.db,
+        &state.ai(),
         ctx,
         GenerateInput {
             lead_id: req.lead_id,
@@ -86,11 +88,11 @@ async fn get_usage(
     auth: Authenticated,
 ) -> ApiResult<web::Json<AiUsage>> {
     let ctx = auth.require(Permission::AiGenerate)?;
-    let (quota, resets_at) = ai::usage(&state, ctx).await?;
+    let (quota, resets_at) = ai::usage(&state.ai(), ctx).await?;
     Ok(web::Json(convert::usage(
         &quota,
         resets_at,
-        state.ai_provider.is_some(),
+        state.ports.ai.provider.is_some(),
     )))
 }
 
@@ -143,7 +145,7 @@ async fn list_generations(
             return Err(ApiError::field("from", "deve ser no máximo igual a `to`"));
         }
     }
-    let (items, totals) = ai::list(&state, ctx, filter, page, per_page).await?;
+    let (items, totals) = ai::list(&state.db, ctx, filter, page, per_page).await?;
     Ok(web::Json(AiGenerationList {
         total: totals.total,
         items: items.into_iter().map(convert::generation).collect(),

@@ -10,12 +10,13 @@ use flux_dto::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::accounts::{self, SessionOutcome, SignupInput};
+
 use crate::{
     auth::{cookies, session},
     convert,
     error::{ApiError, ApiResult},
-    extract::{Authenticated, ClientInfo, ValidJson},
-    services::accounts::{self, SessionOutcome, SignupInput},
+    extract::{Authenticated, Client, ValidJson},
     state::AppState,
 };
 
@@ -41,7 +42,7 @@ pub(crate) fn session_response(
         role: convert::role_to_dto(outcome.role),
         tokens: outcome.session.tokens(cookies::wants_cookie(req)),
     };
-    session::respond(req, state, status, &outcome.session, &body)
+    session::respond(req, &state.settings, status, &outcome.session, &body)
 }
 
 /// Create an account and its organization.
@@ -64,12 +65,13 @@ pub(crate) fn session_response(
 async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<SignupRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
     let outcome = accounts::signup(
-        &state,
+        &state.db,
+        &state.auth,
         SignupInput {
             name: &body.name,
             email: &body.email,
@@ -102,12 +104,19 @@ async fn signup(
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let outcome =
-        accounts::login(&state, &body.email, &body.password, body.org_id, &client).await?;
+    let outcome = accounts::login(
+        &state.db,
+        &state.auth,
+        &body.email,
+        &body.password,
+        body.org_id,
+        &client,
+    )
+    .await?;
     Ok(session_response(&req, &state, StatusCode::OK, outcome))
 }
 
@@ -129,16 +138,16 @@ async fn login(
 async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = cookies::refresh_token_from(&req, body.0.refresh_token)
         .ok_or_else(|| ApiError::Unauthorized("Sessão expirada. Entre novamente.".into()))?;
-    let session = accounts::refresh(&state, &token, &client).await?;
+    let session = accounts::refresh(&state.db, &state.auth, &token, &client).await?;
     let tokens = session.tokens(cookies::wants_cookie(&req));
     Ok(session::respond(
         &req,
-        &state,
+        &state.settings,
         StatusCode::OK,
         &session,
         &tokens,
@@ -158,11 +167,11 @@ async fn refresh(
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     if let Some(token) = cookies::refresh_token_from(&req, body.0.refresh_token) {
-        accounts::logout(&state, &token, &client).await?;
+        accounts::logout(&state.db, &token, &client).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(cookies::clear_cookie(state.settings.secure_cookies()))
@@ -187,11 +196,17 @@ async fn switch_org(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<SwitchOrgRequest>,
 ) -> ApiResult<HttpResponse> {
-    let outcome =
-        accounts::switch_org(&state, auth.ctx().user_id().uuid(), body.0.org_id, &client).await?;
+    let outcome = accounts::switch_org(
+        &state.db,
+        &state.auth,
+        auth.ctx().user_id().uuid(),
+        body.0.org_id,
+        &client,
+    )
+    .await?;
     Ok(session_response(&req, &state, StatusCode::OK, outcome))
 }
 
@@ -214,10 +229,10 @@ const RESET_ACK: &str =
 #[post("/auth/password-reset")]
 async fn request_password_reset(
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
-    accounts::request_password_reset(&state, &body.0.email, &client).await?;
+    accounts::request_password_reset(&state.db, &state.auth, &body.0.email, &client).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         message: RESET_ACK.into(),
     }))
@@ -237,9 +252,9 @@ async fn request_password_reset(
 #[post("/auth/password-reset/confirm")]
 async fn confirm_password_reset(
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
-    accounts::confirm_password_reset(&state, &body.0.token, &body.0.password, &client).await?;
+    accounts::confirm_password_reset(&state.db, &body.0.token, &body.0.password, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }

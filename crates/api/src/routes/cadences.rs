@@ -11,12 +11,13 @@ use flux_dto::{
 use flux_persistence::cadences::CadenceFilter;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::cadences::{self, CadencePatch};
+
 use crate::{
     convert::cadences as convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{parse_uuid, search_text, Paging},
-    services::cadences::{self, CadencePatch},
     state::AppState,
 };
 
@@ -68,7 +69,7 @@ async fn list_cadences(
         status: query.status.map(convert::status_from_dto),
         q: search_text("q", query.q)?,
     };
-    let (items, total) = cadences::list(&state, ctx, &filter, page, per_page).await?;
+    let (items, total) = cadences::list(&state.db, ctx, &filter, page, per_page).await?;
     Ok(web::Json(CadenceList {
         items: items.iter().map(convert::cadence).collect(),
         total,
@@ -94,14 +95,14 @@ async fn list_cadences(
 async fn create_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<CreateCadenceRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let req = body.0;
     let steps: Vec<_> = req.steps.iter().map(convert::step_request).collect();
     let cadence = cadences::create(
-        &state,
+        &state.db,
         ctx,
         &req.name,
         req.description.as_deref(),
@@ -135,7 +136,7 @@ async fn get_cadence(
     let ctx = auth.require(Permission::CadencesRead)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(convert::cadence(
-        &cadences::get(&state, ctx, id).await?,
+        &cadences::get(&state.db, ctx, id).await?,
     )))
 }
 
@@ -160,7 +161,7 @@ async fn get_cadence(
 async fn update_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<UpdateCadenceRequest>,
 ) -> ApiResult<web::Json<CadenceDto>> {
@@ -175,7 +176,7 @@ async fn update_cadence(
             .map(|steps| steps.iter().map(convert::step_request).collect()),
     };
     Ok(web::Json(convert::cadence(
-        &cadences::update(&state, ctx, id, patch, &client).await?,
+        &cadences::update(&state.db, ctx, id, patch, &client).await?,
     )))
 }
 
@@ -196,26 +197,26 @@ async fn update_cadence(
 async fn delete_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
-    cadences::delete(&state, ctx, id, &client).await?;
+    cadences::delete(&state.db, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn transition(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     action: CadenceAction,
 ) -> ApiResult<web::Json<CadenceDto>> {
     let ctx = auth.require(Permission::CadencesActivate)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(convert::cadence(
-        &cadences::transition(&state, ctx, id, action, &client).await?,
+        &cadences::transition(&state.db, ctx, id, action, &client).await?,
     )))
 }
 
@@ -237,7 +238,7 @@ async fn transition(
 async fn activate_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
     transition(state, auth, client, path, CadenceAction::Activate).await
@@ -261,7 +262,7 @@ async fn activate_cadence(
 async fn pause_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
     transition(state, auth, client, path, CadenceAction::Pause).await
@@ -285,7 +286,7 @@ async fn pause_cadence(
 async fn resume_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
     transition(state, auth, client, path, CadenceAction::Resume).await
@@ -309,7 +310,7 @@ async fn resume_cadence(
 async fn archive_cadence(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<CadenceDto>> {
     transition(state, auth, client, path, CadenceAction::Archive).await

@@ -13,12 +13,13 @@ use flux_dto::{
 use flux_persistence::enrollments::EnrollmentFilter;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::enrollments;
+
 use crate::{
     convert::enrollments as convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{parse_uuid, Paging},
-    services::enrollments,
     state::AppState,
 };
 
@@ -59,7 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn enroll_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<EnrollRequest>,
 ) -> ApiResult<web::Json<EnrollResult>> {
@@ -67,7 +68,7 @@ async fn enroll_leads(
     let id = parse_uuid("id", &path)?;
     let req = body.0;
     let outcome =
-        enrollments::enroll(&state, ctx, id, &req.lead_ids, req.sender_id, &client).await?;
+        enrollments::enroll(&state.db, ctx, id, &req.lead_ids, req.sender_id, &client).await?;
     Ok(web::Json(EnrollResult {
         enrolled: outcome
             .enrolled
@@ -125,7 +126,7 @@ async fn list_enrollments(
         ..EnrollmentFilter::default()
     };
     let (items, total) =
-        enrollments::list_for_cadence(&state, ctx, id, filter, page, per_page).await?;
+        enrollments::list_for_cadence(&state.db, ctx, id, filter, page, per_page).await?;
     Ok(web::Json(EnrollmentList {
         items: items.iter().map(convert::enrollment).collect(),
         total,
@@ -165,21 +166,21 @@ async fn get_enrollment(
     let ctx = auth.require(Permission::CadencesRead)?;
     let (cadence_id, id) = ids(&path)?;
     Ok(web::Json(convert::enrollment(
-        &enrollments::get(&state, ctx, cadence_id, id).await?,
+        &enrollments::get(&state.db, ctx, cadence_id, id).await?,
     )))
 }
 
 async fn act(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
     action: EnrollmentAction,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let (cadence_id, id) = ids(&path)?;
     Ok(web::Json(convert::enrollment(
-        &enrollments::act(&state, ctx, cadence_id, id, action, &client).await?,
+        &enrollments::act(&state.db, ctx, cadence_id, id, action, &client).await?,
     )))
 }
 
@@ -205,7 +206,7 @@ async fn act(
 async fn unenroll(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
     act(state, auth, client, path, EnrollmentAction::Unenroll).await
@@ -232,7 +233,7 @@ async fn unenroll(
 async fn pause_enrollment(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
     act(state, auth, client, path, EnrollmentAction::Pause).await
@@ -260,7 +261,7 @@ async fn pause_enrollment(
 async fn resume_enrollment(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
     act(state, auth, client, path, EnrollmentAction::Resume).await
@@ -290,7 +291,7 @@ async fn resume_enrollment(
 async fn resolve_review(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
     body: ValidJson<ResolveReviewRequest>,
 ) -> ApiResult<web::Json<EnrollmentDto>> {
@@ -298,7 +299,7 @@ async fn resolve_review(
     let (cadence_id, id) = ids(&path)?;
     let was_sent = body.0.outcome == ReviewOutcome::Sent;
     Ok(web::Json(convert::enrollment(
-        &enrollments::resolve_review(&state, ctx, cadence_id, id, was_sent, &client).await?,
+        &enrollments::resolve_review(&state.db, ctx, cadence_id, id, was_sent, &client).await?,
     )))
 }
 
@@ -324,7 +325,7 @@ async fn cadence_funnel(
 ) -> ApiResult<web::Json<CadenceFunnel>> {
     let ctx = auth.require(Permission::CadencesRead)?;
     let id = parse_uuid("id", &path)?;
-    let rows = enrollments::funnel(&state, ctx, id).await?;
+    let rows = enrollments::funnel(&state.db, ctx, id).await?;
     Ok(web::Json(convert::funnel(id, &rows)))
 }
 
@@ -351,7 +352,7 @@ async fn lead_timeline(
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
     let (page, per_page) = paging.validate()?;
-    let timeline = enrollments::timeline(&state, ctx, id, page, per_page).await?;
+    let timeline = enrollments::timeline(&state.db, ctx, id, page, per_page).await?;
     Ok(web::Json(LeadTimeline {
         interactions: timeline
             .interactions

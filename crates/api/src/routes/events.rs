@@ -10,8 +10,9 @@ use flux_dto::ErrorBody;
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::sessions::jwt::STREAM_TICKET_TTL_SECS;
+
 use crate::{
-    auth::jwt::STREAM_TICKET_TTL_SECS,
     error::{ApiError, ApiResult},
     events::stream::sse,
     extract::{
@@ -47,7 +48,9 @@ pub struct StreamTicket {
 async fn create_ticket(state: web::Data<AppState>, auth: Authenticated) -> ApiResult<HttpResponse> {
     let ctx = auth.ctx();
     let ticket = state
-        .jwt
+        .auth
+        .sessions
+        .keys
         .issue_stream_ticket(ctx.user_id().uuid(), ctx.org_id().uuid())
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Created().json(StreamTicket {
@@ -75,7 +78,9 @@ async fn stream_ctx(
     }
     let ticket = ticket.ok_or_else(|| ApiError::Unauthorized("Autenticação necessária".into()))?;
     let claims = state
-        .jwt
+        .auth
+        .sessions
+        .keys
         .verify_stream_ticket(ticket)
         .map_err(|_| ApiError::Unauthorized("Ticket inválido ou expirado".into()))?;
     member_ctx(state, &claims).await

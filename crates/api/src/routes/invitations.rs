@@ -13,15 +13,16 @@ use flux_dto::{
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::{
+    accounts,
+    team::{self, NewInvitation},
+};
+
 use crate::{
     convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{auth::session_response, parse_uuid},
-    services::{
-        accounts,
-        team::{self, NewInvitation},
-    },
     state::AppState,
 };
 
@@ -55,12 +56,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn create_invitation(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<CreateInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::UsersManage)?;
     let invitation = team::invite(
-        &state,
+        &state.db,
+        &state.auth.links,
         ctx,
         NewInvitation {
             email: &body.0.email,
@@ -116,7 +118,7 @@ async fn list_invitations(
 async fn revoke_invitation(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::UsersManage)?;
@@ -176,12 +178,13 @@ async fn preview_invitation(
 async fn accept_invitation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
     let outcome = accounts::accept_invitation(
-        &state,
+        &state.db,
+        &state.auth,
         &body.token,
         body.name.as_deref(),
         &body.password,

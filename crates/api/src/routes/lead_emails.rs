@@ -10,12 +10,13 @@ use flux_dto::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::one_off_emails::{self, NewEmail};
+
 use crate::{
     convert::lead_emails as convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{parse_uuid, Paging},
-    services::lead_emails::{self, NewEmail},
     state::AppState,
 };
 
@@ -62,13 +63,13 @@ async fn send_email(
     auth: Authenticated,
     path: web::Path<String>,
     body: ValidJson<SendEmailRequest>,
-    client: ClientInfo,
+    client: Client,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let lead_id = parse_uuid("id", &path)?;
     let req = body.0;
-    let email = lead_emails::send(
-        &state,
+    let email = one_off_emails::send(
+        &state.db,
         ctx,
         lead_id,
         NewEmail {
@@ -112,7 +113,7 @@ async fn list_emails(
     let ctx = auth.require(Permission::LeadsRead)?;
     let lead_id = parse_uuid("id", &path)?;
     let (page, per_page) = paging.validate()?;
-    let (items, total) = lead_emails::list(&state, ctx, lead_id, page, per_page).await?;
+    let (items, total) = one_off_emails::list(&state.db, ctx, lead_id, page, per_page).await?;
     Ok(web::Json(LeadEmailList {
         items: items.into_iter().map(convert::lead_email).collect(),
         total,
@@ -146,7 +147,7 @@ async fn get_email(
 ) -> ApiResult<web::Json<LeadEmail>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let (lead_id, id) = email_ids(&path)?;
-    let email = lead_emails::get(&state, ctx, lead_id, id).await?;
+    let email = one_off_emails::get(&state.db, ctx, lead_id, id).await?;
     Ok(web::Json(convert::lead_email(email)))
 }
 
@@ -174,13 +175,14 @@ async fn get_email(
 async fn resolve_email_review(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<(String, String)>,
     body: ValidJson<ResolveReviewRequest>,
 ) -> ApiResult<web::Json<LeadEmail>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let (lead_id, id) = email_ids(&path)?;
     let was_sent = body.0.outcome == ReviewOutcome::Sent;
-    let email = lead_emails::resolve_review(&state, ctx, lead_id, id, was_sent, &client).await?;
+    let email =
+        one_off_emails::resolve_review(&state.db, ctx, lead_id, id, was_sent, &client).await?;
     Ok(web::Json(convert::lead_email(email)))
 }

@@ -9,12 +9,13 @@ use flux_dto::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::lead_imports;
+
 use crate::{
     convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, CsvUpload},
+    extract::{Authenticated, Client, CsvUpload},
     routes::{parse_uuid, Paging},
-    services::lead_imports,
     state::AppState,
 };
 
@@ -61,7 +62,7 @@ async fn preview_import(
 ) -> ApiResult<web::Json<ImportPreview>> {
     let ctx = auth.require(Permission::LeadsImport)?;
     Ok(web::Json(
-        lead_imports::preview(&state, ctx, &upload).await?,
+        lead_imports::preview(&state.db, ctx, upload.file()).await?,
     ))
 }
 
@@ -87,11 +88,11 @@ async fn preview_import(
 async fn create_import(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     upload: CsvUpload,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsImport)?;
-    let import = lead_imports::create(&state, ctx, &upload, &client).await?;
+    let import = lead_imports::create(&state.db, ctx, upload.file(), &client).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((
             header::LOCATION,
@@ -120,7 +121,8 @@ async fn list_imports(
 ) -> ApiResult<web::Json<LeadImportList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let (page, per_page) = paging.validate()?;
-    let (items, total) = lead_imports::list(&state, ctx, per_page, (page - 1) * per_page).await?;
+    let (items, total) =
+        lead_imports::list(&state.db, ctx, per_page, (page - 1) * per_page).await?;
     Ok(web::Json(LeadImportList {
         items: items.iter().map(convert::lead_import).collect(),
         total,
@@ -151,7 +153,7 @@ async fn get_import(
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(convert::lead_import(
-        &lead_imports::get(&state, ctx, id).await?,
+        &lead_imports::get(&state.db, ctx, id).await?,
     )))
 }
 
@@ -179,7 +181,7 @@ async fn list_import_errors(
     let id = parse_uuid("id", &path)?;
     let (page, per_page) = paging.validate()?;
     let (_, items, total) =
-        lead_imports::errors(&state, ctx, id, Some(per_page), (page - 1) * per_page).await?;
+        lead_imports::errors(&state.db, ctx, id, Some(per_page), (page - 1) * per_page).await?;
     Ok(web::Json(ImportErrorList {
         items: items
             .iter()
@@ -213,8 +215,8 @@ async fn download_import_errors(
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
-    let (import, items, _) = lead_imports::errors(&state, ctx, id, None, 0).await?;
-    let mut csv = crate::csv_export::Writer::excel_pt_br();
+    let (import, items, _) = lead_imports::errors(&state.db, ctx, id, None, 0).await?;
+    let mut csv = flux_app::csv_export::Writer::excel_pt_br();
     csv.row(["linha", "cnpj", "codigo", "motivo"]);
     for e in &items {
         csv.row([

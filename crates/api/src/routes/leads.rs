@@ -9,18 +9,20 @@ use flux_dto::{
     },
     ErrorBody,
 };
+use futures_util::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use flux_app::{
+    lead_export,
+    leads::{self, BulkAction, EnrichNow},
+};
 
 use crate::{
     convert,
     csv_export::attachment,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{lead_query::LeadQuery, parse_uuid, Paging},
-    services::{
-        lead_export,
-        leads::{self, BulkAction, EnrichNow},
-    },
     state::AppState,
 };
 
@@ -62,7 +64,7 @@ async fn list_leads(
     let ctx = auth.require(Permission::LeadsRead)?;
     let (filter, sort) = query.filter()?;
     let (page, per_page) = paging.validate()?;
-    let (rows, total) = leads::list(&state, ctx, &filter, sort, page, per_page).await?;
+    let (rows, total) = leads::list(&state.db, ctx, &filter, sort, page, per_page).await?;
     Ok(web::Json(LeadList {
         items: rows
             .into_iter()
@@ -93,7 +95,7 @@ async fn list_leads(
 async fn export_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     query: web::Query<LeadQuery>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsExport)?;
@@ -104,7 +106,11 @@ async fn export_leads(
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment(&name))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+        .streaming(body.map(|chunk| {
+            chunk
+                .map(web::Bytes::from)
+                .map_err(|_| actix_web::error::ErrorInternalServerError("export failed"))
+        })))
 }
 
 /// Add one company by CNPJ. It is queued for enrichment at once.
@@ -126,11 +132,11 @@ async fn export_leads(
 async fn create_lead(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<CreateLeadRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsWrite)?;
-    let lead = leads::create(&state, ctx, &body.0, &client).await?;
+    let lead = leads::create(&state.db, ctx, &body.0, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/leads/{}", lead.id)))
         .json(convert::lead(&lead)?))
@@ -155,13 +161,13 @@ async fn create_lead(
 async fn update_lead(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<UpdateLeadRequest>,
 ) -> ApiResult<web::Json<LeadDto>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let id = parse_uuid("id", &path)?;
-    let lead = leads::update(&state, ctx, id, &body.0, &client).await?;
+    let lead = leads::update(&state.db, ctx, id, &body.0, &client).await?;
     Ok(web::Json(convert::lead(&lead)?))
 }
 
@@ -182,12 +188,12 @@ async fn update_lead(
 async fn delete_lead(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let id = parse_uuid("id", &path)?;
-    leads::delete(&state, ctx, id, &client).await?;
+    leads::delete(&state.db, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -207,11 +213,18 @@ async fn delete_lead(
 async fn archive_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<BulkLeadIds>,
 ) -> ApiResult<web::Json<BulkResult>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
-    let affected = leads::bulk(&state, ctx, &body.0.lead_ids, BulkAction::Archive, &client).await?;
+    let affected = leads::bulk(
+        &state.db,
+        ctx,
+        &body.0.lead_ids,
+        BulkAction::Archive,
+        &client,
+    )
+    .await?;
     Ok(web::Json(BulkResult {
         affected: affected as i64,
     }))
@@ -233,12 +246,12 @@ async fn archive_leads(
 async fn unarchive_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<BulkLeadIds>,
 ) -> ApiResult<web::Json<BulkResult>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let affected = leads::bulk(
-        &state,
+        &state.db,
         ctx,
         &body.0.lead_ids,
         BulkAction::Unarchive,
@@ -266,12 +279,12 @@ async fn unarchive_leads(
 async fn assign_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<BulkAssignRequest>,
 ) -> ApiResult<web::Json<BulkResult>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let action = BulkAction::Assign(body.0.owner_id);
-    let affected = leads::bulk(&state, ctx, &body.0.lead_ids, action, &client).await?;
+    let affected = leads::bulk(&state.db, ctx, &body.0.lead_ids, action, &client).await?;
     Ok(web::Json(BulkResult {
         affected: affected as i64,
     }))
@@ -299,7 +312,7 @@ async fn get_lead(
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(convert::lead(
-        &leads::get(&state, ctx, id).await?,
+        &leads::get(&state.db, ctx, id).await?,
     )?))
 }
 
@@ -329,10 +342,12 @@ async fn enrich_lead(
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let id = parse_uuid("id", &path)?;
-    Ok(match leads::enrich_now(&state, ctx, id).await? {
-        EnrichNow::Done(lead) => HttpResponse::Ok().json(convert::lead(&lead)?),
-        EnrichNow::Scheduled(lead) => HttpResponse::Accepted().json(convert::lead(&lead)?),
-    })
+    Ok(
+        match leads::enrich_now(&state.db, &state.ports.enrichment, ctx, id).await? {
+            EnrichNow::Done(lead) => HttpResponse::Ok().json(convert::lead(&lead)?),
+            EnrichNow::Scheduled(lead) => HttpResponse::Accepted().json(convert::lead(&lead)?),
+        },
+    )
 }
 
 /// The lead's enrichment history, newest first (last 100 provider calls).
@@ -356,7 +371,7 @@ async fn list_enrichment_attempts(
 ) -> ApiResult<web::Json<EnrichmentAttemptList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
-    let attempts = leads::enrichment_attempts(&state, ctx, id).await?;
+    let attempts = leads::enrichment_attempts(&state.db, ctx, id).await?;
     Ok(web::Json(EnrichmentAttemptList {
         items: attempts
             .iter()

@@ -13,11 +13,12 @@ use flux_dto::{
 use flux_persistence::mailboxes::MailboxRecord;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::mailboxes::{self, security};
+
 use crate::{
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::parse_uuid,
-    services::mailboxes::{self, security},
     state::AppState,
 };
 
@@ -77,7 +78,7 @@ async fn list_mailboxes(
     auth: Authenticated,
 ) -> ApiResult<web::Json<MailboxList>> {
     let ctx = auth.require(Permission::CadencesRead)?;
-    let items = mailboxes::list(&state, ctx).await?;
+    let items = mailboxes::list(&state.db, ctx).await?;
     Ok(web::Json(MailboxList {
         items: items.into_iter().map(to_dto).collect(),
     }))
@@ -101,11 +102,11 @@ async fn list_mailboxes(
 async fn create_mailbox(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<CreateMailbox>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
-    let record = mailboxes::create(&state, ctx, body.0, &client).await?;
+    let record = mailboxes::create(&state.db, &state.ports, ctx, body.0, &client).await?;
     Ok(HttpResponse::Created().json(to_dto(record)))
 }
 
@@ -130,7 +131,7 @@ async fn get_mailbox(
 ) -> ApiResult<web::Json<MailboxDto>> {
     let ctx = auth.require(Permission::CadencesRead)?;
     let id = parse_uuid("id", &path)?;
-    Ok(web::Json(to_dto(mailboxes::get(&state, ctx, id).await?)))
+    Ok(web::Json(to_dto(mailboxes::get(&state.db, ctx, id).await?)))
 }
 
 /// Change a mailbox; absent fields are kept, passwords only when given. Changing
@@ -152,14 +153,14 @@ async fn get_mailbox(
 async fn update_mailbox(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<UpdateMailbox>,
 ) -> ApiResult<web::Json<MailboxDto>> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
     Ok(web::Json(to_dto(
-        mailboxes::update(&state, ctx, id, body.0, &client).await?,
+        mailboxes::update(&state.db, &state.ports, ctx, id, body.0, &client).await?,
     )))
 }
 
@@ -181,12 +182,12 @@ async fn update_mailbox(
 async fn delete_mailbox(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
-    mailboxes::delete(&state, ctx, id, &client).await?;
+    mailboxes::delete(&state.db, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -213,7 +214,7 @@ async fn test_mailbox(
 ) -> ApiResult<web::Json<MailboxTestResult>> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
-    let tests = mailboxes::test(&state, ctx, id).await?;
+    let tests = mailboxes::test(&state.db, &state.ports, ctx, id).await?;
     Ok(web::Json(MailboxTestResult {
         smtp: check(tests.smtp),
         imap: tests.imap.map(check),

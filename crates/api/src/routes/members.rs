@@ -8,12 +8,13 @@ use flux_dto::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::team::{self, MemberChange};
+
 use crate::{
     convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::parse_uuid,
-    services::team::{self, MemberChange},
     state::AppState,
 };
 
@@ -69,7 +70,7 @@ async fn list_members(
 async fn update_member(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     id: web::Path<String>,
     body: ValidJson<UpdateMemberRequest>,
 ) -> ApiResult<web::Json<MemberDto>> {
@@ -82,6 +83,10 @@ async fn update_member(
             MemberStatusChange::Suspended => MemberStatus::Suspended,
         }),
     };
-    let member = team::update_member(&state, ctx, id, change, &client).await?;
+    let member = team::update_member(&state.db, ctx, id, change, &client).await?;
+    // This process's cache learns at once; the others from the membership event.
+    state
+        .memberships
+        .forget(ctx.org_id().uuid(), member.user_id);
     Ok(web::Json(convert::member(&member)))
 }

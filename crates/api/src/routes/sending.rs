@@ -10,10 +10,11 @@ use flux_dto::{
 use flux_persistence::organizations::SendingSettings as Record;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::sending::{self, SendingPatch};
+
 use crate::{
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
-    services::sending::{self, SendingPatch},
+    extract::{Authenticated, Client, ValidJson},
     state::AppState,
 };
 
@@ -57,7 +58,7 @@ async fn get_sending(
     auth: Authenticated,
 ) -> ApiResult<web::Json<SendingSettings>> {
     let ctx = auth.require(Permission::CadencesRead)?;
-    Ok(web::Json(to_dto(&sending::get(&state, ctx).await?)))
+    Ok(web::Json(to_dto(&sending::get(&state.db, ctx).await?)))
 }
 
 /// Change the send window (time zone, days, hours, pontos facultativos), tracking, or
@@ -78,7 +79,7 @@ async fn get_sending(
 async fn update_sending(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<UpdateSendingSettings>,
 ) -> ApiResult<web::Json<SendingSettings>> {
     let ctx = auth.require(Permission::IntegrationsManage)?;
@@ -97,6 +98,6 @@ async fn update_sending(
         }),
     };
     Ok(web::Json(to_dto(
-        &sending::update(&state, ctx, patch, &client).await?,
+        &sending::update(&state.db, ctx, patch, &client).await?,
     )))
 }

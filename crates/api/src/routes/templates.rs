@@ -13,12 +13,13 @@ use flux_dto::{
 use flux_persistence::templates::TemplateFilter;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use flux_app::templates::{self, TemplatePatch};
+
 use crate::{
     convert::templates as convert,
     error::ApiResult,
-    extract::{Authenticated, ClientInfo, ValidJson},
+    extract::{Authenticated, Client, ValidJson},
     routes::{parse_uuid, search_text, Paging},
-    services::templates::{self, TemplatePatch},
     state::AppState,
 };
 
@@ -72,7 +73,7 @@ async fn list_templates(
         channel: query.channel.map(convert::channel_from_dto),
         q: search_text("q", query.q)?,
     };
-    let (items, total) = templates::list(&state, ctx, &filter, page, per_page).await?;
+    let (items, total) = templates::list(&state.db, ctx, &filter, page, per_page).await?;
     Ok(web::Json(TemplateList {
         items: items.iter().map(convert::template).collect(),
         total,
@@ -120,7 +121,7 @@ async fn preview_text(
     let ctx = auth.require(Permission::TemplatesRead)?;
     let req = body.0;
     let preview = templates::preview(
-        &state,
+        &state.db,
         ctx,
         convert::channel_from_dto(req.channel),
         req.subject.as_deref(),
@@ -149,7 +150,7 @@ async fn preview_text(
 async fn create_template(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     body: ValidJson<CreateTemplateRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
@@ -160,7 +161,7 @@ async fn create_template(
         req.subject.as_deref(),
         &req.body,
     )?;
-    let template = templates::create(&state, ctx, &valid, &client).await?;
+    let template = templates::create(&state.db, ctx, &valid, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -189,7 +190,7 @@ async fn get_template(
 ) -> ApiResult<web::Json<TemplateDto>> {
     let ctx = auth.require(Permission::TemplatesRead)?;
     let id = parse_uuid("id", &path)?;
-    let template = templates::get(&state, ctx, id).await?;
+    let template = templates::get(&state.db, ctx, id).await?;
     Ok(web::Json(convert::template(&template)))
 }
 
@@ -213,7 +214,7 @@ async fn get_template(
 async fn update_template(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<UpdateTemplateRequest>,
 ) -> ApiResult<web::Json<TemplateDto>> {
@@ -225,7 +226,7 @@ async fn update_template(
         subject: req.subject,
         body: req.body,
     };
-    let template = templates::update(&state, ctx, id, patch, &client).await?;
+    let template = templates::update(&state.db, ctx, id, patch, &client).await?;
     Ok(web::Json(convert::template(&template)))
 }
 
@@ -247,12 +248,12 @@ async fn update_template(
 async fn delete_template(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
     let id = parse_uuid("id", &path)?;
-    templates::delete(&state, ctx, id, &client).await?;
+    templates::delete(&state.db, ctx, id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -274,13 +275,13 @@ async fn delete_template(
 async fn duplicate_template(
     state: web::Data<AppState>,
     auth: Authenticated,
-    client: ClientInfo,
+    client: Client,
     path: web::Path<String>,
     body: ValidJson<DuplicateTemplateRequest>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
     let id = parse_uuid("id", &path)?;
-    let template = templates::duplicate(&state, ctx, id, body.0.name, &client).await?;
+    let template = templates::duplicate(&state.db, ctx, id, body.0.name, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -312,6 +313,6 @@ async fn preview_template(
 ) -> ApiResult<web::Json<TemplatePreview>> {
     let ctx = auth.require(Permission::TemplatesRead)?;
     let id = parse_uuid("id", &path)?;
-    let preview = templates::preview_saved(&state, ctx, id, body.0.lead_id).await?;
+    let preview = templates::preview_saved(&state.db, ctx, id, body.0.lead_id).await?;
     Ok(web::Json(convert::preview(preview)))
 }

@@ -10,9 +10,10 @@ use actix_web::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use flux_workers::engine::smtp::escape;
+use flux_app::tracking::events as tracking;
+use flux_domain::text::escape_html as escape;
 
-use crate::{error::ApiResult, services::tracking, state::AppState};
+use crate::{error::ApiResult, state::AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(unsubscribe_page)
@@ -63,23 +64,25 @@ async fn unsubscribe_page(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(match tracking::preview(&state, &path).await? {
-        None => invalid_link(),
-        Some((address, true)) => page(
-            actix_web::http::StatusCode::OK,
-            "Inscrição cancelada",
-            &format!("<p>{} já não recebe nossos e-mails.</p>", escape(&address)),
-        ),
-        Some((address, false)) => page(
-            actix_web::http::StatusCode::OK,
-            "Cancelar inscrição",
-            &format!(
-                "<p>Deseja que {} deixe de receber nossos e-mails?</p>\
-                 <form method=\"post\"><button type=\"submit\">Cancelar inscrição</button></form>",
-                escape(&address)
+    Ok(
+        match tracking::preview(&state.db, &state.ports.tracking, &path).await? {
+            None => invalid_link(),
+            Some((address, true)) => page(
+                actix_web::http::StatusCode::OK,
+                "Inscrição cancelada",
+                &format!("<p>{} já não recebe nossos e-mails.</p>", escape(&address)),
             ),
-        ),
-    })
+            Some((address, false)) => page(
+                actix_web::http::StatusCode::OK,
+                "Cancelar inscrição",
+                &format!(
+                    "<p>Deseja que {} deixe de receber nossos e-mails?</p>\
+                 <form method=\"post\"><button type=\"submit\">Cancelar inscrição</button></form>",
+                    escape(&address)
+                ),
+            ),
+        },
+    )
 }
 
 /// Unsubscribe (the page's form, or a mail client's RFC 8058 one-click POST): the lead
@@ -98,17 +101,19 @@ async fn unsubscribe(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(match tracking::unsubscribe(&state, &path).await? {
-        None => invalid_link(),
-        Some(address) => page(
-            actix_web::http::StatusCode::OK,
-            "Inscrição cancelada",
-            &format!(
-                "<p>Pronto: {} não receberá mais nossos e-mails.</p>",
-                escape(&address)
+    Ok(
+        match tracking::unsubscribe(&state.db, &state.ports.tracking, &path).await? {
+            None => invalid_link(),
+            Some(address) => page(
+                actix_web::http::StatusCode::OK,
+                "Inscrição cancelada",
+                &format!(
+                    "<p>Pronto: {} não receberá mais nossos e-mails.</p>",
+                    escape(&address)
+                ),
             ),
-        ),
-    })
+        },
+    )
 }
 
 /// The open pixel: a 1×1 GIF, always (a bad token shows the same image and records
@@ -121,7 +126,7 @@ async fn unsubscribe(
 #[get("/tracking/{token}/open")]
 async fn open_pixel(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
     // The image is served even if recording fails: a broken image helps nobody.
-    if let Err(e) = tracking::opened(&state, &path).await {
+    if let Err(e) = tracking::opened(&state.db, &state.ports.tracking, &path).await {
         tracing::warn!(error = %e, "cannot record an open");
     }
     HttpResponse::Ok()
@@ -152,11 +157,13 @@ async fn click(
     let Ok(index) = n.parse::<usize>() else {
         return Ok(invalid_link());
     };
-    Ok(match tracking::clicked(&state, &token, index).await? {
-        Some(url) => HttpResponse::Found()
-            .insert_header((header::LOCATION, url))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish(),
-        None => invalid_link(),
-    })
+    Ok(
+        match tracking::clicked(&state.db, &state.ports.tracking, &token, index).await? {
+            Some(url) => HttpResponse::Found()
+                .insert_header((header::LOCATION, url))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish(),
+            None => invalid_link(),
+        },
+    )
 }

@@ -16,7 +16,7 @@ use flux_persistence::engine::NewSend;
 use uuid::Uuid;
 
 use super::Pending;
-use crate::ai_messages::{GenerateError, Generated, Request, Source};
+use flux_app::ai_messages::{GenerateError, Generated, Request, Source};
 
 /// A rendered message before personalization.
 #[derive(Debug, Clone, PartialEq, Eq)]

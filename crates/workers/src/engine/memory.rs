@@ -9,7 +9,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::channel::{ChannelSender, Lookup, OutgoingMessage, SendError, SendReceipt};
+use flux_app::channel::{ChannelSender, Lookup, OutgoingMessage, SendError, SendReceipt};
 
 #[derive(Default)]
 struct State {

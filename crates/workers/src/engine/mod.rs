@@ -22,10 +22,8 @@
 
 pub mod ai;
 pub mod budget;
-pub mod channel;
 pub mod memory;
 pub mod smtp;
-pub mod tracking;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -47,14 +45,15 @@ use futures_util::{stream, StreamExt};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use flux_app::{
+    ai_messages::{AiMessages, GenerateError},
+    channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking},
+    clock::{Clock, SystemClock},
+};
+
 use self::{
     ai::{AiDraft, Draft, Fallback},
     budget::{Budget, Slot},
-    channel::{Channels, Lookup, MailboxRoute, OutgoingMessage, SendError, Tracking},
-};
-use crate::{
-    ai_messages::{AiMessages, GenerateError},
-    clock::{Clock, SystemClock},
 };
 
 #[derive(Debug, Clone)]

@@ -8,8 +8,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use flux_integrations::smtp::{self, DeliveryError, HostPolicy, Security, SmtpServer};
-use flux_persistence::mailboxes::{sealing_context, Credential};
+use flux_integrations::smtp::{self, DeliveryError, HostPolicy};
 use flux_platform::SecretsKey;
 use lettre::{
     message::{
@@ -19,10 +18,12 @@ use lettre::{
     Message,
 };
 
-use super::{
-    channel::{ChannelSender, Lookup, MailboxRoute, OutgoingMessage, SendError, SendReceipt},
-    tracking::{self, TrackingLinks},
+use flux_app::{
+    channel::{ChannelSender, Lookup, OutgoingMessage, SendError, SendReceipt},
+    mail_servers::smtp_server,
+    tracking::{links, TrackingLinks},
 };
+use flux_domain::text::escape_html as escape;
 
 /// Per SMTP step (connect, each command, the data). A whole delivery takes at most
 /// eight of them, inside the engine's 5-minute dispatch lease.
@@ -108,7 +109,7 @@ impl SmtpChannel {
             "<!DOCTYPE html><html><body><div style=\"font-family:Arial,sans-serif;font-size:14px\">",
         );
         let mut at = 0;
-        for (index, range) in tracking::links(body).into_iter().enumerate() {
+        for (index, range) in links(body).into_iter().enumerate() {
             html.push_str(&text_to_html(&body[at..range.start]));
             let target = &body[range.clone()];
             let href = if message.tracking.clicks {
@@ -137,50 +138,6 @@ impl SmtpChannel {
         html.push_str("</body></html>");
         html
     }
-}
-
-/// The SMTP server of a mailbox, its password unsealed; why not, in pt-BR.
-pub fn smtp_server(
-    key: &SecretsKey,
-    org_id: uuid::Uuid,
-    mailbox: &MailboxRoute,
-    timeout: Duration,
-    hosts: HostPolicy,
-) -> Result<SmtpServer, String> {
-    let password = key
-        .open(
-            &mailbox.smtp_password_enc,
-            &sealing_context(org_id, Credential::Smtp),
-        )
-        .map_err(|_| {
-            "A senha SMTP da caixa não pode ser lida (a chave FLUX_SECRETS_KEY mudou?): cadastre-a de novo"
-                .to_owned()
-        })?;
-    Ok(SmtpServer {
-        host: mailbox.smtp_host.clone(),
-        port: mailbox.smtp_port,
-        security: Security::parse(&mailbox.smtp_security).unwrap_or(Security::StartTls),
-        username: mailbox.smtp_username.clone(),
-        password: String::from_utf8_lossy(&password).into_owned(),
-        timeout,
-        hosts,
-    })
-}
-
-/// Text made safe inside HTML (element content and quoted attributes).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn text_to_html(text: &str) -> String {
@@ -231,7 +188,7 @@ impl ChannelSender for SmtpChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::channel::Tracking;
+    use flux_app::channel::{MailboxRoute, Tracking};
 
     fn channel() -> SmtpChannel {
         SmtpChannel::new(

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use flux_app::{channel::Channels, clock::ManualClock, tracking::TrackingLinks};
 use flux_domain::Channel;
 use flux_integrations::smtp::HostPolicy;
 use flux_persistence::mailboxes::{sealing_context, Credential};
@@ -13,11 +14,7 @@ use flux_persistence::{organizations, users, Db};
 use flux_platform::SecretsKey;
 use flux_testkit::{imap_inbox::ImapInbox, smtp_sink::SmtpSink, TestDatabase};
 use flux_workers::{
-    clock::ManualClock,
-    engine::{
-        channel::Channels, memory::MemoryChannel, smtp::SmtpChannel, tracking::TrackingLinks,
-        Engine,
-    },
+    engine::{memory::MemoryChannel, smtp::SmtpChannel, Engine},
     inbox::InboxPoller,
 };
 use uuid::Uuid;
@@ -251,7 +248,7 @@ impl World {
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
-        use flux_workers::clock::Clock;
+        use flux_app::clock::Clock;
         self.clock.now()
     }
 

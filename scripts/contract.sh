@@ -6,7 +6,7 @@
 # `positive_data_acceptance` is left out. The coverage phase is skipped: schemathesis
 # 4.32.5 intermittently crashes in it (a Hypothesis AST-recursion error of its own).
 # `GET /api/v1/events` is an endless Server-Sent Events stream, which schemathesis
-# would wait on forever; the API tests cover it (crates/api/tests/api/events.rs).
+# would wait on forever; the API tests cover it (crates/server/tests/api/events.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.tools/venv

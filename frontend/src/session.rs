@@ -24,6 +24,14 @@ impl Session {
                 .is_some_and(|m| m.permissions.iter().any(|p| p == permission))
         })
     }
+
+    /// Whether the signed-in member may act on something `sender` sends (settle its
+    /// review): their own, or anyone's with `enrollments:send_as`.
+    pub fn may_act_for(&self, sender: uuid::Uuid) -> bool {
+        self.me
+            .with(|me| me.as_ref().is_some_and(|m| m.user.id == sender))
+            || self.can("enrollments:send_as")
+    }
 }
 
 pub fn use_session() -> Session {

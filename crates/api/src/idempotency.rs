@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on creating POSTs (SPEC §3). The first answer to a key is stored
+//! `Idempotency-Key` on creating POSTs (docs/api.md). The first answer to a key is stored
 //! for 24 h per organization member and replayed to retries (`Idempotent-Replayed:
 //! true`); the same key with a different request is rejected; a server error frees the
 //! key. Only the creating routes listed in `ROUTES` take part: answers that hold tokens

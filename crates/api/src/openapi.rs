@@ -59,6 +59,17 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`FLUX_METRICS_TOKEN`, when the operator set one (`/metrics` only)",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -20,6 +20,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    access::require_send_as,
     audit::audit_change,
     error::{AppError, AppResult},
     leads::bulk_ids,
@@ -55,6 +56,9 @@ pub async fn enroll(
         }
         None => ctx.user_id().uuid(),
     };
+    if !ctx.is_system() && sender != ctx.user_id().uuid() {
+        require_send_as(ctx, "Só gestores escolhem outro membro como remetente")?;
+    }
     let mut tx = db.begin_tenant(ctx).await?;
     let status = cadences::lock(&mut tx, cadence_id)
         .await?
@@ -252,6 +256,15 @@ pub async fn resolve_review(
     let (status, pause_reason) = enrollments::lock(&mut tx, cadence_id, id)
         .await?
         .ok_or(AppError::not_found(Resource::Enrollment))?;
+    let enrollment = enrollments::get(&mut tx, cadence_id, id)
+        .await?
+        .ok_or(AppError::not_found(Resource::Enrollment))?;
+    if enrollment.sender_id != ctx.user_id().uuid() {
+        require_send_as(
+            ctx,
+            "Só quem envia ou um gestor decide se um envio pendente de revisão saiu",
+        )?;
+    }
     let send_id = match (status, pause_reason) {
         (EnrollmentStatus::Paused, Some(PauseReason::ReviewRequired)) => {
             enrollments::send_in_review(&mut tx, id).await?

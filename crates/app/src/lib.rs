@@ -4,6 +4,7 @@
 //! [`AppError`]. The HTTP adapter (`flux-api`) and the job and engine adapter
 //! (`flux-workers`) both call in here; neither knows the other.
 
+pub mod access;
 pub mod accounts;
 pub mod ai;
 pub mod ai_messages;

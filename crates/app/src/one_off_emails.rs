@@ -153,9 +153,15 @@ pub async fn resolve_review(
 ) -> AppResult<OneOffRecord> {
     let now = Utc::now();
     let mut tx = db.begin_tenant(ctx).await?;
-    repo::get(&mut tx, lead_id, id)
+    let email = repo::get(&mut tx, lead_id, id)
         .await?
         .ok_or_else(|| AppError::not_found(Resource::OneOffEmail))?;
+    if email.sender_id != ctx.user_id().uuid() {
+        crate::access::require_send_as(
+            ctx,
+            "Só quem enviou ou um gestor decide se este e-mail saiu",
+        )?;
+    }
     if !repo::resolve_review(&mut tx, id, was_sent, now).await? {
         return Err(AppError::conflict_on(
             "email_id",

@@ -15,7 +15,12 @@ pub struct RateLimits {
     login_account: DefaultKeyedRateLimiter<String>,
     reset_account: DefaultKeyedRateLimiter<String>,
     ai_member: DefaultKeyedRateLimiter<String>,
+    mailbox_test_member: DefaultKeyedRateLimiter<String>,
 }
+
+/// Connection tests per member per minute: each opens connections to a host the
+/// member typed, so they must not become a way to probe other servers at speed.
+pub const MAILBOX_TESTS_PER_MINUTE: u32 = 10;
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
@@ -37,12 +42,18 @@ impl RateLimits {
                     .allow_burst(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN)),
             ),
             ai_member: RateLimiter::keyed(per_minute(ai_per_member_per_minute)),
+            mailbox_test_member: RateLimiter::keyed(per_minute(MAILBOX_TESTS_PER_MINUTE)),
         }
     }
 
     /// A "Gerar com IA" request by `member` (user id).
     pub fn check_ai(&self, member: &str) -> Result<(), AppError> {
         check(&self.ai_member, member)
+    }
+
+    /// A mailbox connection test by `member` (user id).
+    pub fn check_mailbox_test(&self, member: &str) -> Result<(), AppError> {
+        check(&self.mailbox_test_member, member)
     }
 
     /// A credential attempt (login, invitation acceptance) from `ip` for `account`.
@@ -66,6 +77,7 @@ impl RateLimits {
         self.login_account.retain_recent();
         self.reset_account.retain_recent();
         self.ai_member.retain_recent();
+        self.mailbox_test_member.retain_recent();
     }
 }
 

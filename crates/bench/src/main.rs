@@ -6,7 +6,7 @@
 //! - `GET /api/v1/leads` with filters and with `q` for an organization holding 100k
 //!   leads in a 1M-lead database, 16 concurrent clients, against pgbench replaying the
 //!   endpoint's own SQL with the same per-request tenant setup.
-//! - The cadence engine (issue #4): steps per second end to end with an in-memory
+//! - The cadence engine: steps per second end to end with an in-memory
 //!   channel against a pgbench ceiling doing the same claim + inserts + update, and
 //!   the enqueue → send latency of an idle engine.
 //!

@@ -1,4 +1,4 @@
-//! AI-written messages (SPEC §2.6): the prompt built from a lead's enriched data, and
+//! AI-written messages: the prompt built from a lead's enriched data, and
 //! the reading of the model's answer.
 //!
 //! Lead fields come from public registries and CSV imports, so anyone can put text in

@@ -1,4 +1,4 @@
-//! Organization naming rules used at signup (seed 000 §9 `handle_new_user`).
+//! Organization naming rules used at signup.
 
 use crate::Email;
 

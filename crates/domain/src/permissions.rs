@@ -1,4 +1,4 @@
-//! Member roles and the permission matrix of seed 000 §11. The server checks these on
+//! Member roles and the permission matrix. The server checks these on
 //! every route; the SPA uses the same table to hide what a role cannot do.
 
 use std::{fmt, str::FromStr};
@@ -41,6 +41,10 @@ pub enum Permission {
     CadencesWrite,
     #[serde(rename = "cadences:activate")]
     CadencesActivate,
+    /// Choose another member as the sender of an enrollment (their mailbox, their
+    /// name), and settle reviews of sends that are not one's own.
+    #[serde(rename = "enrollments:send_as")]
+    EnrollmentsSendAs,
     #[serde(rename = "templates:read")]
     TemplatesRead,
     #[serde(rename = "templates:write")]
@@ -60,7 +64,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::LeadsRead,
         Permission::LeadsWrite,
         Permission::LeadsImport,
@@ -68,6 +72,7 @@ impl Permission {
         Permission::CadencesRead,
         Permission::CadencesWrite,
         Permission::CadencesActivate,
+        Permission::EnrollmentsSendAs,
         Permission::TemplatesRead,
         Permission::TemplatesWrite,
         Permission::AiGenerate,
@@ -87,6 +92,7 @@ impl Permission {
             Permission::CadencesRead => "cadences:read",
             Permission::CadencesWrite => "cadences:write",
             Permission::CadencesActivate => "cadences:activate",
+            Permission::EnrollmentsSendAs => "enrollments:send_as",
             Permission::TemplatesRead => "templates:read",
             Permission::TemplatesWrite => "templates:write",
             Permission::AiGenerate => "ai:generate",
@@ -106,13 +112,15 @@ impl fmt::Display for Permission {
 }
 
 impl MemberRole {
-    /// The matrix itself: SDRs lack export, integrations, users, billing and report export.
+    /// The matrix itself: SDRs lack export, sending as others, integrations, users,
+    /// billing and report export.
     pub fn allows(self, permission: Permission) -> bool {
         match self {
             MemberRole::Manager => true,
             MemberRole::Sdr => !matches!(
                 permission,
                 Permission::LeadsExport
+                    | Permission::EnrollmentsSendAs
                     | Permission::IntegrationsManage
                     | Permission::UsersManage
                     | Permission::BillingManage
@@ -184,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn sdr_matrix_matches_seed_000_section_11() {
+    fn sdr_permissions_are_the_matrix_row() {
         let sdr: Vec<&str> = MemberRole::Sdr
             .permissions()
             .into_iter()

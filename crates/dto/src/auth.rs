@@ -141,7 +141,7 @@ pub struct MeResponse {
     pub user: UserDto,
     pub organization: OrganizationDto,
     pub role: Role,
-    /// Permissions of `role` (seed 000 §11), e.g. `leads:read`.
+    /// Permissions of `role` (the matrix in `flux_domain::permissions`), e.g. `leads:read`.
     pub permissions: Vec<String>,
     /// Every active organization of the user (org switcher).
     pub memberships: Vec<MembershipSummary>,

@@ -1,4 +1,4 @@
-//! The one error envelope of SPEC §3: `{"error":{"code","message","details"}}`.
+//! The one error envelope of every failure: `{"error":{"code","message","details"}}`.
 
 use serde::{Deserialize, Serialize};
 

@@ -74,12 +74,20 @@ impl Mailer for SmtpMailer {
 }
 
 /// Development mailer: logs the message (including links) instead of sending it.
-pub struct LogMailer;
+/// Without `SMTP_URL`: says in the log that a message was not sent. Only `full`
+/// writes its body (links included), for the local demo where the log is the inbox.
+pub struct LogMailer {
+    pub full: bool,
+}
 
 #[async_trait]
 impl Mailer for LogMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        tracing::info!(to = %email.to, subject = %email.subject, body = %email.body_text, "e-mail (SMTP_URL not set, logged instead of sent)");
+        if self.full {
+            tracing::info!(to = %email.to, subject = %email.subject, body = %email.body_text, "e-mail (SMTP_URL not set, logged instead of sent)");
+        } else {
+            tracing::warn!(to = %email.to, subject = %email.subject, "e-mail not sent: SMTP_URL is not set (FLUX_MAIL_LOG=full logs its text)");
+        }
         Ok(())
     }
 }

@@ -112,7 +112,8 @@ pub fn is_internal_literal(host: &str) -> bool {
 
 /// Not a public unicast address: loopback, private, shared (CGNAT), link-local,
 /// unspecified, broadcast, multicast, documentation, benchmarking and reserved
-/// ranges, and IPv6 forms that embed such an IPv4 address.
+/// ranges, and IPv6 forms that embed such an IPv4 address (mapped, compatible, NAT64,
+/// 6to4, Teredo).
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
@@ -141,10 +142,21 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
         return is_internal_v4(v4);
     }
     let segments = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
     // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         let [.., hi, lo] = segments;
-        return is_internal_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+        return is_internal_v4(v4(hi, lo));
+    }
+    // 6to4 (2002::/16) tunnels to the IPv4 address in bits 16–48.
+    if segments[0] == 0x2002 {
+        return is_internal_v4(v4(segments[1], segments[2]));
+    }
+    // Teredo (2001::/32): the relay's IPv4 address in bits 32–64, the client's in the
+    // last 32 bits, inverted.
+    if segments[..2] == [0x2001, 0] {
+        return is_internal_v4(v4(segments[2], segments[3]))
+            || is_internal_v4(v4(!segments[6], !segments[7]));
     }
     ip.is_unspecified()
         || ip.is_loopback()
@@ -198,6 +210,13 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
+            // 6to4 of 127.0.0.1, 10.0.0.1 and 169.254.169.254.
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2002:a9fe:a9fe::1",
+            // Teredo: a relay at 192.168.0.1; a client at 10.0.0.1 (inverted: f5ff:fffe).
+            "2001:0:c0a8:1::1",
+            "2001:0:808:808:0:0:f5ff:fffe",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip} is internal");
         }
@@ -209,6 +228,9 @@ mod tests {
             "2607:f8b0:4004:c07::6c",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            // 6to4 of 8.8.8.8; Teredo with a public relay and client (8.8.4.4).
+            "2002:808:808::1",
+            "2001:0:808:808:0:0:f7f7:fbfb",
         ] {
             assert!(!is_internal(ip.parse().unwrap()), "{ip} is public");
         }

@@ -390,7 +390,7 @@ pub async fn list(
 }
 
 /// Forgets the AI usage counters and log older than `before` (housekeeping, all
-/// organizations: SPEC §2.11 keeps AI usage 90 days). Returns the rows removed.
+/// organizations: AI usage is kept 90 days, see docs/operations.md). Returns the rows removed.
 pub async fn purge(pool: &sqlx::PgPool, before: DateTime<Utc>) -> RepoResult<u64> {
     let generations = sqlx::query!("DELETE FROM ai_generations WHERE created_at < $1", before)
         .execute(pool)

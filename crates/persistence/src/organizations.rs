@@ -23,12 +23,12 @@ pub struct SubscriptionRecord {
     pub current_period_end: DateTime<Utc>,
     pub included_users: i32,
     pub max_leads: i32,
-    /// `basic`, `lemit` or `full` (seed 000 §9 plan features): premium enrichment
+    /// `basic`, `lemit` or `full` (the plan's features): premium enrichment
     /// is allowed from `lemit` up.
     pub enrichment_tier: String,
 }
 
-/// Sign-up (seed 000 §9 `handle_new_user`): the organization, its first manager and a
+/// Sign-up: the organization, its first manager and a
 /// Starter subscription in trial, inside the caller's transaction.
 pub async fn create_with_owner(
     conn: &mut PgConnection,

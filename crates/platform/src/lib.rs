@@ -12,5 +12,5 @@ pub mod telemetry;
 pub use keys::SecretsKey;
 pub use secret::Secret;
 pub use settings::{
-    AiProviderSetting, AiSettings, EnrichmentSettings, LogFormat, Settings, SettingsError,
+    AiProviderSetting, AiSettings, EnrichmentSettings, LogFormat, MailLog, Settings, SettingsError,
 };

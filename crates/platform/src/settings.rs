@@ -13,6 +13,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the log keeps of an e-mail Flux could not send because `SMTP_URL` is not set
+/// (`FLUX_MAIL_LOG`). Bodies carry reset and invitation links: anyone who reads the
+/// log could use them, so they are logged only where that is the point (the demo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailLog {
+    /// That a message to whom was not sent, and its subject.
+    Redacted,
+    /// The whole message, links included.
+    Full,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// External PostgreSQL; `None` starts the embedded cluster in `data_dir/pg`.
@@ -51,6 +62,11 @@ pub struct Settings {
     /// loopback, private or link-local addresses (a LAN relay; tests). Off, such
     /// hosts are refused when saved and when connected to.
     pub allow_private_mail_hosts: bool,
+    /// `FLUX_MAIL_LOG` (`redacted`; `full` with `flux serve --demo`).
+    pub mail_log: MailLog,
+    /// `FLUX_METRICS_TOKEN`: when set, `/metrics` answers only to
+    /// `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
     pub enrichment: EnrichmentSettings,
     pub ai: AiSettings,
 }
@@ -62,7 +78,7 @@ pub enum AiProviderSetting {
     OpenAi,
 }
 
-/// AI message generation (SPEC §2.6). Without a provider, generating is a clear error
+/// AI message generation. Without a provider, generating is a clear error
 /// (`EXTERNAL_API`) and AI-personalized cadence steps fall back per organization.
 #[derive(Debug, Clone)]
 pub struct AiSettings {
@@ -90,7 +106,7 @@ pub struct AiSettings {
     pub requests_per_member_per_minute: u32,
 }
 
-/// Company enrichment providers (SPEC §2.2).
+/// Company enrichment providers (public registries and premium contacts).
 #[derive(Debug, Clone)]
 pub struct EnrichmentSettings {
     /// `FLUX_CNPJWS_URL`; the client appends `/cnpj/{cnpj}`.
@@ -301,7 +317,7 @@ pub struct SettingsError {
     pub reason: String,
 }
 
-/// Access tokens must stay short-lived (issue #2: at most 15 minutes).
+/// Access tokens must stay short-lived (at most 15 minutes: a stolen one is useful briefly).
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 900;
 
 impl Settings {
@@ -389,6 +405,26 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
+        let mail_log = match get("FLUX_MAIL_LOG").as_deref() {
+            None | Some("redacted") => MailLog::Redacted,
+            Some("full") => MailLog::Full,
+            Some(other) => {
+                return Err(err(
+                    "FLUX_MAIL_LOG",
+                    format!("must be redacted or full, not {other:?}"),
+                ))
+            }
+        };
+        let metrics_token = get("FLUX_METRICS_TOKEN").map(Secret::new);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(err(
+                "FLUX_METRICS_TOKEN",
+                "must be at least 16 characters".into(),
+            ));
+        }
         if let Some(smtp) = get("SMTP_URL") {
             Url::parse(&smtp).map_err(|e| err("SMTP_URL", format!("is not a URL: {e}")))?;
         }
@@ -468,6 +504,8 @@ impl Settings {
                 "FLUX_ALLOW_PRIVATE_MAIL_HOSTS",
                 Some(false),
             )?,
+            mail_log,
+            metrics_token,
             enrichment: enrichment_settings(&get)?,
             ai: ai_settings(&get)?,
         })

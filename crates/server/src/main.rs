@@ -56,6 +56,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo && std::env::var_os("FLUX_MAIL_LOG").is_none() {
+        // The demo has no mail server: its log is where reset links are read.
+        settings.mail_log = flux_platform::MailLog::Full;
+    }
     settings.secrets_key = Some(database::secrets_key(&settings)?);
     let handle = database::open(&settings).await?;
     let jwt_secret = database::jwt_secret(&settings)?;

@@ -23,7 +23,7 @@ use flux_integrations::{
     mail_server::HostPolicy,
 };
 use flux_persistence::Db;
-use flux_platform::{AiProviderSetting, AiSettings, EnrichmentSettings, Settings};
+use flux_platform::{AiProviderSetting, AiSettings, EnrichmentSettings, MailLog, Settings};
 use flux_workers::{
     engine::{smtp::SmtpChannel, Engine, EngineConfig},
     inbox::{InboxConfig, InboxPoller},
@@ -135,7 +135,9 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
         }
         None => {
             tracing::warn!("SMTP_URL not set: e-mails are written to the log instead of sent");
-            Arc::new(LogMailer)
+            Arc::new(LogMailer {
+                full: settings.mail_log == MailLog::Full,
+            })
         }
     })
 }

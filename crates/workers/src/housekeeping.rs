@@ -1,7 +1,7 @@
 //! Periodic retention work: forgets expired `Idempotency-Key` answers, finished jobs
 //! (succeeded after 7 days, dead after 30 — long enough to investigate), live events
 //! older than a day (clients reconnecting later reload instead of replaying) and AI
-//! usage older than 90 days (SPEC §2.11).
+//! usage older than 90 days (docs/operations.md).
 
 use std::time::Duration;
 

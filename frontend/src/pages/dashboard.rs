@@ -31,9 +31,10 @@ pub fn DashboardPage() -> impl IntoView {
                     <article class="card">
                         <h2>"Próximos passos"</h2>
                         <ol>
-                            <li>"Convide sua equipe em Configurações › Usuários"</li>
-                            <li>"Importe leads por CNPJ (em breve)"</li>
-                            <li>"Monte sua primeira cadência (em breve)"</li>
+                            <li><a href="/configuracoes/usuarios">"Convide sua equipe"</a></li>
+                            <li><a href="/leads/importar">"Importe leads por CNPJ"</a></li>
+                            <li><a href="/configuracoes/caixas">"Conecte sua caixa de e-mail"</a></li>
+                            <li><a href="/cadencias/nova">"Monte sua primeira cadência"</a></li>
                         </ol>
                     </article>
                 </section>

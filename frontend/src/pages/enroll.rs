@@ -36,7 +36,7 @@ pub fn EnrollPanel(
                     .collect::<Vec<_>>()
             })
     });
-    let manager = session.can("users:manage");
+    let manager = session.can("enrollments:send_as");
     let members = LocalResource::new(move || async move {
         if manager {
             api::get::<MemberList>("/api/v1/members").await.ok()

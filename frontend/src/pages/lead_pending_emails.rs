@@ -82,7 +82,8 @@ pub fn PendingEmails(
     /// Run when one of them ended or was settled here: the timeline has it now.
     on_ended: Callback<()>,
 ) -> impl IntoView {
-    let writer = use_session().can("leads:write");
+    let session = use_session();
+    let writer = session.can("leads:write");
     let emails = LocalResource::new(move || {
         if let Some(changed) = changed {
             changed.track();
@@ -210,7 +211,7 @@ fn PendingEmail(
             {review.then(|| view! {
                 <p>"O servidor de e-mail não confirmou o envio. Veja na pasta de enviados da sua caixa e diga o que aconteceu."</p>
             })}
-            {(review && writer).then(|| view! {
+            {(review && writer && use_session().may_act_for(email.sender_id)).then(|| view! {
                 <div class="actions">
                     <button type="button" class="button secondary" disabled=move || busy.get()
                         on:click=move |_| settle(id, ReviewOutcome::Sent)>"Está nos enviados"</button>

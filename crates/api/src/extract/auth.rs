@@ -20,7 +20,7 @@ impl Authenticated {
         &self.0
     }
 
-    /// The permission check of seed 000 §11; 403 in the envelope when it fails.
+    /// The permission check (`flux_domain::permissions`); 403 in the envelope when it fails.
     pub fn require(&self, permission: Permission) -> Result<&TenantCtx, ApiError> {
         self.0.require(permission)?;
         Ok(&self.0)

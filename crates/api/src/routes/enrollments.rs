@@ -50,7 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses(
         (status = 200, description = "Per-lead result", body = EnrollResult),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Requires `cadences:write`", body = ErrorBody),
+        (status = 403, description = "Requires `cadences:write`; a `sender_id` other than the caller requires `enrollments:send_as` (managers)", body = ErrorBody),
         (status = 404, description = "No such cadence in this organization", body = ErrorBody),
         (status = 409, description = "The cadence is archived", body = ErrorBody),
         (status = 422, description = "No ids or more than 1000, or `sender_id` is not an active member", body = ErrorBody),
@@ -281,7 +281,7 @@ async fn resume_enrollment(
     responses(
         (status = 200, description = "The enrollment, active again (or completed)", body = EnrollmentDto),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Requires `cadences:write`", body = ErrorBody),
+        (status = 403, description = "Requires `cadences:write`; settling another member's send requires `enrollments:send_as` (managers)", body = ErrorBody),
         (status = 404, description = "No such enrollment in this cadence", body = ErrorBody),
         (status = 409, description = "No send of this enrollment awaits review", body = ErrorBody),
         (status = 422, description = "Malformed id or outcome", body = ErrorBody),

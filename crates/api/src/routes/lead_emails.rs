@@ -165,7 +165,7 @@ async fn get_email(
     responses(
         (status = 200, description = "The e-mail: `sent`, or `prepared` for a new delivery", body = LeadEmail),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Requires `leads:write`", body = ErrorBody),
+        (status = 403, description = "Requires `leads:write`; settling an e-mail another member sent requires `enrollments:send_as` (managers)", body = ErrorBody),
         (status = 404, description = "No such e-mail of this lead in this organization", body = ErrorBody),
         (status = 409, description = "`CONFLICT` (`email_id`): the e-mail is not waiting for review, or (`not_sent`) the delivery that left it for review is still finishing: try again shortly", body = ErrorBody),
         (status = 422, description = "Malformed id or outcome", body = ErrorBody),

@@ -204,6 +204,7 @@ async fn delete_mailbox(
         (status = 403, description = "Another member's mailbox, without `integrations:manage`", body = ErrorBody),
         (status = 404, description = "No such mailbox in this organization", body = ErrorBody),
         (status = 422, description = "Malformed id", body = ErrorBody),
+        (status = 429, description = "More than 10 connection tests by this member in a minute (`Retry-After`)", body = ErrorBody),
     )
 )]
 #[post("/mailboxes/{id}/test")]
@@ -214,6 +215,10 @@ async fn test_mailbox(
 ) -> ApiResult<web::Json<MailboxTestResult>> {
     let ctx = auth.require(Permission::CadencesWrite)?;
     let id = parse_uuid("id", &path)?;
+    state
+        .auth
+        .limits
+        .check_mailbox_test(&ctx.user_id().to_string())?;
     let tests = mailboxes::test(&state.db, &state.ports, ctx, id).await?;
     Ok(web::Json(MailboxTestResult {
         smtp: check(tests.smtp),

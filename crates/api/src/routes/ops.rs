@@ -1,11 +1,12 @@
 //! Operations endpoints outside the versioned API: liveness, readiness, metrics.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use flux_dto::ErrorBody;
+use flux_platform::crypto;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, extract::auth::bearer_token, state::AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
@@ -55,16 +56,31 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics (text exposition format).
+/// Prometheus metrics (text exposition format). With `FLUX_METRICS_TOKEN` set, only
+/// for `Authorization: Bearer <that token>`; otherwise open (keep it off the public
+/// network).
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain; version=0.0.4", body = String))
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "`FLUX_METRICS_TOKEN` is set and the request does not carry it", body = ErrorBody),
+    )
 )]
 #[get("/metrics")]
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let presented = bearer_token(&req).unwrap_or_default();
+        // Digests compared, so the time taken says nothing about the token.
+        if crypto::token_hash(&presented) != crypto::token_hash(expected.expose()) {
+            return Err(ApiError::Unauthorized(
+                "As métricas exigem o token de FLUX_METRICS_TOKEN".into(),
+            ));
+        }
+    }
     let pool = state.db.pool();
     state.metrics.set_pool(pool.size(), pool.num_idle());
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(state.metrics.render()))
 }

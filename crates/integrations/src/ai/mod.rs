@@ -1,4 +1,4 @@
-//! Language-model providers behind one trait (SPEC §2.6): the Anthropic Messages API
+//! Language-model providers behind one trait: the Anthropic Messages API
 //! and any OpenAI-compatible chat-completions endpoint (OpenAI itself, or local models
 //! served by Ollama or vLLM).
 //!

@@ -311,7 +311,7 @@ async fn enroll_validates_the_request_and_the_sender() {
         .await;
     assert_eq!(invalid_fields(res).await, vec!["id"]);
 
-    // An SDR enrolls on behalf of a teammate.
+    // An SDR cannot send through the manager's mailbox...
     let res = app
         .post(
             &path,
@@ -319,10 +319,36 @@ async fn enroll_validates_the_request_and_the_sender() {
             Some(sdr.token()),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let error = assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("enrollments:send_as"));
     let list: Value = app.get_json(&path, &sdr).await;
-    assert_eq!(list["items"][0]["sender_id"], s.user_id().to_string());
-    assert_eq!(list["items"][0]["enrolled_by"], sdr.user_id().to_string());
+    assert_eq!(list["total"], 0);
+    // ...but may name themself, and a manager enrolls on behalf of a teammate.
+    let res = app
+        .post(
+            &path,
+            &json!({"lead_ids": [lead], "sender_id": sdr.user_id()}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second = insert_lead(&app, &s, LeadSeed::default()).await;
+    let res = app
+        .post(
+            &path,
+            &json!({"lead_ids": [second], "sender_id": sdr.user_id()}),
+            Some(s.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let enrolled: Value = res.json().await.unwrap();
+    let id = enrolled["enrolled"][0]["enrollment_id"].as_str().unwrap();
+    let e: Value = app.get_json(&format!("{path}/{id}"), &s).await;
+    assert_eq!(e["sender_id"], sdr.user_id().to_string());
+    assert_eq!(e["enrolled_by"], s.user_id().to_string());
 
     // Archived cadences take no one.
     let res = app
@@ -621,6 +647,12 @@ async fn a_send_in_review_is_settled_by_a_person() {
             .await,
     )
     .await;
+    // An SDR of the organization cannot settle the manager's send.
+    let sdr = app.add_member(&s, "Caio", "caio@acme.com.br", "sdr").await;
+    let res = app
+        .post(&path(0), &json!({"outcome": "sent"}), Some(sdr.token()))
+        .await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
 
     // "It went out": recorded as sent, the lead moves on to step 2.
     let res = app

@@ -383,7 +383,7 @@ impl TestApp {
     }
 }
 
-/// Asserts the SPEC §3 envelope and returns `error`.
+/// Asserts the error envelope and returns `error`.
 pub async fn assert_error(res: Response, status: StatusCode, code: &str) -> Value {
     let actual = res.status();
     let headers: HeaderMap = res.headers().clone();

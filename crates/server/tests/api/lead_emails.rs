@@ -534,6 +534,10 @@ async fn a_worker_that_vanished_on_the_last_attempt_still_leaves_the_message_for
     let other = app.signup("Bia", "bia@outra.com.br").await;
     let res = settle_review(&app, &other, lead, id, "sent").await;
     assert_not_found(res).await;
+    // A teammate who did not send it cannot say whether it went out.
+    let sdr = app.add_member(&s, "Caio", "caio@acme.com.br", "sdr").await;
+    let res = settle_review(&app, &sdr, lead, id, "sent").await;
+    assert_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
     let res = settle_review(&app, &s, lead, id, "maybe").await;
     assert_eq!(invalid_fields(res).await, vec!["outcome".to_owned()]);
     let res = settle_review(&app, &s, lead, id, "sent").await;

@@ -383,6 +383,33 @@ async fn the_connection_test_logs_in_and_reports_the_servers_answer() {
 }
 
 #[tokio::test]
+async fn connection_tests_are_limited_per_member() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    // Port 9 refuses at once: each test is quick, and none reaches a server.
+    let created = create(&app, &s, &mailbox("127.0.0.1", 9)).await;
+    let path = format!("/api/v1/mailboxes/{}/test", created["id"].as_str().unwrap());
+    for _ in 0..10 {
+        let res = app.post(&path, &json!({}), Some(s.token())).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app.post(&path, &json!({}), Some(s.token())).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
+    // Another member has their own budget.
+    let sdr = app.add_member(&s, "Caio", "caio@acme.com.br", "sdr").await;
+    let theirs = create(&app, &sdr, &mailbox("127.0.0.1", 9)).await;
+    let res = app
+        .post(
+            &format!("/api/v1/mailboxes/{}/test", theirs["id"].as_str().unwrap()),
+            &json!({}),
+            Some(sdr.token()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_connection_test_checks_the_imap_login_and_folder_too() {
     let app = spawn_app().await;
     let s = app.signup("Bia", "bia@acme.com.br").await;

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_error, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -37,6 +37,23 @@ async fn metrics_count_requests_by_route_pattern() {
         "{text}"
     );
     assert!(text.contains("flux_http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn metrics_answer_only_to_the_configured_token() {
+    let token = "metrics-token-0123456789";
+    let app = spawn_app_with(&[("FLUX_METRICS_TOKEN", token)]).await;
+    let res = app.get("/metrics", None).await;
+    assert_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let res = app.get("/metrics", Some("metrics-token-wrong-one")).await;
+    assert_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let res = app.get("/metrics", Some(token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("flux_http_requests_total"));
 }
 
 #[tokio::test]

@@ -363,6 +363,7 @@ pub fn EnrollmentTable(
             }
         });
     };
+    let session = use_session();
     view! {
         <FormError error=error.read_only()/>
         <table class="table enrollments">
@@ -392,6 +393,7 @@ pub fn EnrollmentTable(
                         _ => "—".to_owned(),
                     };
                     let review = e.pause_reason == Some(PauseReason::ReviewRequired);
+                    let settles = review && session.may_act_for(e.sender_id);
                     view! {
                         <tr data-enrollment=e.id.to_string()>
                             <td>{subject}</td>
@@ -401,7 +403,10 @@ pub fn EnrollmentTable(
                             <td>{e.sender_name.clone()}</td>
                             {writer.then(|| view! {
                                 <td class="row-actions">
-                                    {(review).then(|| view! {
+                                    {(review && !settles).then(|| view! {
+                                        <span class="muted">{format!("O último envio pode ter saído: {} confere", e.sender_name)}</span>
+                                    })}
+                                    {settles.then(|| view! {
                                         <span class="muted">"O último envio pode ter saído:"</span>
                                         <button type="button" class="button secondary" title="Registra o envio e segue para o próximo passo"
                                             aria-label=format!("{label}: o passo foi enviado")

@@ -90,6 +90,17 @@ pub async fn signup(
         (Some(name), Some(email), Some(password)) => (name, email, password),
         _ => return Err(invalid.into_error()),
     };
+    // The cheap refusals come before the costly hash: the address's budget, then a
+    // taken e-mail (the insert below still catches a race).
+    auth.limits.check_ip(client.ip.as_deref())?;
+    let mut conn = db.acquire().await?;
+    if users::find_by_email(&mut conn, email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(email_taken());
+    }
+    drop(conn);
 
     let password_hash = passwords::hash(&password).await?;
     let org_name = org_name_from_email(&email, name.as_str());
@@ -98,7 +109,7 @@ pub async fn signup(
         .await
         .map_err(|e| {
             if e.is_conflict_on("users_email_key") {
-                AppError::conflict_on("email", "Já existe uma conta com este e-mail")
+                email_taken()
             } else {
                 e.into()
             }
@@ -121,6 +132,10 @@ pub async fn signup(
         role: MemberRole::Manager,
         session,
     })
+}
+
+fn email_taken() -> AppError {
+    AppError::conflict_on("email", "Já existe uma conta com este e-mail")
 }
 
 const BAD_CREDENTIALS: &str = "E-mail ou senha incorretos";
@@ -358,17 +373,29 @@ pub async fn request_password_reset(
 #[tracing::instrument(skip_all)]
 pub async fn confirm_password_reset(
     db: &Db,
+    auth: &Auth,
     token: &str,
     password: &str,
     client: &ClientInfo,
 ) -> AppResult<()> {
     let password = passwords::parse("password", password)?;
+    // The cheap refusals come before the costly hash: the address's budget, then a
+    // token that cannot be used (checked again under the lock below).
+    auth.limits.check_ip(client.ip.as_deref())?;
+    let usable = |r: &tokens::ResetTokenRecord| r.used_at.is_none() && r.expires_at > Utc::now();
+    let invalid = || AppError::field("token", "link de redefinição inválido ou expirado");
+    let mut conn = db.acquire().await?;
+    tokens::find_reset_for_update(&mut conn, &crypto::token_hash(token))
+        .await?
+        .filter(usable)
+        .ok_or_else(invalid)?;
+    drop(conn);
     let password_hash = passwords::hash(&password).await?;
     let mut tx = db.begin_system().await?;
     let record = tokens::find_reset_for_update(&mut tx, &crypto::token_hash(token))
         .await?
-        .filter(|r| r.used_at.is_none() && r.expires_at > Utc::now())
-        .ok_or_else(|| AppError::field("token", "link de redefinição inválido ou expirado"))?;
+        .filter(usable)
+        .ok_or_else(invalid)?;
     users::set_password(&mut tx, record.user_id, &password_hash).await?;
     tokens::mark_reset_used(&mut tx, record.id).await?;
     let revoked = tokens::revoke_all_for_user(&mut tx, record.user_id).await?;

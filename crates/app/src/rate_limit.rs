@@ -64,6 +64,15 @@ impl RateLimits {
         check(&self.login_account, account)
     }
 
+    /// A costly credential request that names no account (sign-up, a password reset's
+    /// new password) from `ip`: counted with the logins from that address.
+    pub fn check_ip(&self, ip: Option<&str>) -> Result<(), AppError> {
+        match ip {
+            Some(ip) => check(&self.login_ip, ip),
+            None => Ok(()),
+        }
+    }
+
     pub fn check_reset(&self, ip: Option<&str>, account: &str) -> Result<(), AppError> {
         if let Some(ip) = ip {
             check(&self.login_ip, ip)?;

@@ -59,6 +59,7 @@ pub(crate) fn session_response(
         (status = 409, description = "E-mail already registered", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "Invalid field (name, email, password)", body = ErrorBody),
+        (status = 429, description = "Too many credential requests from this address, or the server is busy hashing passwords (`Retry-After`)", body = ErrorBody),
     )
 )]
 #[post("/auth/signup")]
@@ -247,6 +248,7 @@ async fn request_password_reset(
     responses(
         (status = 204, description = "Password changed"),
         (status = 422, description = "Invalid or expired token, or weak password", body = ErrorBody),
+        (status = 429, description = "Too many credential requests from this address, or the server is busy hashing passwords (`Retry-After`)", body = ErrorBody),
     )
 )]
 #[post("/auth/password-reset/confirm")]
@@ -255,6 +257,13 @@ async fn confirm_password_reset(
     client: Client,
     body: ValidJson<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
-    accounts::confirm_password_reset(&state.db, &body.0.token, &body.0.password, &client).await?;
+    accounts::confirm_password_reset(
+        &state.db,
+        &state.auth,
+        &body.0.token,
+        &body.0.password,
+        &client,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -24,7 +24,7 @@ async fn signup_creates_user_org_from_domain_manager_and_starter_trial() {
     assert_eq!(me["role"], "manager");
     assert_eq!(me["subscription"]["plan_slug"], "starter");
     assert_eq!(me["subscription"]["status"], "trialing");
-    assert_eq!(me["permissions"].as_array().unwrap().len(), 15);
+    assert_eq!(me["permissions"].as_array().unwrap().len(), 16);
     assert_eq!(me["memberships"].as_array().unwrap().len(), 1);
 
     // A second company on the same domain gets its own organization and a unique slug.
@@ -344,6 +344,37 @@ async fn login_attempts_are_limited_per_ip() {
         "RATE_LIMIT",
     )
     .await;
+}
+
+#[tokio::test]
+async fn sign_ups_and_new_passwords_count_against_the_address() {
+    let app = spawn_app_with(&[("FLUX_LOGIN_RATE_PER_IP", "2")]).await;
+    app.signup("Ana", "ana@acme.com.br").await;
+    // A taken e-mail is refused before any hashing, and still counts.
+    let res = app
+        .post(
+            "/api/v1/auth/signup",
+            &json!({"name": "Ana", "email": "ana@acme.com.br", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    let res = app
+        .post(
+            "/api/v1/auth/signup",
+            &json!({"name": "Bia", "email": "bia@beta.com.br", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
+    let res = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": "nao-existe", "password": "outra-senha-forte-1"}),
+            None,
+        )
+        .await;
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT").await;
 }
 
 #[tokio::test]

@@ -64,6 +64,9 @@ pub struct Settings {
     pub allow_private_mail_hosts: bool,
     /// `FLUX_MAIL_LOG` (`redacted`; `full` with `flux serve --demo`).
     pub mail_log: MailLog,
+    /// `FLUX_TRUSTED_PROXIES`: the reverse proxies (CIDRs) whose `Forwarded` /
+    /// `X-Forwarded-For` name the client; nobody else's are read.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `FLUX_METRICS_TOKEN`: when set, `/metrics` answers only to
     /// `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
@@ -416,6 +419,25 @@ impl Settings {
             }
         };
         let metrics_token = get("FLUX_METRICS_TOKEN").map(Secret::new);
+        let trusted_proxies = get("FLUX_TRUSTED_PROXIES")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(|n| {
+                        n.parse::<ipnet::IpNet>()
+                            .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map_err(|_| {
+                                err(
+                                    "FLUX_TRUSTED_PROXIES",
+                                    format!("{n:?} is not an IP address or CIDR"),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         if metrics_token
             .as_ref()
             .is_some_and(|t| t.expose().len() < 16)
@@ -506,6 +528,7 @@ impl Settings {
             )?,
             mail_log,
             metrics_token,
+            trusted_proxies,
             enrichment: enrichment_settings(&get)?,
             ai: ai_settings(&get)?,
         })

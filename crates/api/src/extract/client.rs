@@ -5,10 +5,10 @@ use std::{
     ops::Deref,
 };
 
-use actix_web::{dev::Payload, http::header, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use flux_app::ClientInfo;
 
-use crate::{error::ApiError, request_id};
+use crate::{error::ApiError, extract::forwarded, request_id, state::AppState};
 
 /// The caller as the use cases record it ([`ClientInfo`]), taken from the request.
 #[derive(Debug, Clone, Default)]
@@ -28,8 +28,7 @@ impl FromRequest for Client {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Client(ClientInfo {
-            // The TCP peer; forwarded headers are not trusted (no proxy is configured).
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            ip: client_ip(req).map(|ip| ip.to_string()),
             user_agent: req
                 .headers()
                 .get(header::USER_AGENT)
@@ -38,4 +37,20 @@ impl FromRequest for Client {
             request_id: request_id::current(),
         })))
     }
+}
+
+/// The caller's address: the TCP peer, or whom a trusted proxy says it forwarded.
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    Some(forwarded::client_ip(
+        peer,
+        header(header::FORWARDED),
+        header(header::X_FORWARDED_FOR),
+        trusted,
+    ))
 }

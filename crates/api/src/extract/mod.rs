@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod forwarded;
 pub mod json;
 pub mod upload;
 

@@ -346,6 +346,57 @@ async fn login_attempts_are_limited_per_ip() {
     .await;
 }
 
+async fn login_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&json!({"email": "ninguem@x.com.br", "password": "whatever-pass"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_address_of_a_trusted_proxys_client_is_the_one_limited() {
+    let app = spawn_app_with(&[
+        ("FLUX_LOGIN_RATE_PER_IP", "1"),
+        ("FLUX_LOGIN_RATE_PER_ACCOUNT", "100"),
+        ("FLUX_TRUSTED_PROXIES", "127.0.0.0/8, ::1"),
+    ])
+    .await;
+    assert_eq!(
+        login_from(&app, "198.51.100.1").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_from(&app, "198.51.100.2").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_from(&app, "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_anyone_else_are_ignored() {
+    let app = spawn_app_with(&[
+        ("FLUX_LOGIN_RATE_PER_IP", "1"),
+        ("FLUX_LOGIN_RATE_PER_ACCOUNT", "100"),
+    ])
+    .await;
+    assert_eq!(
+        login_from(&app, "198.51.100.1").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // A new header is no new address: the peer is counted.
+    assert_eq!(
+        login_from(&app, "198.51.100.2").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[tokio::test]
 async fn sign_ups_and_new_passwords_count_against_the_address() {
     let app = spawn_app_with(&[("FLUX_LOGIN_RATE_PER_IP", "2")]).await;

@@ -54,6 +54,7 @@ impl Application {
                 sessions: Sessions {
                     keys: Arc::new(JwtKeys::new(jwt_secret, settings.access_token_ttl)),
                     refresh_ttl: settings.refresh_token_ttl,
+                    max_age: settings.session_max_age,
                 },
                 limits: Arc::new(RateLimits::new(
                     settings.login_attempts_per_ip_per_minute,

@@ -260,6 +260,19 @@ pub async fn refresh(
     if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
         return Err(AppError::Unauthorized(INVALID_REFRESH.into()));
     }
+    let max_age = chrono::Duration::from_std(auth.sessions.max_age).map_err(anyhow::Error::new)?;
+    if record.family_started_at + max_age <= Utc::now() {
+        // However often it was rotated, a session ends this long after its login.
+        tokens::revoke_family(&mut tx, record.family_id).await?;
+        tx.commit().await?;
+        let days = match max_age.num_days() {
+            1 => "1 dia".to_owned(),
+            n => format!("{n} dias"),
+        };
+        return Err(AppError::Unauthorized(format!(
+            "Sua sessão chegou ao limite de {days}. Entre novamente."
+        )));
+    }
     let grace = chrono::Duration::seconds(REFRESH_REUSE_GRACE_SECS);
     let reused_within_grace = match record.rotated_at {
         None => false,
@@ -310,6 +323,8 @@ pub async fn logout(db: &Db, token: &str, client: &ClientInfo) -> AppResult<()> 
         tokens::find_refresh_for_update(&mut tx, &crypto::token_hash(token)).await?
     {
         tokens::revoke_family(&mut tx, record.family_id).await?;
+        // Streams opened with this session's tickets end too (every process hears).
+        tokens::announce_sessions_ended(&mut tx, record.user_id).await?;
         let entry = audit_entry(client, "auth.logout", "session");
         audit::record_system(&mut tx, Some(record.org_id), Some(record.user_id), entry).await?;
     }
@@ -399,6 +414,7 @@ pub async fn confirm_password_reset(
     users::set_password(&mut tx, record.user_id, &password_hash).await?;
     tokens::mark_reset_used(&mut tx, record.id).await?;
     let revoked = tokens::revoke_all_for_user(&mut tx, record.user_id).await?;
+    tokens::announce_sessions_ended(&mut tx, record.user_id).await?;
     let mut entry = audit_entry(client, "auth.password_reset", "user");
     entry.resource_id = Some(record.user_id);
     entry.changes = json!({ "revoked_sessions": revoked });

@@ -16,6 +16,8 @@ pub struct RefreshTokenRecord {
     pub expires_at: DateTime<Utc>,
     pub rotated_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the family's first token was issued: the session's absolute age.
+    pub family_started_at: DateTime<Utc>,
 }
 
 pub struct NewRefreshToken<'a> {
@@ -52,8 +54,10 @@ pub async fn find_refresh_for_update(
 ) -> RepoResult<Option<RefreshTokenRecord>> {
     Ok(sqlx::query_as!(
         RefreshTokenRecord,
-        "SELECT id, user_id, org_id, family_id, expires_at, rotated_at, revoked_at
-         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+        r#"SELECT t.id, t.user_id, t.org_id, t.family_id, t.expires_at, t.rotated_at, t.revoked_at,
+                  (SELECT min(f.created_at) FROM refresh_tokens f WHERE f.family_id = t.family_id)
+                      AS "family_started_at!"
+           FROM refresh_tokens t WHERE t.token_hash = $1 FOR UPDATE OF t"#,
         token_hash
     )
     .fetch_optional(conn)
@@ -163,5 +167,19 @@ pub async fn mark_reset_used(conn: &mut PgConnection, id: Uuid) -> RepoResult<()
     )
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The LISTEN/NOTIFY channel on which a user's ended sessions are announced (logout,
+/// password reset): every server process closes that user's open event streams.
+pub const SESSIONS_ENDED_CHANNEL: &str = "flux_sessions_ended";
+
+/// Announces, on commit, that `user_id`'s sessions ended.
+pub async fn announce_sessions_ended(conn: &mut PgConnection, user_id: Uuid) -> RepoResult<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SESSIONS_ENDED_CHANNEL)
+        .bind(user_id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub secrets_key: Option<crate::SecretsKey>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// `FLUX_SESSION_MAX_DAYS` (90): a session ends this long after its login, however
+    /// often its refresh token was rotated.
+    pub session_max_age: Duration,
     pub log_format: LogFormat,
     pub cors_origins: Vec<String>,
     /// Directory with the built SPA (`index.html` + assets).
@@ -377,6 +380,17 @@ impl Settings {
                 "must be between 1 and 365".into(),
             ));
         }
+        let session_days: u64 = parse_or(
+            &get("FLUX_SESSION_MAX_DAYS"),
+            "FLUX_SESSION_MAX_DAYS",
+            Some(90),
+        )?;
+        if !(1..=3650).contains(&session_days) {
+            return Err(err(
+                "FLUX_SESSION_MAX_DAYS",
+                "must be between 1 and 3650".into(),
+            ));
+        }
         let log_format = match get("FLUX_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -462,6 +476,7 @@ impl Settings {
             secrets_key,
             access_token_ttl: Duration::from_secs(access_secs),
             refresh_token_ttl: Duration::from_secs(refresh_days * 86_400),
+            session_max_age: Duration::from_secs(session_days * 86_400),
             log_format,
             cors_origins,
             static_dir: get("FLUX_STATIC_DIR")

@@ -6,7 +6,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use flux_persistence::{events::CHANNEL, Db};
+use flux_persistence::{events::CHANNEL, tokens::SESSIONS_ENDED_CHANNEL, Db};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -27,9 +27,17 @@ pub struct Notice {
     pub data: Option<serde_json::Value>,
 }
 
+/// What the hub fans out to the process's streams.
+#[derive(Debug, Clone)]
+pub enum HubMessage {
+    Event(Notice),
+    /// The user logged out or reset their password: their streams end.
+    SessionsEnded(Uuid),
+}
+
 #[derive(Clone)]
 pub struct EventHub {
-    sender: broadcast::Sender<Arc<Notice>>,
+    sender: broadcast::Sender<Arc<HubMessage>>,
 }
 
 impl EventHub {
@@ -43,16 +51,19 @@ impl EventHub {
         hub
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notice>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubMessage>> {
         self.sender.subscribe()
     }
 }
 
-async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>, memberships: &MembershipCache) {
+async fn listen(db: Db, sender: broadcast::Sender<Arc<HubMessage>>, memberships: &MembershipCache) {
     let mut delay = Duration::from_millis(200);
     loop {
         match sqlx::postgres::PgListener::connect_with(db.pool()).await {
-            Ok(mut listener) => match listener.listen_all([CHANNEL, memberships::CHANNEL]).await {
+            Ok(mut listener) => match listener
+                .listen_all([CHANNEL, memberships::CHANNEL, SESSIONS_ENDED_CHANNEL])
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(channel = CHANNEL, "listening for events");
                     memberships.set_live(true);
@@ -64,10 +75,24 @@ async fn listen(db: Db, sender: broadcast::Sender<Arc<Notice>>, memberships: &Me
                             {
                                 memberships.forget_notified(notification.payload());
                             }
+                            Ok(Some(notification))
+                                if notification.channel() == SESSIONS_ENDED_CHANNEL =>
+                            {
+                                match notification.payload().parse::<Uuid>() {
+                                    Ok(user) => {
+                                        drop(sender.send(Arc::new(HubMessage::SessionsEnded(user))))
+                                    }
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "unreadable session notification")
+                                    }
+                                }
+                            }
                             Ok(Some(notification)) => {
                                 match serde_json::from_str::<Notice>(notification.payload()) {
                                     // No receivers is fine: nobody is streaming right now.
-                                    Ok(notice) => drop(sender.send(Arc::new(notice))),
+                                    Ok(notice) => {
+                                        drop(sender.send(Arc::new(HubMessage::Event(notice))))
+                                    }
                                     Err(e) => {
                                         tracing::warn!(error = %e, "unreadable event notification")
                                     }

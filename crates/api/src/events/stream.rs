@@ -9,7 +9,7 @@ use flux_persistence::{events, Db, RepoError};
 use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::hub::Notice;
+use super::hub::HubMessage;
 
 /// Keeps proxies and load balancers from closing an idle stream.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -26,7 +26,7 @@ pub fn frame(id: i64, kind: &str, data: &serde_json::Value) -> Bytes {
 struct State {
     db: Db,
     ctx: TenantCtx,
-    receiver: broadcast::Receiver<Arc<Notice>>,
+    receiver: broadcast::Receiver<Arc<HubMessage>>,
     /// Highest id read from the table (replay, lag catch-up).
     last_id: i64,
     /// Ids sent from the table that may still arrive live: skipped once, then
@@ -91,7 +91,7 @@ async fn still_member(db: &Db, ctx: &TenantCtx) -> bool {
 pub fn sse(
     db: Db,
     ctx: TenantCtx,
-    receiver: broadcast::Receiver<Arc<Notice>>,
+    receiver: broadcast::Receiver<Arc<HubMessage>>,
     last_event_id: Option<i64>,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
     let state = State {
@@ -139,7 +139,14 @@ pub fn sse(
                         s.push_from_table(events);
                     }
                 }
-                Ok(Ok(notice)) => {
+                Ok(Ok(message)) => {
+                    let notice = match &*message {
+                        HubMessage::SessionsEnded(user) if *user == s.ctx.user_id().uuid() => {
+                            return None;
+                        }
+                        HubMessage::SessionsEnded(_) => continue,
+                        HubMessage::Event(notice) => notice,
+                    };
                     if notice.org_id != s.ctx.org_id().uuid() || s.from_table.remove(&notice.id) {
                         continue;
                     }

@@ -21,6 +21,8 @@ pub use jwt::JwtKeys;
 pub struct Sessions {
     pub keys: Arc<JwtKeys>,
     pub refresh_ttl: Duration,
+    /// A family of refresh tokens is refused this long after its first one.
+    pub max_age: Duration,
 }
 
 pub struct IssuedSession {

@@ -346,6 +346,50 @@ async fn login_attempts_are_limited_per_ip() {
     .await;
 }
 
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_often_it_was_refreshed() {
+    let app = spawn_app_with(&[("FLUX_SESSION_MAX_DAYS", "1")]).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": token}),
+                None,
+            )
+            .await
+        }
+    };
+    // Rotated within the day: fine.
+    let res = refresh(s.refresh_token()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let rotated: Value = res.json().await.unwrap();
+    let rotated = rotated["refresh_token"].as_str().unwrap().to_owned();
+    // The login was two days ago: the newest token of the family is refused too.
+    sqlx::query(
+        "UPDATE refresh_tokens SET created_at = created_at - interval '2 days' WHERE user_id = $1",
+    )
+    .bind(s.user_id())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let res = refresh(rotated.clone()).await;
+    let error = assert_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("limite de 1 dia."),
+        "{error}"
+    );
+    let revoked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(s.user_id())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(revoked, 0, "the family is revoked");
+}
+
 async fn login_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
     app.client
         .post(app.url("/api/v1/auth/login"))

@@ -131,6 +131,42 @@ async fn events_reach_streams_on_another_instance_and_only_of_their_organization
         .all(|e| e.data["import_id"] == bias_import.as_str()));
 }
 
+impl EventStream {
+    /// Reads until the server ends the stream; false if it stays open for 10 s.
+    async fn ends(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_users_streams_on_every_instance() {
+    let a = spawn_app().await;
+    let b = a.second_instance().await;
+    let ana = a.signup("Ana", "ana@acme.com.br").await;
+    let bia = a.signup("Bia", "bia@outra.com.br").await;
+    let mut ana_on_b = EventStream::open(&b, "/api/v1/events", Some(ana.token()), None).await;
+    let mut bia_on_b = EventStream::open(&b, "/api/v1/events", Some(bia.token()), None).await;
+    let res = a
+        .post(
+            "/api/v1/auth/logout",
+            &serde_json::json!({"refresh_token": ana.refresh_token()}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(ana_on_b.ends().await, "the stream outlived the logout");
+    // Someone else's stream goes on.
+    start_import(&a, &bia, "33000167000101").await;
+    bia_on_b.next_of("import.created").await;
+}
+
 #[tokio::test]
 async fn reconnecting_with_last_event_id_replays_what_was_missed() {
     let app = spawn_app().await;

@@ -27,12 +27,15 @@ pub struct SentMessage {
     pub body: String,
     pub to_address: String,
     pub do_not_contact: bool,
+    /// When it left (when it was written, for one never confirmed): links age from it.
+    pub sent_at: DateTime<Utc>,
 }
 
 pub async fn sent_message(tx: &mut TenantTx, send_id: Uuid) -> RepoResult<Option<SentMessage>> {
     Ok(sqlx::query_as!(
         SentMessage,
-        r#"SELECT s.id, s.lead_id, s.enrollment_id, s.body, s.to_address, l.do_not_contact
+        r#"SELECT s.id, s.lead_id, s.enrollment_id, s.body, s.to_address, l.do_not_contact,
+                  coalesce(s.sent_at, s.created_at) AS "sent_at!"
            FROM step_sends s JOIN leads l ON l.id = s.lead_id
            WHERE s.id = $1"#,
         send_id

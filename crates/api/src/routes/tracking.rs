@@ -10,7 +10,7 @@ use actix_web::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use flux_app::tracking::events as tracking;
+use flux_app::tracking::events::{self as tracking, Link, LINK_LIFETIME_DAYS};
 use flux_domain::text::escape_html as escape;
 
 use crate::{error::ApiResult, state::AppState};
@@ -42,6 +42,17 @@ fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpRes
         ))
 }
 
+fn expired_link() -> HttpResponse {
+    page(
+        actix_web::http::StatusCode::GONE,
+        "Link expirado",
+        &format!(
+            "<p>Os links de um e-mail valem {LINK_LIFETIME_DAYS} dias e este já expirou.</p>\
+             <p>Para não receber mais mensagens, responda ao e-mail pedindo para sair da lista.</p>"
+        ),
+    )
+}
+
 fn invalid_link() -> HttpResponse {
     page(
         actix_web::http::StatusCode::NOT_FOUND,
@@ -57,6 +68,7 @@ fn invalid_link() -> HttpResponse {
     responses(
         (status = 200, description = "Confirmation page", content_type = "text/html", body = String),
         (status = 404, description = "Unknown or forged token", content_type = "text/html", body = String),
+        (status = 410, description = "The message was sent more than 365 days ago: its links have expired", content_type = "text/html", body = String),
     )
 )]
 #[get("/tracking/{token}/unsubscribe")]
@@ -66,13 +78,14 @@ async fn unsubscribe_page(
 ) -> ApiResult<HttpResponse> {
     Ok(
         match tracking::preview(&state.db, &state.ports.tracking, &path).await? {
-            None => invalid_link(),
-            Some((address, true)) => page(
+            Link::Unknown => invalid_link(),
+            Link::Expired => expired_link(),
+            Link::Live((address, true)) => page(
                 actix_web::http::StatusCode::OK,
                 "Inscrição cancelada",
                 &format!("<p>{} já não recebe nossos e-mails.</p>", escape(&address)),
             ),
-            Some((address, false)) => page(
+            Link::Live((address, false)) => page(
                 actix_web::http::StatusCode::OK,
                 "Cancelar inscrição",
                 &format!(
@@ -94,6 +107,7 @@ async fn unsubscribe_page(
     responses(
         (status = 200, description = "Unsubscribed (HTML)", content_type = "text/html", body = String),
         (status = 404, description = "Unknown or forged token", content_type = "text/html", body = String),
+        (status = 410, description = "The message was sent more than 365 days ago: its links have expired", content_type = "text/html", body = String),
     )
 )]
 #[post("/tracking/{token}/unsubscribe")]
@@ -103,8 +117,9 @@ async fn unsubscribe(
 ) -> ApiResult<HttpResponse> {
     Ok(
         match tracking::unsubscribe(&state.db, &state.ports.tracking, &path).await? {
-            None => invalid_link(),
-            Some(address) => page(
+            Link::Unknown => invalid_link(),
+            Link::Expired => expired_link(),
+            Link::Live(address) => page(
                 actix_web::http::StatusCode::OK,
                 "Inscrição cancelada",
                 &format!(
@@ -145,7 +160,7 @@ async fn open_pixel(state: web::Data<AppState>, path: web::Path<String>) -> Http
     ),
     responses(
         (status = 302, description = "To the link's address (`Location`)"),
-        (status = 404, description = "Unknown token or no such link", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown token, no such link, or a message sent more than 365 days ago", content_type = "text/html", body = String),
     )
 )]
 #[get("/tracking/{token}/click/{n}")]

@@ -13,27 +13,56 @@ use serde_json::json;
 use super::links::{links, TrackingLinks};
 use crate::error::AppResult;
 
-/// The send a token names and a transaction in its organization; `None` for a token
-/// we did not sign or a send that no longer exists.
+/// How long the links of a message work, counted from when it was sent: long enough
+/// for anyone who kept the e-mail, and a bound on what a leaked link can do.
+pub const LINK_LIFETIME_DAYS: i64 = 365;
+
+/// What a token in a link comes to.
+pub enum Link<T> {
+    /// Not signed by us, or the message no longer exists.
+    Unknown,
+    /// Ours, but older than [`LINK_LIFETIME_DAYS`]: nothing is recorded.
+    Expired,
+    Live(T),
+}
+
+impl<T> Link<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Link<U> {
+        match self {
+            Link::Unknown => Link::Unknown,
+            Link::Expired => Link::Expired,
+            Link::Live(value) => Link::Live(f(value)),
+        }
+    }
+}
+
+/// The send a token names and a transaction in its organization.
 async fn open_send(
     db: &Db,
     signer: &TrackingLinks,
     token: &str,
-) -> AppResult<Option<(TenantTx, SentMessage)>> {
+) -> AppResult<Link<(TenantTx, SentMessage)>> {
     let Some(send_id) = signer.verify(token) else {
-        return Ok(None);
+        return Ok(Link::Unknown);
     };
     let mut conn = db.acquire().await?;
     let Some(org_id) = tracking::org_of_send(&mut conn, send_id).await? else {
-        return Ok(None);
+        return Ok(Link::Unknown);
     };
     drop(conn);
     let mut tx = db
         .begin_tenant(&TenantCtx::system(OrgId::new(org_id)))
         .await?;
-    Ok(tracking::sent_message(&mut tx, send_id)
-        .await?
-        .map(|message| (tx, message)))
+    Ok(match tracking::sent_message(&mut tx, send_id).await? {
+        None => Link::Unknown,
+        Some(message)
+            if message.sent_at + chrono::Duration::days(LINK_LIFETIME_DAYS) <= Utc::now() =>
+        {
+            tx.end_read_only();
+            Link::Expired
+        }
+        Some(message) => Link::Live((tx, message)),
+    })
 }
 
 /// The address a token would unsubscribe, and whether it already is.
@@ -41,32 +70,30 @@ pub async fn preview(
     db: &Db,
     signer: &TrackingLinks,
     token: &str,
-) -> AppResult<Option<(String, bool)>> {
+) -> AppResult<Link<(String, bool)>> {
     Ok(open_send(db, signer, token).await?.map(|(tx, message)| {
         tx.end_read_only();
         (message.to_address, message.do_not_contact)
     }))
 }
 
-/// Unsubscribes the lead of the message; the address, or `None` for a bad token.
-pub async fn unsubscribe(
-    db: &Db,
-    signer: &TrackingLinks,
-    token: &str,
-) -> AppResult<Option<String>> {
-    let Some((mut tx, message)) = open_send(db, signer, token).await? else {
-        return Ok(None);
+/// Unsubscribes the lead of the message; the address it was sent to.
+pub async fn unsubscribe(db: &Db, signer: &TrackingLinks, token: &str) -> AppResult<Link<String>> {
+    let (mut tx, message) = match open_send(db, signer, token).await? {
+        Link::Live(live) => live,
+        Link::Unknown => return Ok(Link::Unknown),
+        Link::Expired => return Ok(Link::Expired),
     };
     if tracking::unsubscribe(&mut tx, message.id, Utc::now()).await? {
         tracing::info!(send_id = %message.id, lead_id = %message.lead_id, "lead unsubscribed");
     }
     tx.commit().await?;
-    Ok(Some(message.to_address))
+    Ok(Link::Live(message.to_address))
 }
 
 /// Records the first open of a message, when the organization tracks opens.
 pub async fn opened(db: &Db, signer: &TrackingLinks, token: &str) -> AppResult<()> {
-    if let Some((mut tx, message)) = open_send(db, signer, token).await? {
+    if let Link::Live((mut tx, message)) = open_send(db, signer, token).await? {
         if !organizations::sending_settings(&mut tx).await?.track_opens {
             tx.end_read_only();
             return Ok(());
@@ -87,7 +114,7 @@ pub async fn clicked(
     token: &str,
     index: usize,
 ) -> AppResult<Option<String>> {
-    let Some((mut tx, message)) = open_send(db, signer, token).await? else {
+    let Link::Live((mut tx, message)) = open_send(db, signer, token).await? else {
         return Ok(None);
     };
     let tracked = organizations::sending_settings(&mut tx).await?.track_clicks;

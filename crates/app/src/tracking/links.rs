@@ -67,51 +67,74 @@ impl TrackingLinks {
 
 /// The web links of a plain-text body, in order, as byte ranges: `http(s)://` up to
 /// whitespace or `<>"`, without trailing punctuation (a sentence's final period, or a
-/// closing parenthesis that has no opening one in the link).
+/// closing parenthesis that has no opening one in the link). One pass: linear in the
+/// text's length whatever it holds (a body is customer input).
 pub fn links(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(offset) = next_scheme(&text[from..]) {
-        let start = from + offset;
-        let tail = &text[start..];
-        let mut end = start
-            + tail
-                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-                .unwrap_or(tail.len());
-        loop {
-            let link = &text[start..end];
-            let Some(last) = link.chars().last() else {
-                break;
-            };
-            let unbalanced_paren =
-                last == ')' && link.matches('(').count() < link.matches(')').count();
-            if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'') || unbalanced_paren {
-                end -= last.len_utf8();
-            } else {
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(scheme_len) = scheme_at(bytes, at) else {
+            at += 1;
+            continue;
+        };
+        let start = at;
+        // Up to the first separator; every separator is ASCII, so `end` is a char
+        // boundary.
+        let mut end = start + scheme_len;
+        let (mut opened, mut closed) = (0usize, 0usize);
+        while let Some(&b) = bytes.get(end) {
+            if b.is_ascii_whitespace() || matches!(b, b'<' | b'>' | b'"') {
                 break;
             }
+            // Unicode whitespace ends a link too.
+            if b >= 0x80 {
+                let c = text[end..].chars().next().unwrap_or_default();
+                if c.is_whitespace() {
+                    break;
+                }
+                end += c.len_utf8();
+                continue;
+            }
+            match b {
+                b'(' => opened += 1,
+                b')' => closed += 1,
+                _ => {}
+            }
+            end += 1;
         }
-        let scheme_len = if text[start..]
-            .get(..8)
-            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-        {
-            8
-        } else {
-            7
-        };
+        // Trailing punctuation, each step O(1): the counts follow what is cut.
+        while end > start + scheme_len {
+            match bytes[end - 1] {
+                b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' => end -= 1,
+                b')' if opened < closed => {
+                    closed -= 1;
+                    end -= 1;
+                }
+                _ => break,
+            }
+        }
         if end > start + scheme_len {
             found.push(start..end);
         }
-        from = end.max(start + scheme_len);
+        at = end.max(start + scheme_len);
     }
     found
 }
 
-fn next_scheme(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    match (lower.find("http://"), lower.find("https://")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+/// The length of `http://` or `https://` (any case) at `at`, if one starts there.
+fn scheme_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let starts = |scheme: &[u8]| {
+        bytes
+            .get(at..at + scheme.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(scheme))
+    };
+    if starts(b"https://") {
+        Some(8)
+    } else if starts(b"http://") {
+        Some(7)
+    } else {
+        None
     }
 }
 
@@ -168,5 +191,44 @@ mod tests {
         assert!(found("sem links, só http:// e https://").is_empty());
         assert_eq!(found("HTTPS://A.B/ç"), ["HTTPS://A.B/ç"]);
         assert!(found("HTTPS:// depois").is_empty());
+    }
+
+    proptest::proptest! {
+        /// Every range is a link as the rules define it, in order, on char
+        /// boundaries; nothing panics whatever the text.
+        #[test]
+        fn found_links_are_well_formed(text in "(https?://|HTTP://|[a-z()./:?!, \"<>]|ç|\u{a0}){0,60}") {
+            let ranges = links(&text);
+            let mut previous_end = 0;
+            for range in ranges {
+                proptest::prop_assert!(range.start >= previous_end);
+                previous_end = range.end;
+                let link = &text[range.clone()];
+                let lower = link.to_ascii_lowercase();
+                proptest::prop_assert!(lower.starts_with("http://") || lower.starts_with("https://"));
+                proptest::prop_assert!(!link.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"')));
+                let last = link.chars().last().unwrap_or_default();
+                proptest::prop_assert!(!matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\''));
+                if last == ')' {
+                    proptest::prop_assert!(link.matches('(').count() >= link.matches(')').count());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pathological_bodies_take_linear_time() {
+        // Closing parentheses after a link, and a body of nothing but schemes: each
+        // took quadratic time before.
+        let parens = format!("https://a.b/{}", ")".repeat(200_000));
+        let schemes = "http:// ".repeat(50_000);
+        let started = std::time::Instant::now();
+        assert_eq!(found(&parens), ["https://a.b/"]);
+        assert!(found(&schemes).is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 }

@@ -377,7 +377,10 @@ async fn a_session_ends_at_its_absolute_lifetime_however_often_it_was_refreshed(
     let res = refresh(rotated.clone()).await;
     let error = assert_error(res, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
     assert!(
-        error["message"].as_str().unwrap().contains("limite de 1 dia."),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("limite de 1 dia."),
         "{error}"
     );
     let revoked: i64 = sqlx::query_scalar(

@@ -312,6 +312,61 @@ async fn opens_and_clicks_are_recorded_once_and_clicks_go_where_the_message_said
 }
 
 #[tokio::test]
+async fn links_of_a_message_older_than_a_year_have_expired() {
+    let app = spawn_app().await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    track_opens_and_clicks(&app, &s).await;
+    let sink = SmtpSink::start().await;
+    let sent = send_one(&app, &s, &sink).await;
+    let send_id: Uuid = sqlx::query_scalar("SELECT id FROM step_sends")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let token = TrackingLinks::new(
+        SecretsKey::from_base64(TEST_SECRETS_KEY).unwrap(),
+        &app.settings.public_url,
+    )
+    .token(send_id);
+    sqlx::query("UPDATE step_sends SET sent_at = now() - interval '366 days'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    let page = app
+        .get(&format!("/api/v1/tracking/{token}/unsubscribe"), None)
+        .await;
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("responda ao e-mail"));
+    let res = app
+        .post(
+            &format!("/api/v1/tracking/{token}/unsubscribe"),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    let pixel = app
+        .get(&format!("/api/v1/tracking/{token}/open"), None)
+        .await;
+    assert_eq!(pixel.status(), StatusCode::OK, "the image is still served");
+    let click = app
+        .get(&format!("/api/v1/tracking/{token}/click/0"), None)
+        .await;
+    assert_eq!(click.status(), StatusCode::NOT_FOUND);
+
+    let (do_not_contact, recorded): (bool, i64) = sqlx::query_as(
+        "SELECT l.do_not_contact,
+                (SELECT count(*) FROM interactions i WHERE i.lead_id = l.id AND i.type <> 'sent')
+         FROM leads l WHERE l.id = $1",
+    )
+    .bind(sent.lead)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((do_not_contact, recorded), (false, 0));
+}
+
+#[tokio::test]
 async fn forged_or_foreign_tokens_do_nothing() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::{
     audit::audit_entry,
     convert,
+    csv_export::Writer,
     error::{AppError, AppResult},
     ClientInfo, Resource,
 };
@@ -49,9 +50,22 @@ pub struct CsvFile<'a> {
 /// Rows shown by a preview.
 pub const PREVIEW_ROWS: usize = 20;
 
-fn parse(upload: CsvFile<'_>) -> AppResult<ParsedFile> {
-    flux_import::parse(upload.content)
-        .map_err(|e: FileError| AppError::field(FILE_FIELD, e.to_string()))
+/// The file's rows, refused whole (422 naming the file) when it cannot be read or
+/// has more than `max_rows` rows.
+fn parse(upload: CsvFile<'_>, max_rows: usize) -> AppResult<ParsedFile> {
+    let file = flux_import::parse(upload.content)
+        .map_err(|e: FileError| AppError::field(FILE_FIELD, e.to_string()))?;
+    if file.rows.len() > max_rows {
+        return Err(AppError::field(
+            FILE_FIELD,
+            format!(
+                "o arquivo tem {} linhas; o limite por importação é {max_rows} \
+                 (FLUX_IMPORT_MAX_ROWS): divida-o em partes",
+                file.rows.len()
+            ),
+        ));
+    }
+    Ok(file)
 }
 
 pub fn mapping_entries(file: &ParsedFile) -> Vec<ColumnMappingEntry> {
@@ -68,8 +82,13 @@ pub fn mapping_entries(file: &ParsedFile) -> Vec<ColumnMappingEntry> {
 
 /// What importing this file would do, without writing anything.
 #[tracing::instrument(skip_all, fields(org_id = %ctx.org_id(), bytes = upload.content.len()))]
-pub async fn preview(db: &Db, ctx: &TenantCtx, upload: CsvFile<'_>) -> AppResult<ImportPreview> {
-    let file = parse(upload)?;
+pub async fn preview(
+    db: &Db,
+    ctx: &TenantCtx,
+    upload: CsvFile<'_>,
+    max_rows: usize,
+) -> AppResult<ImportPreview> {
+    let file = parse(upload, max_rows)?;
     let validated = validate_rows(&file.rows);
     let cnpjs: Vec<String> = validated
         .drafts
@@ -150,9 +169,10 @@ pub async fn create(
     db: &Db,
     ctx: &TenantCtx,
     upload: CsvFile<'_>,
+    max_rows: usize,
     client: &ClientInfo,
 ) -> AppResult<ImportRecord> {
-    let file = parse(upload)?;
+    let file = parse(upload, max_rows)?;
     let mapping =
         serde_json::to_value(mapping_entries(&file)).map_err(|e| AppError::Internal(e.into()))?;
     let mut tx = db.begin_tenant(ctx).await?;
@@ -213,4 +233,59 @@ pub async fn errors(
         .ok_or_else(|| AppError::not_found(Resource::Import))?;
     let (items, total) = lead_imports::errors(&mut tx, id, limit, offset).await?;
     Ok((import, items, total))
+}
+
+/// Rows of `errors.csv` read per query.
+const CSV_PAGE: i64 = 5_000;
+
+/// The import and its row errors as Excel pt-BR CSV (`linha;cnpj;codigo;motivo`),
+/// read and written a page at a time, so a large import's file is never held whole.
+pub async fn errors_csv(
+    db: Db,
+    ctx: TenantCtx,
+    id: Uuid,
+) -> AppResult<(
+    ImportRecord,
+    impl futures_util::Stream<Item = AppResult<Vec<u8>>>,
+)> {
+    let import = get(&db, &ctx, id).await?;
+    let pages = futures_util::stream::unfold(Some(0_i64), move |offset| {
+        let (db, ctx) = (db.clone(), ctx.clone());
+        async move {
+            let offset = offset?;
+            let page = async {
+                let mut tx = db.begin_tenant(&ctx).await?;
+                let (items, _) = lead_imports::errors(&mut tx, id, Some(CSV_PAGE), offset).await?;
+                tx.commit().await?;
+                AppResult::Ok(items)
+            }
+            .await;
+            Some(match page {
+                Ok(items) => {
+                    let mut csv = if offset == 0 {
+                        let mut csv = Writer::excel_pt_br();
+                        csv.row(["linha", "cnpj", "codigo", "motivo"]);
+                        csv
+                    } else {
+                        Writer::plain()
+                    };
+                    for e in &items {
+                        csv.row([
+                            e.row_number.to_string().as_str(),
+                            e.cnpj.as_deref().unwrap_or(""),
+                            &e.code,
+                            &e.message,
+                        ]);
+                    }
+                    let next = (items.len() as i64 == CSV_PAGE).then_some(offset + CSV_PAGE);
+                    (Ok(csv.finish()), next)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "import errors CSV failed mid-stream");
+                    (Err(e), None)
+                }
+            })
+        }
+    });
+    Ok((import, pages))
 }

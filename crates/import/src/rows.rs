@@ -101,12 +101,17 @@ impl RowError {
         )
     }
 
-    pub fn plan_limit(draft: &LeadDraft, max_leads: i64) -> Self {
+    /// One error for every row past the plan's limit, from `first` on: the rows are
+    /// the same story, told once.
+    pub fn plan_limit(first: &LeadDraft, max_leads: i64) -> Self {
         Self::new(
-            draft.row_number,
-            Some(draft.cnpj.as_str()),
+            first.row_number,
+            None,
             RowErrorCode::PlanLimitReached,
-            format!("limite de {max_leads} leads do plano atingido"),
+            format!(
+                "limite de {max_leads} leads do plano atingido: as linhas válidas a partir \
+                 desta não foram importadas (faça upgrade do plano e importe-as de novo)"
+            ),
         )
     }
 }

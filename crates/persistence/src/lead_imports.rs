@@ -348,6 +348,30 @@ pub async fn insert_errors(
     Ok(())
 }
 
+/// Records the plan-limit error of an import, once: later chunks past the limit are
+/// the same story. False when it was recorded already.
+pub async fn insert_plan_overflow_once(
+    tx: &mut TenantTx,
+    import_id: Uuid,
+    error: &ImportErrorRecord,
+) -> RepoResult<bool> {
+    let org_id = tx.ctx().org_id().uuid();
+    let inserted = sqlx::query!(
+        "INSERT INTO lead_import_errors (org_id, import_id, row_number, cnpj, code, message)
+         SELECT $1, $2, $3, $4, $5, $6
+         WHERE NOT EXISTS (SELECT 1 FROM lead_import_errors WHERE import_id = $2 AND code = $5)",
+        org_id,
+        import_id,
+        error.row_number,
+        error.cnpj,
+        error.code,
+        error.message
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 /// Row errors in row order, paged; `limit = None` returns all (CSV download).
 pub async fn errors(
     tx: &mut TenantTx,

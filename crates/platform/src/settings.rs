@@ -54,6 +54,8 @@ pub struct Settings {
     pub max_json_body_bytes: usize,
     /// Largest CSV accepted by lead import and preview (`FLUX_IMPORT_MAX_BYTES`, 20 MB).
     pub max_import_bytes: usize,
+    /// Most rows one import may have (`FLUX_IMPORT_MAX_ROWS`, 100,000).
+    pub max_import_rows: usize,
     pub db_max_connections: u32,
     /// `FLUX_ENGINE_TICK_SECS` (60): the cadence engine's safety-net tick; it is also
     /// woken when an enrollment becomes due and at the next due time.
@@ -506,6 +508,14 @@ impl Settings {
                 "FLUX_IMPORT_MAX_BYTES",
                 Some(20 * 1024 * 1024),
             )?,
+            max_import_rows: match parse_or(
+                &get("FLUX_IMPORT_MAX_ROWS"),
+                "FLUX_IMPORT_MAX_ROWS",
+                Some(100_000),
+            )? {
+                0 => return Err(err("FLUX_IMPORT_MAX_ROWS", "must be at least 1".into())),
+                rows => rows,
+            },
             db_max_connections: parse_or(
                 &get("FLUX_DB_MAX_CONNECTIONS"),
                 "FLUX_DB_MAX_CONNECTIONS",

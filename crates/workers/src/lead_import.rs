@@ -220,41 +220,51 @@ async fn import_chunk(
             }
         }
     }
-    if !candidates.is_empty() {
-        // Past the plan's limit: an existing lead is still reported as such.
+    let mut over_plan = 0_usize;
+    if let Some(first) = candidates.front() {
+        // Past the plan's limit: an existing lead is still reported as such; the
+        // others are one error for the whole import, not one per row.
         let cnpjs: Vec<String> = candidates
             .iter()
             .map(|d| d.cnpj.as_str().to_owned())
             .collect();
         let existing = leads::existing_cnpjs(tx, &cnpjs).await?;
-        errors.extend(candidates.into_iter().map(|d| {
+        lead_imports::insert_plan_overflow_once(
+            tx,
+            import_id,
+            &record(&RowError::plan_limit(first, max_leads)),
+        )
+        .await?;
+        for d in &candidates {
             if existing.contains(d.cnpj.as_str()) {
-                RowError::already_exists(d)
+                errors.push(RowError::already_exists(d));
             } else {
-                RowError::plan_limit(d, max_leads)
+                over_plan += 1;
             }
-        }));
+        }
     }
     errors.sort_by_key(|e| e.row_number);
-    let records: Vec<ImportErrorRecord> = errors
-        .iter()
-        .map(|e| ImportErrorRecord {
-            row_number: i32::try_from(e.row_number).unwrap_or(i32::MAX),
-            cnpj: e.cnpj.clone(),
-            code: e.code.as_str().to_owned(),
-            message: e.message.clone(),
-        })
-        .collect();
+    let records: Vec<ImportErrorRecord> = errors.iter().map(record).collect();
     lead_imports::insert_errors(tx, import_id, &records).await?;
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    // Rows over the plan are not imported: they count as failed rows.
     Ok(lead_imports::advance(
         tx,
         import_id,
         count(chunk.len()),
         count(inserted),
-        count(errors.len()),
+        count(errors.len() + over_plan),
     )
     .await?)
+}
+
+fn record(e: &RowError) -> ImportErrorRecord {
+    ImportErrorRecord {
+        row_number: i32::try_from(e.row_number).unwrap_or(i32::MAX),
+        cnpj: e.cnpj.clone(),
+        code: e.code.as_str().to_owned(),
+        message: e.message.clone(),
+    }
 }
 
 fn new_lead(d: &LeadDraft) -> NewLead {

@@ -7,6 +7,7 @@ use flux_dto::{
     leads::{ImportErrorList, ImportPreview, LeadImportDto, LeadImportList},
     ErrorBody,
 };
+use futures_util::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use flux_app::lead_imports;
@@ -51,7 +52,7 @@ struct CsvUploadForm {
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:import`", body = ErrorBody),
         (status = 413, description = "File larger than `FLUX_IMPORT_MAX_BYTES`", body = ErrorBody),
-        (status = 422, description = "Not a multipart upload, no `file` field, empty or binary file, no CNPJ column, or only a header", body = ErrorBody),
+        (status = 422, description = "Not a multipart upload, no `file` field, empty or binary file, no CNPJ column, only a header, or more rows than `FLUX_IMPORT_MAX_ROWS` (100,000)", body = ErrorBody),
     )
 )]
 #[post("/lead-imports/preview")]
@@ -62,7 +63,13 @@ async fn preview_import(
 ) -> ApiResult<web::Json<ImportPreview>> {
     let ctx = auth.require(Permission::LeadsImport)?;
     Ok(web::Json(
-        lead_imports::preview(&state.db, ctx, upload.file()).await?,
+        lead_imports::preview(
+            &state.db,
+            ctx,
+            upload.file(),
+            state.settings.max_import_rows,
+        )
+        .await?,
     ))
 }
 
@@ -81,7 +88,7 @@ async fn preview_import(
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:import`", body = ErrorBody),
         (status = 413, description = "File larger than `FLUX_IMPORT_MAX_BYTES`", body = ErrorBody),
-        (status = 422, description = "Not a multipart upload, no `file` field, empty or binary file, no CNPJ column, or only a header", body = ErrorBody),
+        (status = 422, description = "Not a multipart upload, no `file` field, empty or binary file, no CNPJ column, only a header, or more rows than `FLUX_IMPORT_MAX_ROWS` (100,000)", body = ErrorBody),
     )
 )]
 #[post("/lead-imports")]
@@ -92,7 +99,14 @@ async fn create_import(
     upload: CsvUpload,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsImport)?;
-    let import = lead_imports::create(&state.db, ctx, upload.file(), &client).await?;
+    let import = lead_imports::create(
+        &state.db,
+        ctx,
+        upload.file(),
+        state.settings.max_import_rows,
+        &client,
+    )
+    .await?;
     Ok(HttpResponse::Accepted()
         .insert_header((
             header::LOCATION,
@@ -215,17 +229,7 @@ async fn download_import_errors(
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
-    let (import, items, _) = lead_imports::errors(&state.db, ctx, id, None, 0).await?;
-    let mut csv = flux_app::csv_export::Writer::excel_pt_br();
-    csv.row(["linha", "cnpj", "codigo", "motivo"]);
-    for e in &items {
-        csv.row([
-            e.row_number.to_string().as_str(),
-            e.cnpj.as_deref().unwrap_or(""),
-            &e.code,
-            &e.message,
-        ]);
-    }
+    let (import, body) = lead_imports::errors_csv(state.db.clone(), ctx.clone(), id).await?;
     let stem = import
         .file_name
         .trim_end_matches(".csv")
@@ -233,5 +237,9 @@ async fn download_import_errors(
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(crate::csv_export::attachment(&format!("erros-{stem}.csv")))
-        .body(csv.finish()))
+        .streaming(body.map(|chunk| {
+            chunk
+                .map(web::Bytes::from)
+                .map_err(|_| actix_web::error::ErrorInternalServerError("errors.csv failed"))
+        })))
 }

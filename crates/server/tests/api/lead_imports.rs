@@ -259,7 +259,7 @@ async fn import_creates_leads_records_each_bad_row_and_reports_progress() {
 }
 
 #[tokio::test]
-async fn reimport_never_creates_a_second_lead_and_plan_limit_is_per_row() {
+async fn reimport_never_creates_a_second_lead_and_the_plan_limit_is_one_error() {
     let app = spawn_app().await;
     let s = app.signup("Ana", "ana@acme.com.br").await;
     let first = app.import(&s, format!("CNPJ\n{A}\n").into_bytes()).await;
@@ -269,15 +269,25 @@ async fn reimport_never_creates_a_second_lead_and_plan_limit_is_per_row() {
         .execute(app.db.pool())
         .await
         .unwrap();
+    // A exists; B and C fill the plan; D, E (and F, G, H) are over it.
+    const OVER: [&str; 4] = [
+        "11444777000161",
+        "45723174000110",
+        "07526557000100",
+        "60701190000104",
+    ];
     let second = app
-        .import(&s, format!("CNPJ\n{A}\n{B}\n{C}\n{D}\n").into_bytes())
+        .import(
+            &s,
+            format!("CNPJ\n{A}\n{B}\n{C}\n{D}\n{}\n", OVER.join("\n")).into_bytes(),
+        )
         .await;
     assert_eq!(
         (
             second["success_count"].as_i64(),
             second["error_count"].as_i64()
         ),
-        (Some(2), Some(2))
+        (Some(2), Some(6))
     );
     let id = second["id"].as_str().unwrap();
     let errors: Value = app
@@ -295,13 +305,37 @@ async fn reimport_never_creates_a_second_lead_and_plan_limit_is_per_row() {
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
+    // Not one row per lead over the plan: one error saying where it started.
     assert_eq!(codes, vec!["already_exists", "plan_limit_reached"]);
     assert_eq!(errors["items"][1]["row_number"], 5);
-    assert_eq!(
-        errors["items"][1]["message"],
-        "limite de 3 leads do plano atingido"
-    );
+    assert!(errors["items"][1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("limite de 3 leads do plano atingido"));
     assert_eq!(app.lead_cnpjs(&s).await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_import_has_at_most_the_configured_rows() {
+    let app = spawn_app_with(&[("FLUX_IMPORT_MAX_ROWS", "3")]).await;
+    let s = app.signup("Ana", "ana@acme.com.br").await;
+    let four = format!("CNPJ\n{A}\n{B}\n{C}\n{D}\n").into_bytes();
+    for path in ["/api/v1/lead-imports", "/api/v1/lead-imports/preview"] {
+        let res = app.upload(&s, path, "x.csv", four.clone()).await;
+        let body = assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION").await;
+        assert_eq!(fields(&body), vec!["file"]);
+        let why = body["details"]["fields"][0]["reason"].as_str().unwrap();
+        assert!(
+            why.contains("4 linhas") && why.contains("limite por importação é 3"),
+            "{why}"
+        );
+    }
+    let list: Value = app.get_json("/api/v1/lead-imports", &s).await;
+    assert_eq!(list["total"], 0, "nothing was stored");
+    let three = app
+        .import(&s, format!("CNPJ\n{A}\n{B}\n{C}\n").into_bytes())
+        .await;
+    assert_eq!(three["success_count"], 3);
 }
 
 #[tokio::test]

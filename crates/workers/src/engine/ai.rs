@@ -15,8 +15,13 @@ use flux_domain::{
 use flux_persistence::engine::NewSend;
 use uuid::Uuid;
 
-use super::Pending;
+use chrono::{DateTime, Utc};
 use flux_app::ai_messages::{GenerateError, Generated, Request, Source};
+use flux_domain::TenantCtx;
+use flux_persistence::engine::{self as repo, StepFailure};
+use futures_util::{stream, StreamExt};
+
+use super::{Batch, Engine, EngineError, Pending};
 
 /// A rendered message before personalization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,5 +115,116 @@ pub(super) fn pause_reason(error: &GenerateError) -> String {
         GenerateError::Repo(_) => {
             format!("A personalização por IA falhou por um erro interno ({HINT})")
         }
+    }
+}
+
+impl Engine {
+    /// AI-personalized steps written by the model (no transaction open), then, for
+    /// the enrollments still this claim's, committed to the outbox in one transaction
+    /// or given the organization's fallback: the template as written, or a pause with
+    /// the reason. A step that does not go out gives its mailbox slot back.
+    pub(super) async fn personalize(
+        &self,
+        ctx: &TenantCtx,
+        batch: &mut Batch,
+        lease_until: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let drafts = std::mem::take(&mut batch.drafts);
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        let results: Vec<(AiDraft, Result<_, GenerateError>)> = stream::iter(drafts)
+            .map(|draft| async move {
+                let result = match &self.ai {
+                    Some(ai) => {
+                        ai.generate(ctx, &draft.request(), &draft.facts, &draft.partner_names)
+                            .await
+                    }
+                    None => Err(GenerateError::NotConfigured),
+                };
+                (draft, result)
+            })
+            .buffer_unordered(self.config.ai_concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut tx = self.db.begin_tenant(ctx).await?;
+        // A claim whose lease ran out during the calls may have been taken over (and
+        // the step sent, the enrollment moved on): nothing is written for those.
+        let pairs: Vec<(Uuid, Uuid)> = results
+            .iter()
+            .map(|(d, _)| (d.enrollment_id(), d.send.step_id))
+            .collect();
+        let ours: std::collections::HashSet<Uuid> =
+            repo::lock_still_claimed(&mut tx, &pairs, lease_until)
+                .await?
+                .into_iter()
+                .collect();
+        let now = self.clock.now();
+        let mut unsent = Vec::new();
+        let mut ready = Vec::new();
+        let mut paused = Vec::new();
+        for (draft, result) in results {
+            if !ours.contains(&draft.enrollment_id()) {
+                tracing::warn!(enrollment_id = %draft.enrollment_id(), "claim lapsed while the model wrote; left to its new owner");
+                unsent.push(draft);
+                continue;
+            }
+            match result {
+                Ok(generated) => ready.push(draft.personalized(generated)),
+                // This enrollment stays leased and is claimed again; the rest go on.
+                Err(GenerateError::Repo(e)) => {
+                    tracing::error!(enrollment_id = %draft.enrollment_id(), error = %e, "AI generation could not be recorded");
+                    unsent.push(draft);
+                }
+                Err(error) => match fallback(batch.ai_fallback, &error) {
+                    Fallback::Template => {
+                        tracing::warn!(enrollment_id = %draft.enrollment_id(), error = %error, "AI text unavailable; sending the template");
+                        ready.push(draft);
+                    }
+                    Fallback::Pause(detail) => {
+                        paused.push(StepFailure {
+                            enrollment_id: draft.enrollment_id(),
+                            send_id: None,
+                            pause_reason: "step_failed",
+                            detail,
+                        });
+                        unsent.push(draft);
+                    }
+                },
+            }
+        }
+
+        let (again, fresh): (Vec<AiDraft>, Vec<AiDraft>) =
+            ready.into_iter().partition(|d| d.reprepare);
+        let sends: Vec<NewSend> = fresh.iter().map(|d| d.send.clone()).collect();
+        let inserted: std::collections::HashSet<Uuid> = repo::insert_prepared(&mut tx, &sends)
+            .await?
+            .into_iter()
+            .collect();
+        for draft in fresh {
+            if inserted.contains(&draft.send.id) {
+                batch.dispatch.push(draft.pending);
+            } else {
+                unsent.push(draft);
+            }
+        }
+        for draft in again {
+            if repo::reprepare(&mut tx, draft.send.id, &draft.send).await? {
+                batch.dispatch.push(draft.pending);
+            } else {
+                unsent.push(draft);
+            }
+        }
+        for draft in &unsent {
+            if let Some(day) = draft.slot_day {
+                repo::give_back_slot(&mut tx, draft.send.sender_id, day).await?;
+            }
+        }
+        // Paused here, under the lock that proves the enrollments are still ours.
+        repo::pause_failed(&mut tx, &paused, now).await?;
+        tx.commit().await?;
+        batch.report.failed += paused.len();
+        Ok(())
     }
 }

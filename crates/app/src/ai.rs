@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    ai_messages::{AiMessages, GenerateError, Generated, Request, Source},
+    ai_messages::{AiMessages, AiSource, GenerateError, Generated, Request},
     error::{AppError, AppResult, ExternalFailure},
     templates,
 };
@@ -56,7 +56,7 @@ pub async fn generate(
         user_id: ctx.user_id().uuid(),
         lead_id: input.lead_id,
         enrollment_id: None,
-        source: Source::OnDemand,
+        source: AiSource::OnDemand,
         channel: input.channel,
         brief: Brief::Fresh {
             tone: input.tone,

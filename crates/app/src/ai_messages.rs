@@ -61,21 +61,7 @@ pub fn retry_policy(settings: &AiSettings) -> RetryPolicy {
     }
 }
 
-/// Where a generation comes from (the usage list shows it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    OnDemand,
-    Cadence,
-}
-
-impl Source {
-    fn as_str(self) -> &'static str {
-        match self {
-            Source::OnDemand => "on_demand",
-            Source::Cadence => "cadence",
-        }
-    }
-}
+pub use flux_domain::ai_message::AiSource;
 
 /// One message to write.
 #[derive(Debug, Clone)]
@@ -84,7 +70,7 @@ pub struct Request {
     pub user_id: Uuid,
     pub lead_id: Uuid,
     pub enrollment_id: Option<Uuid>,
-    pub source: Source,
+    pub source: AiSource,
     pub channel: Channel,
     pub brief: Brief,
 }

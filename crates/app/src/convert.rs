@@ -29,16 +29,6 @@ pub fn import_error_code(code: flux_import::RowErrorCode) -> flux_dto::leads::Im
     }
 }
 
-pub fn lead_status_str(status: flux_dto::leads::LeadStatus) -> &'static str {
-    use flux_dto::leads::LeadStatus as S;
-    match status {
-        S::New => "new",
-        S::Contacted => "contacted",
-        S::Qualified => "qualified",
-        S::Unqualified => "unqualified",
-    }
-}
-
 /// `12.ABC.345/01DE-35`; a value that is not a valid CNPJ is shown as stored.
 pub fn formatted_cnpj(raw: &str) -> String {
     flux_domain::Cnpj::parse(raw)

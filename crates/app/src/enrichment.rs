@@ -6,9 +6,9 @@ use flux_dto::events as event_kind;
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use flux_domain::Cnpj;
+use flux_domain::{lead::EnrichmentStatus, Cnpj};
 use flux_integrations::enrichment::{
-    Attempt, AttemptOutcome, CompanyData, Enricher, PremiumContacts, ProviderId, PublicOutcome,
+    Attempt, CompanyData, Enricher, EnrichmentOutcome, PremiumContacts, ProviderId, PublicOutcome,
 };
 use flux_persistence::{
     events,
@@ -51,7 +51,7 @@ pub struct EnrichmentPolicy {
 fn record(attempt: &Attempt, from_cache: bool) -> AttemptRecord {
     AttemptRecord {
         provider: attempt.provider.as_str().to_owned(),
-        outcome: attempt.outcome.as_str().to_owned(),
+        outcome: attempt.outcome,
         http_status: attempt.http_status.and_then(|s| i16::try_from(s).ok()),
         from_cache,
         error_message: attempt.error.clone(),
@@ -173,7 +173,7 @@ pub async fn enrich_lead(
                 &Attempt {
                     provider: id,
                     started_at,
-                    outcome: AttemptOutcome::Success,
+                    outcome: EnrichmentOutcome::Success,
                     http_status: None,
                     duration: Duration::ZERO,
                     error: None,
@@ -236,7 +236,7 @@ pub async fn enrich_lead(
             }
         }
         Err(None) => {
-            leads::set_enrichment_status(&mut tx, lead_id, "not_found").await?;
+            leads::set_enrichment_status(&mut tx, lead_id, EnrichmentStatus::NotFound).await?;
             events::publish(
                 &mut tx,
                 event_kind::LEAD_NOT_FOUND,
@@ -247,7 +247,7 @@ pub async fn enrich_lead(
         }
         Err(Some(retry_after)) => {
             // Back to pending while the retry waits; the last attempt's error says why.
-            leads::set_enrichment_status(&mut tx, lead_id, "pending").await?;
+            leads::set_enrichment_status(&mut tx, lead_id, EnrichmentStatus::Pending).await?;
             let error = attempts
                 .iter()
                 .rev()
@@ -264,7 +264,7 @@ pub async fn enrich_lead(
 pub async fn give_up(db: &TenantDb, lead_id: Uuid, error: &str) -> Result<(), RepoError> {
     let mut tx = db.begin().await?;
     if leads::get(&mut tx, lead_id).await?.is_some() {
-        leads::set_enrichment_status(&mut tx, lead_id, "enrichment_failed").await?;
+        leads::set_enrichment_status(&mut tx, lead_id, EnrichmentStatus::EnrichmentFailed).await?;
         events::publish(
             &mut tx,
             event_kind::LEAD_ENRICHMENT_FAILED,

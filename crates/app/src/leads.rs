@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use crate::{
     audit::audit_entry,
-    convert,
     enrichment::{enrich_lead, EnrichOutcome, EnrichmentPolicy, ENRICH_MAX_ATTEMPTS},
     error::{AppError, AppResult},
     ClientInfo, Resource,
@@ -289,7 +288,7 @@ pub async fn update(
             .map(|v| phone(v.as_deref()))
             .transpose()?,
         contact_name: nullable_text("contact_name", &req.contact_name)?,
-        status: req.status.map(|s| convert::lead_status_str(s).to_owned()),
+        status: req.status,
         owner_id: req.owner_id,
         do_not_contact: req.do_not_contact,
     };

@@ -1,6 +1,7 @@
 //! `GET /api/v1/leads` latency at 16 concurrent clients for an organization with 100k
 //! leads in a 1M-lead database, and the same SQL replayed by pgbench as the ceiling.
 
+use flux_domain::lead::{EnrichmentStatus, LeadStatus};
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -92,8 +93,8 @@ fn filters() -> Vec<Scenario> {
         Scenario::filter(
             "status=new&enrichment_status=enriched",
             LeadFilter {
-                statuses: vec!["new".into()],
-                enrichment_statuses: vec!["enriched".into()],
+                statuses: vec![LeadStatus::New],
+                enrichment_statuses: vec![EnrichmentStatus::Enriched],
                 ..Default::default()
             },
             newest(),

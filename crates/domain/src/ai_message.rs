@@ -24,6 +24,28 @@ pub const MAX_WHATSAPP_CHARS: usize = 1000;
 /// Any field, after trimming, is cut at this many characters before it reaches a model.
 const MAX_FIELD_CHARS: usize = 200;
 
+vocabulary! {
+    /// Where a generation comes from (the usage log shows it).
+    pub enum AiSource in "ai_source" {
+        /// "Gerar com IA" or `POST /ai/messages`.
+        OnDemand = "on_demand",
+        /// A cadence step with AI personalization.
+        Cadence = "cadence",
+    }
+}
+
+vocabulary! {
+    /// How a generation went.
+    pub enum AiOutcome in "ai_outcome" {
+        /// The provider is writing it now.
+        Pending = "pending",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        /// Refused: the day's limit was reached. Not counted.
+        LimitExceeded = "limit_exceeded",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tone {
     Professional,

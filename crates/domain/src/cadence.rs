@@ -1,8 +1,6 @@
 //! Cadences: a named sequence of steps, each a message on a channel after a delay,
 //! and the lifecycle draft → active ⇄ paused → archived.
 
-use std::{fmt, str::FromStr};
-
 use crate::Channel;
 
 pub const NAME_MIN_CHARS: usize = 3;
@@ -13,46 +11,21 @@ pub const MAX_STEPS: usize = 30;
 pub const MAX_DELAY_DAYS: i32 = 30;
 pub const MAX_DELAY_HOURS: i32 = 23;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CadenceStatus {
-    Draft,
-    Active,
-    Paused,
-    Archived,
+vocabulary! {
+    /// draft → active ⇄ paused → archived: only active cadences send; enrollments of
+    /// a draft or paused cadence wait.
+    pub enum CadenceStatus in "cadence_status" {
+        Draft = "draft",
+        Active = "active",
+        Paused = "paused",
+        Archived = "archived",
+    }
 }
 
 impl CadenceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Archived => "archived",
-        }
-    }
-
     /// Whether enrollments of a cadence in this status are held (not sent).
     pub fn holds_enrollments(self) -> bool {
         self != Self::Active
-    }
-}
-
-impl fmt::Display for CadenceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CadenceStatus {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "draft" => Self::Draft,
-            "active" => Self::Active,
-            "paused" => Self::Paused,
-            "archived" => Self::Archived,
-            _ => return Err(()),
-        })
     }
 }
 

@@ -1,94 +1,47 @@
 //! Enrollments: one lead going through one cadence. Who may be enrolled, and the
 //! statuses an enrollment moves through.
 
-use std::{fmt, str::FromStr};
-
 use crate::{Channel, Email, PhoneBr};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EnrollmentStatus {
-    Active,
-    Paused,
-    Completed,
-    Replied,
-    Bounced,
-    Unsubscribed,
-    Stopped,
+vocabulary! {
+    /// Where an enrollment is.
+    pub enum EnrollmentStatus in "enrollment_status" {
+        /// Receiving steps.
+        Active = "active",
+        /// Waiting; see `pause_reason`.
+        Paused = "paused",
+        /// Every step went out.
+        Completed = "completed",
+        /// The lead replied: the cadence stopped for them.
+        Replied = "replied",
+        /// A message bounced.
+        Bounced = "bounced",
+        /// The lead unsubscribed (and was flagged do-not-contact).
+        Unsubscribed = "unsubscribed",
+        /// Unenrolled, or the cadence was archived or deleted.
+        Stopped = "stopped",
+    }
 }
 
 impl EnrollmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Completed => "completed",
-            Self::Replied => "replied",
-            Self::Bounced => "bounced",
-            Self::Unsubscribed => "unsubscribed",
-            Self::Stopped => "stopped",
-        }
-    }
-
     /// Active or paused: the lead is still in the cadence.
     pub fn is_running(self) -> bool {
         matches!(self, Self::Active | Self::Paused)
     }
 }
 
-impl FromStr for EnrollmentStatus {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "active" => Self::Active,
-            "paused" => Self::Paused,
-            "completed" => Self::Completed,
-            "replied" => Self::Replied,
-            "bounced" => Self::Bounced,
-            "unsubscribed" => Self::Unsubscribed,
-            "stopped" => Self::Stopped,
-            _ => return Err(()),
-        })
-    }
-}
-
-impl fmt::Display for EnrollmentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a paused enrollment is paused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PauseReason {
-    /// Someone paused it.
-    Manual,
-    /// Its step could not be sent (a missing value, a channel or the AI writer not
-    /// configured, the provider refused it). Resuming retries the step.
-    StepFailed,
-    /// A crash left a send unknown and the provider cannot tell: someone must say
-    /// whether it went out before the enrollment goes on.
-    ReviewRequired,
-}
-
-impl PauseReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "manual",
-            Self::StepFailed => "step_failed",
-            Self::ReviewRequired => "review_required",
-        }
-    }
-}
-
-impl FromStr for PauseReason {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "manual" => Self::Manual,
-            "step_failed" => Self::StepFailed,
-            "review_required" => Self::ReviewRequired,
-            _ => return Err(()),
-        })
+vocabulary! {
+    /// Why a paused enrollment is paused.
+    pub enum PauseReason {
+        /// Someone paused it.
+        Manual = "manual",
+        /// Its step could not be sent (a missing value, a channel or the AI writer not
+        /// configured, the provider refused it; `status_detail` says which). Resuming
+        /// retries the step.
+        StepFailed = "step_failed",
+        /// A send was interrupted and the provider cannot tell whether it went out:
+        /// someone must say whether it did before the enrollment goes on.
+        ReviewRequired = "review_required",
     }
 }
 

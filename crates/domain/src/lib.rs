@@ -3,6 +3,9 @@
 //! No IO, no async, no server dependencies — the SPA compiles this crate to wasm32 and
 //! validates input exactly as the server does.
 
+#[macro_use]
+pub mod vocabulary;
+
 pub mod ai_message;
 pub mod cadence;
 pub mod channel;
@@ -11,6 +14,7 @@ pub mod email;
 pub mod enrollment;
 pub mod holidays;
 pub mod interaction;
+pub mod lead;
 pub mod message_template;
 pub mod one_off_email;
 pub mod org;
@@ -20,6 +24,7 @@ pub mod person;
 pub mod phone;
 pub mod send;
 pub mod send_window;
+pub mod subscription;
 pub mod template;
 pub mod template_facts;
 pub mod tenant;

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::templates::MessageChannel;
+use crate::templates::Channel;
+pub use flux_domain::ai_message::{AiOutcome, AiSource};
 
 /// How the message should sound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,7 +24,7 @@ pub enum AiTone {
 #[serde(deny_unknown_fields)]
 pub struct GenerateMessageRequest {
     pub lead_id: Uuid,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     pub tone: AiTone,
     /// What to offer or aim for, in the SDR's words (at most 500 characters).
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]
@@ -78,28 +79,6 @@ pub struct AiUsage {
     pub configured: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AiSource {
-    /// "Gerar com IA" or `POST /ai/messages`.
-    OnDemand,
-    /// A cadence step with AI personalization.
-    Cadence,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AiOutcome {
-    /// The provider is writing it now.
-    Pending,
-    Succeeded,
-    Failed,
-    /// Refused: the day's limit was reached. Not counted.
-    LimitExceeded,
-}
-
 /// One generation in the usage log: who, for which lead, what it cost, how it went.
 /// The text itself is not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +93,7 @@ pub struct AiGeneration {
     pub lead_name: Option<String>,
     pub enrollment_id: Option<Uuid>,
     pub source: AiSource,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     pub tone: Option<AiTone>,
     pub provider: String,
     pub model: String,

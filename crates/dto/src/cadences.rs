@@ -4,19 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::templates::MessageChannel;
-
-/// draft → active ⇄ paused → archived. Only active cadences send; the enrollments of
-/// a draft or paused cadence wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CadenceStatus {
-    Draft,
-    Active,
-    Paused,
-    Archived,
-}
+use crate::templates::Channel;
+pub use flux_domain::cadence::CadenceStatus;
 
 /// A step as sent in a create or update: list the steps in the order they run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +16,7 @@ pub struct CadenceStepInput {
     /// values); omit for a new step. Steps of the cadence not listed are removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     /// A template of the same channel.
     pub template_id: Uuid,
     /// Wait before this step, counted from the previous one (or the enrollment): 0–30 days…
@@ -80,7 +69,7 @@ pub struct CadenceStepDto {
     pub id: Uuid,
     /// 1-based order.
     pub position: i32,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     pub template_id: Uuid,
     pub template_name: String,
     pub delay_days: i32,

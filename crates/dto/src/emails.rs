@@ -2,6 +2,7 @@
 //! mailbox (tracked, on the lead's timeline, replies stop the lead's cadences).
 
 use chrono::{DateTime, Utc};
+pub use flux_domain::send::SendState;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,31 +25,6 @@ pub struct SendEmailRequest {
     pub ai_generated: bool,
 }
 
-/// Where a one-off e-mail is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EmailState {
-    /// Waiting for delivery (also between retries).
-    Prepared,
-    /// Being handed to the mail server.
-    Dispatching,
-    Sent,
-    /// Refused, or failed every attempt: `last_error` says why.
-    Failed,
-    /// The server may have it but did not confirm: check the mailbox's sent folder.
-    NeedsReview,
-    /// The lead opted out before it left.
-    Cancelled,
-}
-
-impl EmailState {
-    /// No further change will come.
-    pub fn is_final(self) -> bool {
-        !matches!(self, EmailState::Prepared | EmailState::Dispatching)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadEmail {
@@ -60,7 +36,7 @@ pub struct LeadEmail {
     pub subject: String,
     pub body: String,
     pub ai_generated: bool,
-    pub state: EmailState,
+    pub state: SendState,
     /// Why the last attempt failed, or why it ended unsent.
     pub last_error: Option<String>,
     pub attempts: i32,

@@ -5,40 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::templates::MessageChannel;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EnrollmentStatus {
-    /// Receiving steps.
-    Active,
-    /// Waiting; see `pause_reason`.
-    Paused,
-    /// Every step went out.
-    Completed,
-    /// The lead replied: the cadence stopped for them.
-    Replied,
-    /// A message bounced.
-    Bounced,
-    /// The lead unsubscribed (and was flagged do-not-contact).
-    Unsubscribed,
-    /// Unenrolled, or the cadence was archived or deleted.
-    Stopped,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PauseReason {
-    /// Someone paused it.
-    Manual,
-    /// The step could not be sent (`status_detail` says why); resuming retries it.
-    StepFailed,
-    /// A send was interrupted and the provider cannot tell whether it went out:
-    /// resolve it before the enrollment goes on.
-    ReviewRequired,
-}
+use crate::templates::Channel;
+pub use flux_domain::enrollment::{EnrollmentStatus, PauseReason};
 
 /// Enroll leads in a cadence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +140,7 @@ pub struct FunnelCounts {
 pub struct FunnelStep {
     pub step_id: Uuid,
     pub position: i32,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     pub template_name: String,
     /// Leads counted once per stage.
     pub counts: FunnelCounts,
@@ -207,7 +175,7 @@ pub struct InteractionDto {
     pub id: Uuid,
     #[serde(rename = "type")]
     pub kind: InteractionType,
-    pub channel: Option<MessageChannel>,
+    pub channel: Option<Channel>,
     /// The subject or first line of the message.
     pub summary: Option<String>,
     pub enrollment_id: Option<Uuid>,

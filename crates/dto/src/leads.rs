@@ -1,6 +1,7 @@
 //! Lead imports (CSV upload, preview, progress, row errors).
 
 use chrono::{DateTime, Utc};
+pub use flux_domain::lead::{EnrichmentOutcome, EnrichmentStatus, ImportStatus, LeadStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -90,16 +91,6 @@ pub struct ImportPreview {
     pub rows: Vec<PreviewRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStatus {
-    Queued,
-    Processing,
-    Completed,
-    Failed,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadImportDto {
@@ -148,29 +139,6 @@ pub struct ImportErrorList {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
-}
-
-/// Where the lead is in the sales process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LeadStatus {
-    New,
-    Contacted,
-    Qualified,
-    Unqualified,
-}
-
-/// pending → enriching → enriched | enrichment_failed | not_found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EnrichmentStatus {
-    Pending,
-    Enriching,
-    Enriched,
-    EnrichmentFailed,
-    NotFound,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,16 +216,6 @@ pub struct LeadDto {
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EnrichmentOutcome {
-    Success,
-    NotFound,
-    RateLimited,
-    Failed,
 }
 
 /// One call to one enrichment provider.

@@ -2,17 +2,9 @@
 //! `{{variables}}`.
 
 use chrono::{DateTime, Utc};
+pub use flux_domain::Channel;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// The channel a template (or a cadence step) is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MessageChannel {
-    Email,
-    Whatsapp,
-}
 
 /// How a template has performed in cadences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +23,7 @@ pub struct TemplateStats {
 pub struct TemplateDto {
     pub id: Uuid,
     pub name: String,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     /// Email only.
     pub subject: Option<String>,
     pub body: String,
@@ -63,7 +55,7 @@ pub struct TemplateList {
 pub struct CreateTemplateRequest {
     /// 1–120 characters.
     pub name: String,
-    pub channel: MessageChannel,
+    pub channel: Channel,
     /// Required for email (one line, up to 200 characters); absent for WhatsApp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -128,7 +120,7 @@ pub struct TemplateVariableList {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PreviewTemplateRequest {
-    pub channel: MessageChannel,
+    pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub body: String,

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use flux_domain::Cnpj;
 use flux_integrations::enrichment::{
-    AttemptOutcome, BrasilApi, CnpjWs, CompanyProvider, ContactsProvider, Enricher, Lemit,
+    BrasilApi, CnpjWs, CompanyProvider, ContactsProvider, Enricher, EnrichmentOutcome, Lemit,
     ProviderError, ProviderId, PublicOutcome,
 };
 use serde_json::json;
@@ -230,10 +230,10 @@ async fn a_rate_limited_provider_falls_through_to_the_next_at_once() {
         vec![
             (
                 ProviderId::BrasilApi,
-                AttemptOutcome::RateLimited,
+                EnrichmentOutcome::RateLimited,
                 Some(429)
             ),
-            (ProviderId::CnpjWs, AttemptOutcome::Success, Some(200)),
+            (ProviderId::CnpjWs, EnrichmentOutcome::Success, Some(200)),
         ]
     );
 }
@@ -270,7 +270,7 @@ async fn not_found_everywhere_is_not_found_and_an_outage_is_retryable() {
         PublicOutcome::Unavailable { retry_after: None },
         "one said 404, one was down: retry"
     );
-    assert_eq!(result.attempts[1].outcome, AttemptOutcome::Failed);
+    assert_eq!(result.attempts[1].outcome, EnrichmentOutcome::Failed);
 }
 
 #[tokio::test]
@@ -295,7 +295,7 @@ async fn our_own_limit_skips_a_provider_without_calling_it() {
         } => assert!(wait > Duration::from_secs(1)),
         other => panic!("{other:?}"),
     }
-    assert_eq!(second.attempts[0].outcome, AttemptOutcome::RateLimited);
+    assert_eq!(second.attempts[0].outcome, EnrichmentOutcome::RateLimited);
     assert_eq!(second.attempts[0].http_status, None);
 }
 

@@ -9,6 +9,10 @@
 //! their provider call well inside that window, so no late success is ever counted.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use flux_domain::{
+    ai_message::{AiOutcome, AiSource},
+    Channel,
+};
 use uuid::Uuid;
 
 use crate::{error::RepoResult, TenantTx};
@@ -300,12 +304,12 @@ pub struct GenerationRecord {
     pub lead_id: Option<Uuid>,
     pub lead_name: Option<String>,
     pub enrollment_id: Option<Uuid>,
-    pub source: String,
-    pub channel: String,
+    pub source: AiSource,
+    pub channel: Channel,
     pub tone: Option<String>,
     pub provider: String,
     pub model: String,
-    pub outcome: String,
+    pub outcome: AiOutcome,
     pub input_tokens: Option<i32>,
     pub output_tokens: Option<i32>,
     pub latency_ms: Option<i32>,
@@ -345,8 +349,8 @@ pub async fn list(
         GenerationRecord,
         r#"SELECT g.id, g.created_at, g.user_id, u.name AS "user_name?", g.lead_id,
                   coalesce(l.nome_fantasia, l.razao_social) AS lead_name, g.enrollment_id,
-                  g.source::text AS "source!", g.channel::text AS "channel!", g.tone,
-                  g.provider, g.model, g.outcome::text AS "outcome!", g.input_tokens,
+                  g.source AS "source: AiSource", g.channel AS "channel: Channel", g.tone,
+                  g.provider, g.model, g.outcome AS "outcome: AiOutcome", g.input_tokens,
                   g.output_tokens, g.latency_ms, g.error_code, g.error_message
            FROM ai_generations g
            LEFT JOIN users u ON u.id = g.user_id

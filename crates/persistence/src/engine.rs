@@ -3,7 +3,7 @@
 //! machine, interactions and the enrollment's advance.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use flux_domain::{send::SendState, TemplateFacts};
+use flux_domain::{enrollment::EnrollmentStatus, send::SendState, Channel, TemplateFacts};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -53,7 +53,7 @@ pub struct ExistingSend {
     pub id: Uuid,
     pub state: SendState,
     /// The channel it was prepared for (the step's may have changed since).
-    pub channel: String,
+    pub channel: Channel,
     pub message_id: String,
     pub to_address: String,
     pub subject: Option<String>,
@@ -69,10 +69,10 @@ pub struct DueEnrollment {
     pub lead_id: Uuid,
     pub cadence_id: Uuid,
     pub sender_id: Uuid,
-    pub status: String,
+    pub status: EnrollmentStatus,
     pub cadence_held: bool,
     pub step_id: Option<Uuid>,
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     pub template_id: Option<Uuid>,
     pub ai_personalization: bool,
     pub subject_template: Option<String>,
@@ -142,10 +142,10 @@ pub async fn load_due(
                 lead_id: r.lead_id,
                 cadence_id: r.cadence_id,
                 sender_id: r.sender_id,
-                status: r.status,
+                status: parse_enum(&r.status)?,
                 cadence_held: r.cadence_held,
                 step_id: r.step_id,
-                channel: r.channel,
+                channel: r.channel.as_deref().map(parse_enum).transpose()?,
                 template_id: r.template_id,
                 ai_personalization: r.ai_personalization.unwrap_or(false),
                 subject_template: r.subject_template,
@@ -159,22 +159,28 @@ pub async fn load_due(
                 existing: match (
                     r.send_id,
                     r.send_state,
+                    r.send_channel,
                     r.message_id,
                     r.to_address,
                     r.send_body,
                 ) {
-                    (Some(id), Some(state), Some(message_id), Some(to_address), Some(body)) => {
-                        Some(ExistingSend {
-                            id,
-                            state: parse_enum(&state)?,
-                            channel: r.send_channel.unwrap_or_default(),
-                            message_id,
-                            to_address,
-                            subject: r.send_subject,
-                            body,
-                            dispatch_lease_until: r.dispatch_lease_until,
-                        })
-                    }
+                    (
+                        Some(id),
+                        Some(state),
+                        Some(channel),
+                        Some(message_id),
+                        Some(to_address),
+                        Some(body),
+                    ) => Some(ExistingSend {
+                        id,
+                        state: parse_enum(&state)?,
+                        channel: parse_enum(&channel)?,
+                        message_id,
+                        to_address,
+                        subject: r.send_subject,
+                        body,
+                        dispatch_lease_until: r.dispatch_lease_until,
+                    }),
                     _ => None,
                 },
                 facts: TemplateFacts {
@@ -296,7 +302,7 @@ pub struct NewSend {
     pub cadence_id: Uuid,
     pub lead_id: Uuid,
     pub sender_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub message_id: String,
     pub to_address: String,
     pub subject: Option<String>,
@@ -338,7 +344,7 @@ pub async fn insert_prepared(tx: &mut TenantTx, sends: &[NewSend]) -> RepoResult
         &col(|s| s.cadence_id),
         &col(|s| s.lead_id),
         &col(|s| s.sender_id),
-        &text(|s| s.channel.clone()),
+        &text(|s| s.channel.as_str().to_owned()),
         &text(|s| s.message_id.clone()),
         &text(|s| s.to_address.clone()),
         &subjects as &[Option<String>],
@@ -363,7 +369,7 @@ pub async fn reprepare(tx: &mut TenantTx, send_id: Uuid, send: &NewSend) -> Repo
         send.subject,
         send.body,
         send.ai_generated,
-        send.channel
+        send.channel.as_str()
     )
     .execute(tx.conn())
     .await?

@@ -4,43 +4,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use flux_domain::lead::ImportStatus;
+
 use crate::{error::RepoResult, members::parse_enum, TenantTx};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportStatus {
-    Queued,
-    Processing,
-    Completed,
-    Failed,
-}
-
-impl ImportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Processing => "processing",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
-    }
-}
-
-impl std::str::FromStr for ImportStatus {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "queued" => Self::Queued,
-            "processing" => Self::Processing,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            _ => return Err(()),
-        })
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {

@@ -9,6 +9,7 @@
 //! prefix ranges instead of `@@` on the GIN index.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use flux_domain::lead::{EnrichmentStatus, LeadStatus};
 use sqlx::{postgres::PgRow, FromRow, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -31,8 +32,8 @@ pub enum OwnerFilter {
 
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
-    pub statuses: Vec<String>,
-    pub enrichment_statuses: Vec<String>,
+    pub statuses: Vec<LeadStatus>,
+    pub enrichment_statuses: Vec<EnrichmentStatus>,
     pub portes: Vec<String>,
     /// CNAE codes or prefixes of ASCII digits (`47` = every retail activity).
     pub cnaes: Vec<String>,
@@ -84,8 +85,8 @@ pub enum CreatedBound {
 pub struct LeadListRow {
     pub id: Uuid,
     pub cnpj: String,
-    pub status: String,
-    pub enrichment_status: String,
+    pub status: LeadStatus,
+    pub enrichment_status: EnrichmentStatus,
     pub razao_social: Option<String>,
     pub nome_fantasia: Option<String>,
     pub porte: Option<String>,
@@ -264,8 +265,8 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
     // the (org_id, …) indexes.
     q.push(" WHERE org_id = app_current_org() AND deleted_at IS NULL");
     push_archived(q, f.archived, "archived_at");
-    push_one_of(q, "status", &f.statuses);
-    push_one_of(q, "enrichment_status", &f.enrichment_statuses);
+    push_one_of(q, "status", &words(&f.statuses));
+    push_one_of(q, "enrichment_status", &words(&f.enrichment_statuses));
     push_one_of(q, "porte", &f.portes);
     if !f.cnaes.is_empty() {
         // A code prefix as a byte-wise range (`47` → [`47`, `48`)), served by the
@@ -321,6 +322,11 @@ fn push_filters(q: &mut Builder, f: &LeadFilter) {
 
 /// ` AND column = value`, or `= ANY(values)` for several: a single value keeps the
 /// rest of an index in order (`uf = 'RJ'` reads (org, uf, razão social) sorted).
+/// The database's words for vocabulary values, to bind.
+fn words<T: Copy + std::fmt::Display>(values: &[T]) -> Vec<String> {
+    values.iter().map(ToString::to_string).collect()
+}
+
 fn push_one_of(q: &mut Builder, column: &str, values: &[String]) {
     match values {
         [] => {}

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use flux_domain::lead::{EnrichmentOutcome, EnrichmentStatus, LeadStatus};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -100,8 +101,8 @@ pub async fn insert_many(
 pub struct LeadRecord {
     pub id: Uuid,
     pub cnpj: String,
-    pub status: String,
-    pub enrichment_status: String,
+    pub status: LeadStatus,
+    pub enrichment_status: EnrichmentStatus,
     pub razao_social: Option<String>,
     pub nome_fantasia: Option<String>,
     pub endereco: Option<Value>,
@@ -145,7 +146,8 @@ pub async fn exists(tx: &mut TenantTx, id: Uuid) -> RepoResult<bool> {
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> {
     Ok(sqlx::query_as!(
         LeadRecord,
-        r#"SELECT id, cnpj, status, enrichment_status,
+        r#"SELECT id, cnpj, status AS "status: LeadStatus",
+                  enrichment_status AS "enrichment_status: EnrichmentStatus",
                   razao_social, nome_fantasia, endereco, uf, cidade, porte, cnae, cnae_descricao,
                   situacao_cadastral, natureza_juridica, capital_social_cents, data_abertura, socios,
                   email, telefone, contact_name, do_not_contact, owner_id, enriched_at,
@@ -158,12 +160,16 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<LeadRecord>> 
     .await?)
 }
 
-/// Moves a lead's enrichment status (`pending`, `enriching`, `enrichment_failed`, …).
-pub async fn set_enrichment_status(tx: &mut TenantTx, id: Uuid, status: &str) -> RepoResult<()> {
+/// Moves a lead's enrichment status.
+pub async fn set_enrichment_status(
+    tx: &mut TenantTx,
+    id: Uuid,
+    status: EnrichmentStatus,
+) -> RepoResult<()> {
     sqlx::query!(
         "UPDATE leads SET enrichment_status = $2 WHERE id = $1 AND deleted_at IS NULL",
         id,
-        status
+        status as EnrichmentStatus
     )
     .execute(tx.conn())
     .await?;
@@ -241,8 +247,7 @@ pub async fn apply_enrichment(
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
     pub provider: String,
-    /// `success`, `not_found`, `rate_limited` or `failed`.
-    pub outcome: String,
+    pub outcome: EnrichmentOutcome,
     pub http_status: Option<i16>,
     pub from_cache: bool,
     pub error_message: Option<String>,
@@ -260,7 +265,7 @@ pub async fn insert_attempts(
     }
     let org_id = tx.ctx().org_id().uuid();
     let providers: Vec<String> = attempts.iter().map(|a| a.provider.clone()).collect();
-    let outcomes: Vec<String> = attempts.iter().map(|a| a.outcome.clone()).collect();
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.outcome.as_str()).collect();
     let statuses: Vec<Option<i16>> = attempts.iter().map(|a| a.http_status).collect();
     let cached: Vec<bool> = attempts.iter().map(|a| a.from_cache).collect();
     let errors: Vec<Option<String>> = attempts.iter().map(|a| a.error_message.clone()).collect();
@@ -275,7 +280,7 @@ pub async fn insert_attempts(
         org_id,
         lead_id,
         &providers,
-        &outcomes,
+        &outcomes as &[&str],
         &statuses as &[Option<i16>],
         &cached,
         &errors as &[Option<String>],
@@ -295,7 +300,7 @@ pub async fn attempts(
 ) -> RepoResult<Vec<AttemptRecord>> {
     Ok(sqlx::query_as!(
         AttemptRecord,
-        r#"SELECT provider, outcome::text AS "outcome!", http_status, from_cache, error_message,
+        r#"SELECT provider, outcome AS "outcome: EnrichmentOutcome", http_status, from_cache, error_message,
                   duration_ms, created_at
            FROM enrichment_attempts WHERE lead_id = $1
            ORDER BY created_at DESC, id LIMIT $2"#,
@@ -350,7 +355,7 @@ pub struct LeadPatch {
     pub email: Option<Option<String>>,
     pub telefone: Option<Option<String>>,
     pub contact_name: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<LeadStatus>,
     pub owner_id: Option<Option<Uuid>>,
     pub do_not_contact: Option<bool>,
 }
@@ -390,7 +395,7 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, patch: &LeadPatch) -> RepoResul
             }
         }
         if let Some(status) = &patch.status {
-            set.push("status = ").push_bind_unseparated(status.clone());
+            set.push("status = ").push_bind_unseparated(*status);
         }
         if let Some(owner) = patch.owner_id {
             set.push("owner_id = ").push_bind_unseparated(owner);

@@ -1,6 +1,7 @@
 //! Organizations and their subscription.
 
 use chrono::{DateTime, Utc};
+use flux_domain::subscription::SubscriptionStatus;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -19,7 +20,7 @@ pub struct OrganizationRecord {
 pub struct SubscriptionRecord {
     pub plan_slug: String,
     pub plan_name: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub current_period_end: DateTime<Utc>,
     pub included_users: i32,
     pub max_leads: i32,
@@ -136,7 +137,8 @@ pub async fn subscription(tx: &mut TenantTx) -> RepoResult<Option<SubscriptionRe
     let org_id = tx.ctx().org_id().uuid();
     Ok(sqlx::query_as!(
         SubscriptionRecord,
-        r#"SELECT p.slug AS plan_slug, p.name AS plan_name, s.status::text AS "status!",
+        r#"SELECT p.slug AS plan_slug, p.name AS plan_name,
+                  s.status AS "status: SubscriptionStatus",
                   s.current_period_end, p.included_users, p.max_leads,
                   coalesce(p.features->>'enrichment', 'basic') AS "enrichment_tier!"
            FROM subscriptions s JOIN plans p ON p.id = s.plan_id

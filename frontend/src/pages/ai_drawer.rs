@@ -6,10 +6,10 @@
 
 use flux_dto::{
     ai::{AiTone, AiUsage, GenerateMessageRequest, GeneratedMessage},
-    emails::{EmailState, LeadEmail, SendEmailRequest},
+    emails::{LeadEmail, SendEmailRequest, SendState},
     enrollments::ReviewOutcome,
     leads::LeadDto,
-    templates::{CreateTemplateRequest, MessageChannel, TemplateDto},
+    templates::{Channel, CreateTemplateRequest, TemplateDto},
     ErrorCode,
 };
 use leptos::{html, prelude::*, task::spawn_local};
@@ -121,14 +121,14 @@ pub fn AiDrawer(
             None
         }
     });
-    let channel = RwSignal::new(MessageChannel::Email);
+    let channel = RwSignal::new(Channel::Email);
     let tone = RwSignal::new(AiTone::Professional);
     let context = RwSignal::new(String::new());
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     // With the channel it was written for: the preview, copy, save and links follow
     // the message, not the picker.
-    let written = RwSignal::new(None::<(MessageChannel, GeneratedMessage)>);
+    let written = RwSignal::new(None::<(Channel, GeneratedMessage)>);
     let pending = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let limit_hit = RwSignal::new(false);
@@ -168,7 +168,7 @@ pub fn AiDrawer(
         if written.with_untracked(Option::is_none) {
             if let Some(lead) = lead.get_untracked() {
                 if lead.email.is_none() && lead.telefone.is_some() {
-                    channel.set(MessageChannel::Whatsapp);
+                    channel.set(Channel::Whatsapp);
                 }
                 template_name.set(format!(
                     "IA — {}",
@@ -184,7 +184,7 @@ pub fn AiDrawer(
         // The lead's page may have settled the review shown here meanwhile.
         let in_review = sent
             .get_untracked()
-            .filter(|e| e.state == EmailState::NeedsReview);
+            .filter(|e| e.state == SendState::NeedsReview);
         if let Some(email) = in_review {
             spawn_local(async move {
                 let path = format!("/api/v1/leads/{lead_id}/emails/{}", email.id);
@@ -231,7 +231,7 @@ pub fn AiDrawer(
         generate();
     };
     let written_channel = move || written.with(|w| w.as_ref().map(|(c, _)| *c));
-    let is_email = move || written_channel() == Some(MessageChannel::Email);
+    let is_email = move || written_channel() == Some(Channel::Email);
     let copy = move |_| {
         let text = if is_email() {
             format!(
@@ -268,7 +268,7 @@ pub fn AiDrawer(
         let request = CreateTemplateRequest {
             name: template_name.get_untracked().trim().to_owned(),
             channel,
-            subject: (channel == MessageChannel::Email).then(|| subject.get_untracked()),
+            subject: (channel == Channel::Email).then(|| subject.get_untracked()),
             body: body.get_untracked(),
         };
         saving.set(true);
@@ -386,23 +386,23 @@ pub fn AiDrawer(
     let in_review = move || {
         sent.with(|e| {
             e.as_ref()
-                .is_some_and(|e| e.state == EmailState::NeedsReview)
+                .is_some_and(|e| e.state == SendState::NeedsReview)
         })
     };
     let sent_line = move || {
         sent.get().map(|e| match e.state {
-            EmailState::Prepared | EmailState::Dispatching => {
+            SendState::Prepared | SendState::Dispatching => {
                 format!(
                     "Enviando para {}… acompanhe na linha do tempo do lead.",
                     e.to
                 )
             }
-            EmailState::Sent => format!("E-mail enviado para {}.", e.to),
-            EmailState::Failed | EmailState::Cancelled => format!(
+            SendState::Sent => format!("E-mail enviado para {}.", e.to),
+            SendState::Failed | SendState::Cancelled => format!(
                 "O e-mail não foi enviado: {}",
                 e.last_error.unwrap_or_default()
             ),
-            EmailState::NeedsReview => e.last_error.unwrap_or_default(),
+            SendState::NeedsReview => e.last_error.unwrap_or_default(),
         })
     };
     let close = move |_| open.set(false);
@@ -430,10 +430,10 @@ pub fn AiDrawer(
                         <div class="field">
                             <label for="ai-channel">"Canal"</label>
                             <select id="ai-channel" node_ref=first_field on:change=move |ev| {
-                                channel.set(if event_target_value(&ev) == "whatsapp" { MessageChannel::Whatsapp } else { MessageChannel::Email });
+                                channel.set(if event_target_value(&ev) == "whatsapp" { Channel::Whatsapp } else { Channel::Email });
                             }>
-                                {[MessageChannel::Email, MessageChannel::Whatsapp].into_iter().map(|c| view! {
-                                    <option value=if c == MessageChannel::Email { "email" } else { "whatsapp" } selected=move || channel.get() == c>{channel_label(c)}</option>
+                                {[Channel::Email, Channel::Whatsapp].into_iter().map(|c| view! {
+                                    <option value=if c == Channel::Email { "email" } else { "whatsapp" } selected=move || channel.get() == c>{channel_label(c)}</option>
                                 }).collect_view()}
                             </select>
                         </div>

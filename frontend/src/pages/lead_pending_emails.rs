@@ -13,7 +13,7 @@ use std::{
 };
 
 use flux_dto::{
-    emails::{EmailState, LeadEmail, LeadEmailList},
+    emails::{LeadEmail, LeadEmailList, SendState},
     enrollments::{ResolveReviewRequest, ReviewOutcome},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -31,20 +31,20 @@ use crate::{
 const LOOKED_AT: i64 = 200;
 const POLL_MS: i32 = 5_000;
 
-pub(crate) fn state_label(state: EmailState) -> &'static str {
+pub(crate) fn state_label(state: SendState) -> &'static str {
     match state {
-        EmailState::Prepared => "Na fila",
-        EmailState::Dispatching => "Enviando",
-        EmailState::NeedsReview => "Aguardando revisão",
-        EmailState::Sent => "Enviado",
-        EmailState::Failed => "Falhou",
-        EmailState::Cancelled => "Cancelado",
+        SendState::Prepared => "Na fila",
+        SendState::Dispatching => "Enviando",
+        SendState::NeedsReview => "Aguardando revisão",
+        SendState::Sent => "Enviado",
+        SendState::Failed => "Falhou",
+        SendState::Cancelled => "Cancelado",
     }
 }
 
 /// Still on its way, or waiting for a person.
-fn is_pending(state: EmailState) -> bool {
-    !state.is_final() || state == EmailState::NeedsReview
+fn is_pending(state: SendState) -> bool {
+    !state.is_final() || state == SendState::NeedsReview
 }
 
 /// The e-mails on their way as last fetched (`None`: not loaded, or the fetch failed).
@@ -190,7 +190,7 @@ fn PendingEmail(
     settle: impl Fn(Uuid, ReviewOutcome) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = email.id;
-    let review = email.state == EmailState::NeedsReview;
+    let review = email.state == SendState::NeedsReview;
     let class = if review {
         "badge badge-error"
     } else {
@@ -199,7 +199,7 @@ fn PendingEmail(
     // Queued again after a server's refusal: the queue tries later.
     let error = email
         .last_error
-        .filter(|_| email.state == EmailState::Prepared)
+        .filter(|_| email.state == SendState::Prepared)
         .map(|e| format!("Nova tentativa em breve. Última resposta do servidor: {e}"));
     view! {
         <li class="timeline-item" data-email-state=serde_json::to_value(email.state).ok().and_then(|v| v.as_str().map(str::to_owned))>

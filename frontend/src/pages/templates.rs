@@ -4,7 +4,7 @@
 use flux_dto::{
     leads::LeadList,
     templates::{
-        CreateTemplateRequest, DuplicateTemplateRequest, MessageChannel, PreviewPieceKind,
+        Channel, CreateTemplateRequest, DuplicateTemplateRequest, PreviewPieceKind,
         PreviewTemplateRequest, RenderedText, TemplateDto, TemplateList, TemplatePreview,
         TemplateVariable, TemplateVariableList, UpdateTemplateRequest, VariableSource,
     },
@@ -28,10 +28,10 @@ use crate::{
     texts,
 };
 
-pub fn channel_label(channel: MessageChannel) -> &'static str {
+pub fn channel_label(channel: Channel) -> &'static str {
     match channel {
-        MessageChannel::Email => "E-mail",
-        MessageChannel::Whatsapp => "WhatsApp",
+        Channel::Email => "E-mail",
+        Channel::Whatsapp => "WhatsApp",
     }
 }
 
@@ -231,7 +231,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
         template
             .as_ref()
             .map(|t| t.channel)
-            .unwrap_or(MessageChannel::Email),
+            .unwrap_or(Channel::Email),
     );
     let subject = RwSignal::new(
         template
@@ -254,10 +254,9 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
     let subject_ref = NodeRef::<html::Input>::new();
     let body_ref = NodeRef::<html::Textarea>::new();
 
-    let is_email = move || channel.get() == MessageChannel::Email;
-    let subject_for = move |channel: MessageChannel, subject: String| {
-        (channel == MessageChannel::Email).then_some(subject)
-    };
+    let is_email = move || channel.get() == Channel::Email;
+    let subject_for =
+        move |channel: Channel, subject: String| (channel == Channel::Email).then_some(subject);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -371,9 +370,9 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                     <div class="field">
                         <label for="template-channel-edit">"Canal"</label>
                         <select id="template-channel-edit" disabled=existing.is_some()
-                            on:change=move |ev| channel.set(if event_target_value(&ev) == "whatsapp" { MessageChannel::Whatsapp } else { MessageChannel::Email })>
-                            <option value="email" selected=move || channel.get() == MessageChannel::Email>"E-mail"</option>
-                            <option value="whatsapp" selected=move || channel.get() == MessageChannel::Whatsapp>"WhatsApp"</option>
+                            on:change=move |ev| channel.set(if event_target_value(&ev) == "whatsapp" { Channel::Whatsapp } else { Channel::Email })>
+                            <option value="email" selected=move || channel.get() == Channel::Email>"E-mail"</option>
+                            <option value="whatsapp" selected=move || channel.get() == Channel::Whatsapp>"WhatsApp"</option>
                         </select>
                     </div>
                     <Show when=is_email>
@@ -480,7 +479,7 @@ fn VariablePicker(on_pick: Callback<String>) -> impl IntoView {
 /// refreshed a moment after typing stops.
 #[component]
 fn LivePreview(
-    channel: RwSignal<MessageChannel>,
+    channel: RwSignal<Channel>,
     subject: RwSignal<String>,
     body: RwSignal<String>,
 ) -> impl IntoView {
@@ -516,7 +515,7 @@ fn LivePreview(
     Effect::new(move |_| {
         let request = PreviewTemplateRequest {
             channel: channel.get(),
-            subject: (channel.get() == MessageChannel::Email).then(|| subject.get()),
+            subject: (channel.get() == Channel::Email).then(|| subject.get()),
             body: body.get(),
             lead_id: lead_id.get(),
         };

@@ -1,17 +1,11 @@
 //! AI messages between domain/persistence and the wire.
 
 use flux_app::ai_messages::Generated;
-use flux_domain::{ai_message::Tone, Channel};
-use flux_dto::{
-    ai::{
-        AiGeneration, AiGenerationTotals, AiOutcome, AiSource, AiTone, AiUsage, GeneratedMessage,
-        TokenUsage,
-    },
-    templates::MessageChannel,
+use flux_domain::ai_message::Tone;
+use flux_dto::ai::{
+    AiGeneration, AiGenerationTotals, AiTone, AiUsage, GeneratedMessage, TokenUsage,
 };
 use flux_persistence::ai_usage::{GenerationRecord, GenerationTotals, Quota};
-
-use super::templates::channel_to_dto;
 
 pub fn tone_from_dto(tone: AiTone) -> Tone {
     match tone {
@@ -68,24 +62,12 @@ pub fn generation(r: GenerationRecord) -> AiGeneration {
         lead_id: r.lead_id,
         lead_name: r.lead_name,
         enrollment_id: r.enrollment_id,
-        source: match r.source.as_str() {
-            "cadence" => AiSource::Cadence,
-            _ => AiSource::OnDemand,
-        },
-        channel: r
-            .channel
-            .parse::<Channel>()
-            .map(channel_to_dto)
-            .unwrap_or(MessageChannel::Email),
+        source: r.source,
+        channel: r.channel,
         tone: r.tone.as_deref().and_then(tone_to_dto),
         provider: r.provider,
         model: r.model,
-        outcome: match r.outcome.as_str() {
-            "succeeded" => AiOutcome::Succeeded,
-            "failed" => AiOutcome::Failed,
-            "limit_exceeded" => AiOutcome::LimitExceeded,
-            _ => AiOutcome::Pending,
-        },
+        outcome: r.outcome,
         input_tokens: r.input_tokens,
         output_tokens: r.output_tokens,
         latency_ms: r.latency_ms,

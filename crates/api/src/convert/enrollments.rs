@@ -1,52 +1,15 @@
 //! Enrollments, funnel and timeline: records to wire DTOs.
 
-use flux_domain::{
-    enrollment::{EnrollmentStatus, PauseReason, Refusal},
-    interaction::InteractionKind,
-};
+use flux_domain::{enrollment::Refusal, interaction::InteractionKind};
 use flux_dto::enrollments::{
-    self as dto, CadenceFunnel, EnrollmentDto, FunnelCounts, FunnelStep, InteractionDto,
-    InteractionType, RefusalReason,
+    CadenceFunnel, EnrollmentDto, FunnelCounts, FunnelStep, InteractionDto, InteractionType,
+    RefusalReason,
 };
 use flux_persistence::{
     enrollments::{EnrollmentRecord, FunnelRow},
     interactions::InteractionRecord,
 };
 use uuid::Uuid;
-
-use super::templates::channel_to_dto;
-
-pub fn status_to_dto(status: EnrollmentStatus) -> dto::EnrollmentStatus {
-    match status {
-        EnrollmentStatus::Active => dto::EnrollmentStatus::Active,
-        EnrollmentStatus::Paused => dto::EnrollmentStatus::Paused,
-        EnrollmentStatus::Completed => dto::EnrollmentStatus::Completed,
-        EnrollmentStatus::Replied => dto::EnrollmentStatus::Replied,
-        EnrollmentStatus::Bounced => dto::EnrollmentStatus::Bounced,
-        EnrollmentStatus::Unsubscribed => dto::EnrollmentStatus::Unsubscribed,
-        EnrollmentStatus::Stopped => dto::EnrollmentStatus::Stopped,
-    }
-}
-
-pub fn status_from_dto(status: dto::EnrollmentStatus) -> EnrollmentStatus {
-    match status {
-        dto::EnrollmentStatus::Active => EnrollmentStatus::Active,
-        dto::EnrollmentStatus::Paused => EnrollmentStatus::Paused,
-        dto::EnrollmentStatus::Completed => EnrollmentStatus::Completed,
-        dto::EnrollmentStatus::Replied => EnrollmentStatus::Replied,
-        dto::EnrollmentStatus::Bounced => EnrollmentStatus::Bounced,
-        dto::EnrollmentStatus::Unsubscribed => EnrollmentStatus::Unsubscribed,
-        dto::EnrollmentStatus::Stopped => EnrollmentStatus::Stopped,
-    }
-}
-
-fn pause_reason_to_dto(reason: PauseReason) -> dto::PauseReason {
-    match reason {
-        PauseReason::Manual => dto::PauseReason::Manual,
-        PauseReason::StepFailed => dto::PauseReason::StepFailed,
-        PauseReason::ReviewRequired => dto::PauseReason::ReviewRequired,
-    }
-}
 
 pub fn refusal_to_dto(refusal: Refusal) -> RefusalReason {
     match refusal {
@@ -82,8 +45,8 @@ pub fn enrollment(e: &EnrollmentRecord) -> EnrollmentDto {
         lead_cnpj: e.lead_cnpj.clone(),
         sender_id: e.sender_id,
         sender_name: e.sender_name.clone(),
-        status: status_to_dto(e.status),
-        pause_reason: e.pause_reason.map(pause_reason_to_dto),
+        status: e.status,
+        pause_reason: e.pause_reason,
         status_detail: e.status_detail.clone(),
         cadence_held: e.cadence_held,
         next_step_id: e.next_step_id,
@@ -102,7 +65,7 @@ pub fn interaction(i: &InteractionRecord) -> InteractionDto {
     InteractionDto {
         id: i.id,
         kind: kind_to_dto(i.kind),
-        channel: i.channel.map(channel_to_dto),
+        channel: i.channel,
         summary: i.summary.clone(),
         enrollment_id: i.enrollment_id,
         cadence_id: i.cadence_id,
@@ -124,7 +87,7 @@ pub fn funnel(cadence_id: Uuid, rows: &[FunnelRow]) -> CadenceFunnel {
             steps.push(FunnelStep {
                 step_id: row.step_id,
                 position: row.position,
-                channel: channel_to_dto(row.channel),
+                channel: row.channel,
                 template_name: row.template_name.clone(),
                 counts: FunnelCounts::default(),
             });

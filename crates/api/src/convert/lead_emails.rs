@@ -1,7 +1,6 @@
 //! One-off e-mails on the wire.
 
-use flux_domain::send::SendState;
-use flux_dto::emails::{EmailState, LeadEmail};
+use flux_dto::emails::LeadEmail;
 use flux_persistence::one_off_emails::OneOffRecord;
 
 pub fn lead_email(r: OneOffRecord) -> LeadEmail {
@@ -13,14 +12,7 @@ pub fn lead_email(r: OneOffRecord) -> LeadEmail {
         subject: r.subject.unwrap_or_default(),
         body: r.body,
         ai_generated: r.ai_generated,
-        state: match r.state {
-            SendState::Prepared => EmailState::Prepared,
-            SendState::Dispatching => EmailState::Dispatching,
-            SendState::Sent => EmailState::Sent,
-            SendState::Failed => EmailState::Failed,
-            SendState::NeedsReview => EmailState::NeedsReview,
-            SendState::Cancelled => EmailState::Cancelled,
-        },
+        state: r.state,
         last_error: r.last_error,
         attempts: r.dispatch_attempts,
         created_at: r.created_at,

@@ -6,10 +6,10 @@ pub mod enrollments;
 pub mod lead_emails;
 pub mod templates;
 
-pub use flux_app::convert::{formatted_cnpj, import_error_code, lead_field, lead_status_str};
+pub use flux_app::convert::{formatted_cnpj, import_error_code, lead_field};
 use flux_domain::{MemberRole, MemberStatus};
 use flux_dto::{
-    auth::{MembershipSummary, OrganizationDto, SubscriptionStatus, SubscriptionSummary, UserDto},
+    auth::{MembershipSummary, OrganizationDto, SubscriptionSummary, UserDto},
     members::{self as dto, InvitationDto, MemberDto, Role},
 };
 use flux_persistence::{
@@ -104,12 +104,7 @@ pub fn subscription(s: &SubscriptionRecord) -> SubscriptionSummary {
     SubscriptionSummary {
         plan_slug: s.plan_slug.clone(),
         plan_name: s.plan_name.clone(),
-        status: match s.status.as_str() {
-            "active" => SubscriptionStatus::Active,
-            "past_due" => SubscriptionStatus::PastDue,
-            "canceled" => SubscriptionStatus::Canceled,
-            _ => SubscriptionStatus::Trialing,
-        },
+        status: s.status,
         current_period_end: s.current_period_end,
         included_users: s.included_users,
     }
@@ -118,8 +113,6 @@ pub fn subscription(s: &SubscriptionRecord) -> SubscriptionSummary {
 pub fn lead_import(
     i: &flux_persistence::lead_imports::ImportRecord,
 ) -> flux_dto::leads::LeadImportDto {
-    use flux_dto::leads::ImportStatus as Dto;
-    use flux_persistence::lead_imports::ImportStatus as S;
     flux_dto::leads::LeadImportDto {
         id: i.id,
         file_name: i.file_name.clone(),
@@ -128,12 +121,7 @@ pub fn lead_import(
         delimiter: i.delimiter.clone(),
         // Written by this program from the same type; an unreadable value shows empty.
         mapping: serde_json::from_value(i.column_mapping.clone()).unwrap_or_default(),
-        status: match i.status {
-            S::Queued => Dto::Queued,
-            S::Processing => Dto::Processing,
-            S::Completed => Dto::Completed,
-            S::Failed => Dto::Failed,
-        },
+        status: i.status,
         total_rows: i.total_rows,
         processed_rows: i.processed_rows,
         success_count: i.success_count,
@@ -161,10 +149,6 @@ pub fn import_row_error(
     })
 }
 
-fn decode_error(what: &str, raw: &str) -> crate::error::ApiError {
-    crate::error::ApiError::Internal(anyhow::anyhow!("unexpected {what} {raw:?} in the database"))
-}
-
 fn from_json<T: serde::de::DeserializeOwned>(v: &Option<serde_json::Value>) -> Option<T> {
     v.clone().and_then(|v| serde_json::from_value(v).ok())
 }
@@ -172,8 +156,7 @@ fn from_json<T: serde::de::DeserializeOwned>(v: &Option<serde_json::Value>) -> O
 pub fn lead(
     l: &flux_persistence::leads::LeadRecord,
 ) -> Result<flux_dto::leads::LeadDto, crate::error::ApiError> {
-    let status = lead_status(&l.status)?;
-    let enrichment_status = enrichment_status(&l.enrichment_status)?;
+    let (status, enrichment_status) = (l.status, l.enrichment_status);
     let cnpj_formatted = formatted_cnpj(&l.cnpj);
     Ok(flux_dto::leads::LeadDto {
         id: l.id,
@@ -214,14 +197,7 @@ pub fn lead(
 pub fn enrichment_attempt(
     a: &flux_persistence::leads::AttemptRecord,
 ) -> Result<flux_dto::leads::EnrichmentAttemptDto, crate::error::ApiError> {
-    use flux_dto::leads::EnrichmentOutcome as O;
-    let outcome = match a.outcome.as_str() {
-        "success" => O::Success,
-        "not_found" => O::NotFound,
-        "rate_limited" => O::RateLimited,
-        "failed" => O::Failed,
-        other => return Err(decode_error("enrichment outcome", other)),
-    };
+    let outcome = a.outcome;
     Ok(flux_dto::leads::EnrichmentAttemptDto {
         provider: a.provider.clone(),
         outcome,
@@ -233,31 +209,6 @@ pub fn enrichment_attempt(
     })
 }
 
-fn lead_status(raw: &str) -> Result<flux_dto::leads::LeadStatus, crate::error::ApiError> {
-    use flux_dto::leads::LeadStatus as S;
-    Ok(match raw {
-        "new" => S::New,
-        "contacted" => S::Contacted,
-        "qualified" => S::Qualified,
-        "unqualified" => S::Unqualified,
-        other => return Err(decode_error("lead status", other)),
-    })
-}
-
-fn enrichment_status(
-    raw: &str,
-) -> Result<flux_dto::leads::EnrichmentStatus, crate::error::ApiError> {
-    use flux_dto::leads::EnrichmentStatus as E;
-    Ok(match raw {
-        "pending" => E::Pending,
-        "enriching" => E::Enriching,
-        "enriched" => E::Enriched,
-        "enrichment_failed" => E::EnrichmentFailed,
-        "not_found" => E::NotFound,
-        other => return Err(decode_error("enrichment status", other)),
-    })
-}
-
 pub fn lead_list_item(
     l: flux_persistence::lead_search::LeadListRow,
 ) -> Result<flux_dto::leads::LeadListItem, crate::error::ApiError> {
@@ -265,8 +216,8 @@ pub fn lead_list_item(
         id: l.id,
         cnpj_formatted: formatted_cnpj(&l.cnpj),
         cnpj: l.cnpj,
-        status: lead_status(&l.status)?,
-        enrichment_status: enrichment_status(&l.enrichment_status)?,
+        status: l.status,
+        enrichment_status: l.enrichment_status,
         razao_social: l.razao_social,
         nome_fantasia: l.nome_fantasia,
         porte: l.porte,

@@ -2,35 +2,21 @@
 
 use flux_domain::{
     template::{Piece, VariableGroup},
-    Channel, Variable,
+    Variable,
 };
 use flux_dto::templates::{
-    MessageChannel, PreviewPiece, PreviewPieceKind, RenderedText, TemplateDto, TemplatePreview,
-    TemplateStats, TemplateVariable, TemplateVariableList, VariableSource,
+    PreviewPiece, PreviewPieceKind, RenderedText, TemplateDto, TemplatePreview, TemplateStats,
+    TemplateVariable, TemplateVariableList, VariableSource,
 };
 use flux_persistence::templates::TemplateRecord;
 
 use flux_app::templates::Preview;
 
-pub fn channel_to_dto(channel: Channel) -> MessageChannel {
-    match channel {
-        Channel::Email => MessageChannel::Email,
-        Channel::Whatsapp => MessageChannel::Whatsapp,
-    }
-}
-
-pub fn channel_from_dto(channel: MessageChannel) -> Channel {
-    match channel {
-        MessageChannel::Email => Channel::Email,
-        MessageChannel::Whatsapp => Channel::Whatsapp,
-    }
-}
-
 pub fn template(t: &TemplateRecord) -> TemplateDto {
     TemplateDto {
         id: t.id,
         name: t.name.clone(),
-        channel: channel_to_dto(t.channel),
+        channel: t.channel,
         subject: t.subject.clone(),
         body: t.body.clone(),
         variables_used: t.variables_used.clone(),

@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use flux_app::ai::{self, GenerateInput};
 
 use crate::{
-    convert::{ai as convert, templates::channel_from_dto},
+    convert::ai as convert,
     error::{ApiError, ApiResult},
     extract::{Authenticated, ValidJson},
     routes::{query_param, Paging},
@@ -62,7 +62,7 @@ async fn generate_message(
         ctx,
         GenerateInput {
             lead_id: req.lead_id,
-            channel: channel_from_dto(req.channel),
+            channel: req.channel,
             tone: convert::tone_from_dto(req.tone),
             additional_context: req.additional_context,
         },

@@ -66,7 +66,7 @@ async fn list_cadences(
     let (page, per_page) = paging.validate()?;
     let query = query.into_inner();
     let filter = CadenceFilter {
-        status: query.status.map(convert::status_from_dto),
+        status: query.status,
         q: search_text("q", query.q)?,
     };
     let (items, total) = cadences::list(&state.db, ctx, &filter, page, per_page).await?;

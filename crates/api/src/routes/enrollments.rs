@@ -122,7 +122,7 @@ async fn list_enrollments(
     let id = parse_uuid("id", &path)?;
     let (page, per_page) = paging.validate()?;
     let filter = EnrollmentFilter {
-        status: query.status.map(convert::status_from_dto),
+        status: query.status,
         ..EnrollmentFilter::default()
     };
     let (items, total) =

@@ -2,6 +2,7 @@
 //! repository filter (422 naming the parameter when one is malformed).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use flux_domain::lead::{EnrichmentStatus, LeadStatus};
 use flux_domain::text::fold_accents;
 use flux_persistence::lead_search::{
     ArchivedFilter, CreatedBound, LeadFilter, OwnerFilter, Sort, SortKey,
@@ -80,6 +81,24 @@ fn list(
         .collect()
 }
 
+/// A comma-separated list of a vocabulary's words (any case), naming the field and
+/// the words it takes when one is unknown.
+fn words<T: Copy + std::fmt::Display + std::str::FromStr>(
+    field: &str,
+    raw: &Option<String>,
+    all: &[T],
+) -> Result<Vec<T>, ApiError> {
+    let known: Vec<String> = all.iter().map(ToString::to_string).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    list(field, raw, &known, false)?
+        .iter()
+        .map(|w| {
+            w.parse()
+                .map_err(|_| ApiError::field(field, format!("valor desconhecido {w:?}")))
+        })
+        .collect()
+}
+
 fn date_bound(
     field: &str,
     raw: &Option<String>,
@@ -128,23 +147,11 @@ pub(crate) fn search_terms(q: &str) -> (Vec<String>, Option<String>) {
 impl LeadQuery {
     pub(crate) fn filter(&self) -> Result<(LeadFilter, Sort), ApiError> {
         let mut filter = LeadFilter {
-            statuses: list(
-                "status",
-                &self.status,
-                &["new", "contacted", "qualified", "unqualified"],
-                false,
-            )?,
-            enrichment_statuses: list(
+            statuses: words("status", &self.status, LeadStatus::ALL)?,
+            enrichment_statuses: words(
                 "enrichment_status",
                 &self.enrichment_status,
-                &[
-                    "pending",
-                    "enriching",
-                    "enriched",
-                    "enrichment_failed",
-                    "not_found",
-                ],
-                false,
+                EnrichmentStatus::ALL,
             )?,
             portes: list("porte", &self.porte, &["ME", "EPP", "DEMAIS"], true)?,
             cnaes: list("cnae", &self.cnae, &[], false)?,

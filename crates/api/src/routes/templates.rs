@@ -4,9 +4,9 @@ use actix_web::{delete, get, http::header, patch, post, web, HttpResponse};
 use flux_domain::Permission;
 use flux_dto::{
     templates::{
-        CreateTemplateRequest, DuplicateTemplateRequest, MessageChannel,
-        PreviewSavedTemplateRequest, PreviewTemplateRequest, TemplateDto, TemplateList,
-        TemplatePreview, TemplateVariableList, UpdateTemplateRequest,
+        Channel, CreateTemplateRequest, DuplicateTemplateRequest, PreviewSavedTemplateRequest,
+        PreviewTemplateRequest, TemplateDto, TemplateList, TemplatePreview, TemplateVariableList,
+        UpdateTemplateRequest,
     },
     ErrorBody,
 };
@@ -41,7 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 struct TemplateQuery {
     /// Only templates of this channel.
-    channel: Option<MessageChannel>,
+    channel: Option<Channel>,
     /// Part of the name (case- and accent-insensitive).
     q: Option<String>,
 }
@@ -70,7 +70,7 @@ async fn list_templates(
     let (page, per_page) = paging.validate()?;
     let query = query.into_inner();
     let filter = TemplateFilter {
-        channel: query.channel.map(convert::channel_from_dto),
+        channel: query.channel,
         q: search_text("q", query.q)?,
     };
     let (items, total) = templates::list(&state.db, ctx, &filter, page, per_page).await?;
@@ -123,7 +123,7 @@ async fn preview_text(
     let preview = templates::preview(
         &state.db,
         ctx,
-        convert::channel_from_dto(req.channel),
+        req.channel,
         req.subject.as_deref(),
         &req.body,
         req.lead_id,
@@ -155,12 +155,7 @@ async fn create_template(
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::TemplatesWrite)?;
     let req = body.0;
-    let valid = templates::validate(
-        &req.name,
-        convert::channel_from_dto(req.channel),
-        req.subject.as_deref(),
-        &req.body,
-    )?;
+    let valid = templates::validate(&req.name, req.channel, req.subject.as_deref(), &req.body)?;
     let template = templates::create(&state.db, ctx, &valid, &client).await?;
     Ok(HttpResponse::Created()
         .insert_header((

@@ -19,32 +19,14 @@ use super::{
     provider::{Answer, CompanyProvider, ContactsProvider, ProviderError, ProviderId},
 };
 
-/// How one call to one provider went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptOutcome {
-    Success,
-    NotFound,
-    RateLimited,
-    Failed,
-}
-
-impl AttemptOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::NotFound => "not_found",
-            Self::RateLimited => "rate_limited",
-            Self::Failed => "failed",
-        }
-    }
-}
+pub use flux_domain::lead::EnrichmentOutcome;
 
 /// One row of the attempts log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub provider: ProviderId,
     pub started_at: DateTime<Utc>,
-    pub outcome: AttemptOutcome,
+    pub outcome: EnrichmentOutcome,
     pub http_status: Option<u16>,
     pub duration: Duration,
     pub error: Option<String>,
@@ -134,12 +116,12 @@ fn attempt<T>(
     answer: &Answer<T>,
 ) -> Attempt {
     let (outcome, error) = match &answer.result {
-        Ok(_) => (AttemptOutcome::Success, None),
-        Err(e @ ProviderError::NotFound(_)) => (AttemptOutcome::NotFound, Some(e.to_string())),
+        Ok(_) => (EnrichmentOutcome::Success, None),
+        Err(e @ ProviderError::NotFound(_)) => (EnrichmentOutcome::NotFound, Some(e.to_string())),
         Err(e @ ProviderError::RateLimited { .. }) => {
-            (AttemptOutcome::RateLimited, Some(e.to_string()))
+            (EnrichmentOutcome::RateLimited, Some(e.to_string()))
         }
-        Err(e) => (AttemptOutcome::Failed, Some(e.to_string())),
+        Err(e) => (EnrichmentOutcome::Failed, Some(e.to_string())),
     };
     Attempt {
         provider,
@@ -155,7 +137,7 @@ fn throttled(provider: ProviderId, wait: Duration) -> Attempt {
     Attempt {
         provider,
         started_at: Utc::now(),
-        outcome: AttemptOutcome::RateLimited,
+        outcome: EnrichmentOutcome::RateLimited,
         http_status: None,
         duration: Duration::ZERO,
         error: Some(format!(

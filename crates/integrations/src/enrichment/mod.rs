@@ -12,7 +12,7 @@ mod provider;
 pub use brasilapi::BrasilApi;
 pub use cnpj_ws::CnpjWs;
 pub use enricher::{
-    Attempt, AttemptOutcome, Enricher, EnricherBuilder, PublicOutcome, PublicResult, Reservation,
+    Attempt, Enricher, EnricherBuilder, EnrichmentOutcome, PublicOutcome, PublicResult, Reservation,
 };
 pub use lemit::{mask_document, Lemit};
 pub use model::{Address, CompanyData, Partner, PremiumContacts};

@@ -16,7 +16,7 @@ use flux_persistence::engine::NewSend;
 use uuid::Uuid;
 
 use chrono::{DateTime, Utc};
-use flux_app::ai_messages::{GenerateError, Generated, Request, Source};
+use flux_app::ai_messages::{AiSource, GenerateError, Generated, Request};
 use flux_domain::TenantCtx;
 use flux_persistence::engine::{self as repo, StepFailure};
 use futures_util::{stream, StreamExt};
@@ -49,7 +49,7 @@ impl AiDraft {
             user_id: self.send.sender_id,
             lead_id: self.send.lead_id,
             enrollment_id: Some(self.send.enrollment_id),
-            source: Source::Cadence,
+            source: AiSource::Cadence,
             channel: self.pending.channel,
             brief: Brief::Personalize {
                 subject: self.send.subject.clone(),

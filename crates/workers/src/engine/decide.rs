@@ -10,8 +10,10 @@ use flux_app::{
     channel::{MailboxRoute, OutgoingMessage, Tracking},
 };
 use flux_domain::{
-    ai_message::AiFallback, enrollment::address_for, send::SendState, Channel, SendWindow,
-    TemplateText,
+    ai_message::AiFallback,
+    enrollment::{address_for, EnrollmentStatus},
+    send::SendState,
+    Channel, SendWindow, TemplateText,
 };
 use flux_persistence::engine::{DueEnrollment, ExistingSend, MailboxRow, NewSend, StepFailure};
 use uuid::Uuid;
@@ -49,17 +51,14 @@ pub(super) struct Decider<'a> {
 impl Decider<'_> {
     /// What to do with one claimed enrollment.
     pub(super) fn decide(&mut self, e: &DueEnrollment) {
-        if e.status != "active" || e.cadence_held {
+        if e.status != EnrollmentStatus::Active || e.cadence_held {
             return;
         }
         if let Some(detail) = stop_reason(e) {
             self.writes.stops.push((e.id, detail.into()));
             return;
         }
-        let (Some(step_id), Some(channel)) = (
-            e.step_id,
-            e.channel.as_deref().and_then(|c| c.parse::<Channel>().ok()),
-        ) else {
+        let (Some(step_id), Some(channel)) = (e.step_id, e.channel) else {
             // No step left: the enrollment is done.
             self.writes.advance.push(e.id);
             return;
@@ -71,9 +70,7 @@ impl Decider<'_> {
             .map(|(row, _)| MailboxRoute::from_row(row));
         let existing = e.existing.as_ref();
         // A message already prepared keeps the channel it was written for.
-        let channel = existing
-            .and_then(|x| x.channel.parse::<Channel>().ok())
-            .unwrap_or(channel);
+        let channel = existing.map_or(channel, |x| x.channel);
         let in_flight = existing.is_some_and(|x| x.state == SendState::Dispatching);
         if e.step_removed && !in_flight {
             // The step left the cadence: the lead moves on to the next one.
@@ -195,7 +192,7 @@ impl Decider<'_> {
             cadence_id: e.cadence_id,
             lead_id: e.lead_id,
             sender_id: e.sender_id,
-            channel: channel.as_str().to_owned(),
+            channel,
             message_id: message_id.clone(),
             to_address: to.clone(),
             subject: draft.subject.clone(),

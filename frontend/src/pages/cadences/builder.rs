@@ -5,7 +5,7 @@
 use flux_domain::cadence::{MAX_DELAY_DAYS, MAX_DELAY_HOURS, MAX_STEPS, MIN_STEPS};
 use flux_dto::{
     cadences::{CadenceDto, CadenceStepInput, CreateCadenceRequest, UpdateCadenceRequest},
-    templates::{MessageChannel, TemplateDto, TemplateList},
+    templates::{Channel, TemplateDto, TemplateList},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -56,7 +56,7 @@ pub fn CadenceBuilderPage() -> impl IntoView {
 struct StepRow {
     key: usize,
     id: Option<Uuid>,
-    channel: RwSignal<MessageChannel>,
+    channel: RwSignal<Channel>,
     template_id: RwSignal<String>,
     delay_days: RwSignal<String>,
     delay_hours: RwSignal<String>,
@@ -107,10 +107,10 @@ fn step_element_id(key: usize, what: &str) -> String {
     format!("step-{key}-{what}")
 }
 
-fn channel_value(channel: MessageChannel) -> &'static str {
+fn channel_value(channel: Channel) -> &'static str {
     match channel {
-        MessageChannel::Email => "email",
-        MessageChannel::Whatsapp => "whatsapp",
+        Channel::Email => "email",
+        Channel::Whatsapp => "whatsapp",
     }
 }
 
@@ -162,7 +162,7 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
     );
     let next_key = StoredValue::new(0usize);
     let new_row = move |id: Option<Uuid>,
-                        channel: MessageChannel,
+                        channel: Channel,
                         template: String,
                         days: i32,
                         hours: i32,
@@ -195,8 +195,8 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
             })
             .collect(),
         None => vec![
-            new_row(None, MessageChannel::Email, String::new(), 0, 0, false),
-            new_row(None, MessageChannel::Email, String::new(), 3, 0, false),
+            new_row(None, Channel::Email, String::new(), 0, 0, false),
+            new_row(None, Channel::Email, String::new(), 3, 0, false),
         ],
     };
     let steps = RwSignal::new(initial);
@@ -232,7 +232,7 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
         let channel = steps.with_untracked(|s| {
             s.last()
                 .map(|r| r.channel.get_untracked())
-                .unwrap_or(MessageChannel::Email)
+                .unwrap_or(Channel::Email)
         });
         steps.update(|s| s.push(new_row(None, channel, String::new(), 2, 0, false)));
         announcement.set(format!(
@@ -459,10 +459,10 @@ fn StepEditor(
                 <div class="field" class:has-error=move || channel_error.get().is_some()>
                     <label for=id("channel")>"Canal"</label>
                     <select id=id("channel") on:change=move |ev| {
-                        row.channel.set(if event_target_value(&ev) == "whatsapp" { MessageChannel::Whatsapp } else { MessageChannel::Email });
+                        row.channel.set(if event_target_value(&ev) == "whatsapp" { Channel::Whatsapp } else { Channel::Email });
                         row.template_id.set(String::new());
                     }>
-                        {[MessageChannel::Email, MessageChannel::Whatsapp].into_iter().map(|c| view! {
+                        {[Channel::Email, Channel::Whatsapp].into_iter().map(|c| view! {
                             <option value=channel_value(c) selected=move || row.channel.get() == c>{channel_label(c)}</option>
                         }).collect_view()}
                     </select>

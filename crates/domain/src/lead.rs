@@ -1,0 +1,49 @@
+//! The vocabularies of leads and their imports.
+
+vocabulary! {
+    /// Where the lead is in the sales process.
+    pub enum LeadStatus in "lead_status" {
+        New = "new",
+        Contacted = "contacted",
+        Qualified = "qualified",
+        Unqualified = "unqualified",
+    }
+}
+
+vocabulary! {
+    /// pending → enriching → enriched | enrichment_failed | not_found.
+    pub enum EnrichmentStatus in "enrichment_status" {
+        Pending = "pending",
+        Enriching = "enriching",
+        Enriched = "enriched",
+        EnrichmentFailed = "enrichment_failed",
+        NotFound = "not_found",
+    }
+}
+
+vocabulary! {
+    /// How one call to an enrichment provider went.
+    pub enum EnrichmentOutcome in "enrichment_outcome" {
+        Success = "success",
+        NotFound = "not_found",
+        RateLimited = "rate_limited",
+        Failed = "failed",
+    }
+}
+
+vocabulary! {
+    /// queued → processing → completed | failed.
+    pub enum ImportStatus in "import_status" {
+        Queued = "queued",
+        Processing = "processing",
+        Completed = "completed",
+        Failed = "failed",
+    }
+}
+
+impl ImportStatus {
+    /// No further change will come.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}

@@ -8,7 +8,7 @@ use flux_domain::{org_name_from_email, slug_base, Email, MemberRole, PersonName}
 use flux_persistence::{
     audit,
     invitations::{self, InvitationStatus},
-    members, organizations, outbox, tokens, users, Db,
+    members, organizations, system_mail, tokens, users, Db,
 };
 use flux_platform::crypto;
 use serde_json::json;
@@ -361,10 +361,10 @@ pub async fn request_password_reset(
     )
     .await?;
     let link = auth.links.page("redefinir-senha", &token);
-    outbox::enqueue_system(
+    system_mail::enqueue_system(
         &mut tx,
         None,
-        outbox::OutgoingEmail {
+        system_mail::OutgoingEmail {
             kind: "password_reset",
             to: user.email.clone(),
             subject: "Redefina sua senha do Flux".into(),

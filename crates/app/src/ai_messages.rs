@@ -12,54 +12,17 @@ use flux_domain::{
     ai_message::{self, Author, Brief, LeadProfile, Written},
     Channel, TemplateFacts, TenantCtx,
 };
-use flux_integrations::ai::{
-    AiError, AiProvider, Anthropic, OpenAiCompatible, Prompt, RetryPolicy,
-};
+use flux_integrations::ai::{AiError, AiProvider, Prompt, RetryPolicy};
 use flux_persistence::{
     ai_usage::{self, NewGeneration, Quota, Reservation, Spent},
     Db, RepoError,
 };
-use flux_platform::{AiProviderSetting, AiSettings};
 use uuid::Uuid;
 
 use crate::clock::{Clock, SystemClock};
 
 /// Creativity of the writing: varied enough that "regenerate" gives a new take.
 const TEMPERATURE: f64 = 0.7;
-
-/// The provider `FLUX_AI_PROVIDER` names, or `None` when AI is off.
-pub fn provider_from(settings: &AiSettings) -> Option<Arc<dyn AiProvider>> {
-    let policy = retry_policy(settings);
-    match settings.provider? {
-        AiProviderSetting::Anthropic => Some(Arc::new(Anthropic::new(
-            settings.anthropic_url.as_str(),
-            settings
-                .anthropic_api_key
-                .as_ref()
-                .map(|k| k.expose().as_str())
-                .unwrap_or_default(),
-            &settings.model,
-            policy,
-        ))),
-        AiProviderSetting::OpenAi => Some(Arc::new(OpenAiCompatible::new(
-            settings.openai_url.as_str(),
-            settings
-                .openai_api_key
-                .as_ref()
-                .map(|k| k.expose().as_str()),
-            &settings.model,
-            policy,
-        ))),
-    }
-}
-
-pub fn retry_policy(settings: &AiSettings) -> RetryPolicy {
-    RetryPolicy {
-        attempts: settings.max_attempts,
-        timeout: settings.timeout,
-        ..RetryPolicy::default()
-    }
-}
 
 pub use flux_domain::ai_message::AiSource;
 

@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use flux_domain::{Email, MemberRole, MemberStatus, TenantCtx};
-use flux_persistence::{audit, invitations, members, organizations, outbox, tokens, Db, TenantTx};
+use flux_persistence::{
+    audit, invitations, members, organizations, system_mail, tokens, Db, TenantTx,
+};
 use flux_platform::crypto;
 use serde_json::json;
 use uuid::Uuid;
@@ -87,9 +89,9 @@ pub async fn invite(
         MemberRole::Manager => "gestor(a)",
         MemberRole::Sdr => "SDR",
     };
-    outbox::enqueue(
+    system_mail::enqueue(
         &mut tx,
-        outbox::OutgoingEmail {
+        system_mail::OutgoingEmail {
             kind: "invitation",
             to: email.to_string(),
             subject: format!("Convite para a equipe {} no Flux", org.name),

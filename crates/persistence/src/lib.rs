@@ -26,7 +26,7 @@ pub mod mailboxes;
 pub mod members;
 pub mod one_off_emails;
 pub mod organizations;
-pub mod outbox;
+pub mod system_mail;
 pub mod template_facts;
 pub mod templates;
 pub mod tokens;

@@ -101,7 +101,7 @@ fn spawn_background(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let db = &handle.db;
     let mut tasks = vec![
-        tokio::spawn(flux_workers::email_outbox::run(
+        tokio::spawn(flux_workers::system_mail::run(
             db.clone(),
             ports.mailer.clone(),
             stop.clone(),

@@ -1,6 +1,5 @@
 //! Background work that runs in-process with `flux serve` (or in `flux worker`).
 
-pub mod email_outbox;
 pub mod engine;
 pub mod enrichment;
 pub mod housekeeping;
@@ -8,6 +7,7 @@ pub mod inbox;
 pub mod lead_import;
 pub mod one_off_email;
 pub mod queue;
+pub mod system_mail;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 pub mod ai;
 pub mod cadences;
 pub mod enrollments;
-pub mod lead_emails;
+pub mod one_off_emails;
 pub mod templates;
 
 pub use flux_app::convert::{formatted_cnpj, import_error_code, lead_field};

@@ -7,13 +7,13 @@ pub mod cadences;
 pub mod enrollments;
 pub mod events;
 pub mod invitations;
-pub mod lead_emails;
 pub mod lead_imports;
 pub mod lead_query;
 pub mod leads;
 pub mod mailboxes;
 pub mod me;
 pub mod members;
+pub mod one_off_emails;
 pub mod ops;
 pub mod sending;
 pub mod templates;
@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(invitations::configure)
             .configure(lead_imports::configure)
             .configure(leads::configure)
-            .configure(lead_emails::configure)
+            .configure(one_off_emails::configure)
             .configure(templates::configure)
             .configure(cadences::configure)
             .configure(enrollments::configure)

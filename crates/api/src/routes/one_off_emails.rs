@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use flux_app::one_off_emails::{self, NewEmail};
 
 use crate::{
-    convert::lead_emails as convert,
+    convert::one_off_emails as convert,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
     routes::{parse_uuid, Paging},

@@ -4,9 +4,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use flux_integrations::mail::{Email, MailError, Mailer};
-use flux_persistence::{outbox, Db};
+use flux_persistence::{system_mail, Db};
 use flux_testkit::TestDatabase;
-use flux_workers::email_outbox::dispatch_once;
+use flux_workers::system_mail::dispatch_once;
 
 /// Records deliveries; fails the first `fail_first` sends, like a flaky SMTP relay.
 struct RecordingMailer {
@@ -29,10 +29,10 @@ impl Mailer for RecordingMailer {
 
 async fn enqueue(db: &Db, to: &str) {
     let mut conn = db.pool().acquire().await.unwrap();
-    outbox::enqueue_system(
+    system_mail::enqueue_system(
         &mut conn,
         None,
-        outbox::OutgoingEmail {
+        system_mail::OutgoingEmail {
             kind: "test",
             to: to.into(),
             subject: "Olá".into(),

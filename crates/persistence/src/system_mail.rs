@@ -1,4 +1,6 @@
-//! Transactional e-mail outbox: enqueue in the caller's transaction, deliver later.
+//! Flux's own e-mail (password resets, invitations): queued in the caller's transaction
+//! (table `email_outbox`) and delivered later by the system mail dispatcher. Not to be
+//! confused with the outbox of messages to leads (`step_sends`).
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};

@@ -1,11 +1,11 @@
-//! Delivers the e-mail outbox: claims due messages, sends them, retries failures
+//! Delivers Flux's own e-mail (system mail): claims due messages, sends them, retries failures
 //! with exponential backoff, and gives up after `MAX_ATTEMPTS`.
 
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use flux_integrations::mail::{Email, Mailer};
-use flux_persistence::{outbox, Db, RepoError};
+use flux_persistence::{system_mail, Db, RepoError};
 use tokio::sync::watch;
 
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -14,7 +14,7 @@ const BATCH: i64 = 20;
 /// Runs one pass; returns how many messages were delivered. Tests call this directly.
 #[tracing::instrument(skip_all, err)]
 pub async fn dispatch_once(db: &Db, mailer: &dyn Mailer) -> Result<usize, RepoError> {
-    let batch = outbox::claim_due(db.pool(), BATCH).await?;
+    let batch = system_mail::claim_due(db.pool(), BATCH).await?;
     let mut sent = 0;
     for queued in batch {
         let email = Email {
@@ -24,14 +24,14 @@ pub async fn dispatch_once(db: &Db, mailer: &dyn Mailer) -> Result<usize, RepoEr
         };
         match mailer.send(&email).await {
             Ok(()) => {
-                outbox::mark_sent(db.pool(), queued.id).await?;
+                system_mail::mark_sent(db.pool(), queued.id).await?;
                 sent += 1;
             }
             Err(e) => {
                 let retry_at =
                     (queued.attempts < MAX_ATTEMPTS).then(|| Utc::now() + backoff(queued.attempts));
                 tracing::warn!(id = %queued.id, kind = %queued.kind, attempts = queued.attempts, error = %e, "e-mail delivery failed");
-                outbox::mark_failed(db.pool(), queued.id, &e.to_string(), retry_at).await?;
+                system_mail::mark_failed(db.pool(), queued.id, &e.to_string(), retry_at).await?;
             }
         }
     }

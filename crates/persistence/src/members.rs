@@ -140,7 +140,8 @@ pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<MemberRecord>> {
     rows.into_iter().map(MemberRecord::try_from).collect()
 }
 
-/// One member, locked for update.
+/// One member, locked for update; [`RepoError::NotFound`] when there is none with
+/// that id.
 pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord> {
     let row = sqlx::query_as!(
         MemberRow,
@@ -150,8 +151,9 @@ pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord>
            WHERE m.id = $1 FOR UPDATE OF m"#,
         member_id
     )
-    .fetch_one(tx.conn())
-    .await?;
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or(RepoError::NotFound)?;
     row.try_into()
 }
 

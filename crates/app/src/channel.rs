@@ -4,7 +4,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use flux_domain::Channel;
+use flux_domain::{mail_security::MailSecurity, Channel};
 use uuid::Uuid;
 
 /// The sender's mailbox a message leaves from (email channels).
@@ -15,8 +15,7 @@ pub struct MailboxRoute {
     pub from_email: String,
     pub smtp_host: String,
     pub smtp_port: u16,
-    /// `none`, `starttls` or `tls`.
-    pub smtp_security: String,
+    pub smtp_security: MailSecurity,
     pub smtp_username: String,
     /// AES-256-GCM ciphertext; the channel decrypts it.
     pub smtp_password_enc: Vec<u8>,
@@ -31,7 +30,7 @@ impl MailboxRoute {
             from_email: f.from_email.clone(),
             smtp_host: f.smtp_host.clone(),
             smtp_port: u16::try_from(f.smtp_port).unwrap_or(587),
-            smtp_security: f.smtp_security.clone(),
+            smtp_security: f.smtp_security,
             smtp_username: f.smtp_username.clone(),
             smtp_password_enc: f.smtp_password_enc.clone(),
         }
@@ -47,7 +46,7 @@ impl MailboxRoute {
             from_email: row.from_email.clone(),
             smtp_host: row.smtp_host.clone(),
             smtp_port: u16::try_from(row.smtp_port).unwrap_or(587),
-            smtp_security: row.smtp_security.clone(),
+            smtp_security: row.smtp_security,
             smtp_username: row.smtp_username.clone(),
             smtp_password_enc: row.smtp_password_enc.clone(),
         }

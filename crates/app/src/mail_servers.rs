@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use flux_integrations::{
     imap::ImapServer,
-    mail_server::{HostPolicy, Security},
+    mail_server::{HostPolicy, MailSecurity},
     smtp::SmtpServer,
 };
 use flux_persistence::mailboxes::{sealing_context, Credential, MailboxFields};
@@ -34,7 +34,7 @@ pub fn smtp_server(
     Ok(SmtpServer {
         host: mailbox.smtp_host.clone(),
         port: mailbox.smtp_port,
-        security: Security::parse(&mailbox.smtp_security).unwrap_or(Security::StartTls),
+        security: mailbox.smtp_security,
         username: mailbox.smtp_username.clone(),
         password: String::from_utf8_lossy(&password).into_owned(),
         timeout,
@@ -67,11 +67,8 @@ pub fn imap_server(
     Ok(ImapServer {
         host: host.clone(),
         port: u16::try_from(port).map_err(|_| format!("porta IMAP inválida: {port}"))?,
-        security: fields
-            .imap_security
-            .as_deref()
-            .and_then(Security::parse)
-            .unwrap_or(Security::Tls),
+        // Saved mailboxes with IMAP on always have it; TLS is what port 993 expects.
+        security: fields.imap_security.unwrap_or(MailSecurity::Tls),
         username: username.clone(),
         password: String::from_utf8_lossy(&password).into_owned(),
         folder: fields.imap_folder.clone(),

@@ -2,7 +2,7 @@
 //! `FLUX_SECRETS_KEY`), who may see and change which mailbox, and the connection test.
 
 use flux_domain::{Email, Permission, TenantCtx};
-use flux_dto::mailboxes::{CreateMailbox, MailSecurity, UpdateMailbox};
+use flux_dto::mailboxes::{CreateMailbox, UpdateMailbox};
 use flux_integrations::{
     imap,
     mail_server::{self, HostPolicy},
@@ -96,7 +96,7 @@ pub async fn create(
         from_email: req.from_email,
         smtp_host: req.smtp_host,
         smtp_port: i32::from(req.smtp_port),
-        smtp_security: req.smtp_security.as_str().into(),
+        smtp_security: req.smtp_security,
         smtp_username: req.smtp_username,
         smtp_password_enc: {
             check_password("smtp_password", &req.smtp_password)?;
@@ -105,7 +105,7 @@ pub async fn create(
         imap_enabled: req.imap_enabled,
         imap_host: req.imap_host,
         imap_port: req.imap_port.map(i32::from),
-        imap_security: req.imap_security.map(|s| s.as_str().into()),
+        imap_security: req.imap_security,
         imap_username: req.imap_username,
         imap_password_enc: match &req.imap_password {
             Some(p) => {
@@ -190,19 +190,13 @@ pub async fn update(
             from_email: patch.from_email.unwrap_or(f.from_email),
             smtp_host: patch.smtp_host.unwrap_or(f.smtp_host),
             smtp_port: patch.smtp_port.map(i32::from).unwrap_or(f.smtp_port),
-            smtp_security: patch
-                .smtp_security
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or(f.smtp_security),
+            smtp_security: patch.smtp_security.unwrap_or(f.smtp_security),
             smtp_username: patch.smtp_username.unwrap_or(f.smtp_username),
             smtp_password_enc,
             imap_enabled: patch.imap_enabled.unwrap_or(f.imap_enabled),
             imap_host: patch.imap_host.or(f.imap_host),
             imap_port: patch.imap_port.map(i32::from).or(f.imap_port),
-            imap_security: patch
-                .imap_security
-                .map(|s| s.as_str().to_owned())
-                .or(f.imap_security),
+            imap_security: patch.imap_security.or(f.imap_security),
             imap_username: patch.imap_username.or(f.imap_username),
             imap_password_enc,
             imap_folder: patch.imap_folder.unwrap_or(f.imap_folder),
@@ -443,9 +437,4 @@ fn audit_view(owner: Uuid, f: &MailboxFields) -> serde_json::Value {
         "daily_limit": f.daily_limit,
         "min_interval_seconds": f.min_interval_seconds,
     })
-}
-
-/// The security of a stored mailbox, for the response.
-pub fn security(raw: &str) -> MailSecurity {
-    MailSecurity::parse(raw).unwrap_or(MailSecurity::Starttls)
 }

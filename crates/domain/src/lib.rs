@@ -15,6 +15,7 @@ pub mod enrollment;
 pub mod holidays;
 pub mod interaction;
 pub mod lead;
+pub mod mail_security;
 pub mod message_template;
 pub mod one_off_email;
 pub mod org;

@@ -2,40 +2,9 @@
 //! replies and bounces are read from. Passwords are write-only.
 
 use chrono::{DateTime, Utc};
+pub use flux_domain::mail_security::MailSecurity;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// How a mail connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MailSecurity {
-    /// Plain text: local relays only.
-    None,
-    /// Plain connect upgraded with STARTTLS (port 587; required, not optional).
-    Starttls,
-    /// TLS from the start (ports 465 and 993).
-    Tls,
-}
-
-impl MailSecurity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Starttls => "starttls",
-            Self::Tls => "tls",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "none" => Some(Self::None),
-            "starttls" => Some(Self::Starttls),
-            "tls" => Some(Self::Tls),
-            _ => None,
-        }
-    }
-}
 
 /// How the last IMAP polls went (replies and bounces).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

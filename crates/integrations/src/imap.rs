@@ -20,14 +20,14 @@ use tokio::{
 use tokio_rustls::{client::TlsStream, rustls::pki_types::ServerName};
 
 use crate::mail_server::{resolve, tls_connector, Unreachable};
-pub use crate::mail_server::{HostPolicy, Security};
+pub use crate::mail_server::{HostPolicy, MailSecurity};
 
 /// One IMAP account and the folder replies arrive in.
 #[derive(Clone)]
 pub struct ImapServer {
     pub host: String,
     pub port: u16,
-    pub security: Security,
+    pub security: MailSecurity,
     pub username: String,
     pub password: String,
     pub folder: String,
@@ -151,8 +151,8 @@ async fn log_in(server: &ImapServer) -> Result<Session<MailStream>, ImapError> {
         .await?
         .map_err(|e| ImapError::Transient(format!("conectar a {}: {e}", server.host)))?;
     let stream = match server.security {
-        Security::Tls => secure(server, tcp).await?,
-        Security::None | Security::StartTls => MailStream::Plain(tcp),
+        MailSecurity::Tls => secure(server, tcp).await?,
+        MailSecurity::None | MailSecurity::Starttls => MailStream::Plain(tcp),
     };
     let mut client = Client::new(stream);
     match within(step, "saudação", client.read_response()).await? {
@@ -165,7 +165,7 @@ async fn log_in(server: &ImapServer) -> Result<Session<MailStream>, ImapError> {
         }
         Err(e) => return Err(ImapError::Transient(format!("saudação: {e}"))),
     }
-    if server.security == Security::StartTls {
+    if server.security == MailSecurity::Starttls {
         within(
             step,
             "STARTTLS",

@@ -9,27 +9,7 @@ use std::{
 
 use tokio_rustls::{rustls, TlsConnector};
 
-/// How a mail connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text (local relays and test servers only).
-    None,
-    /// Plain connect, then `STARTTLS` (required: refused if the server lacks it).
-    StartTls,
-    /// TLS from the first byte (ports 465 and 993).
-    Tls,
-}
-
-impl Security {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "none" => Some(Self::None),
-            "starttls" => Some(Self::StartTls),
-            "tls" => Some(Self::Tls),
-            _ => None,
-        }
-    }
-}
+pub use flux_domain::mail_security::MailSecurity;
 
 /// Which addresses a mailbox's servers may be reached at. Mailbox hosts are typed by
 /// customers, so by default only public addresses are: a host inside our network

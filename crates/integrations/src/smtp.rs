@@ -19,14 +19,14 @@ use lettre::{
 };
 
 use crate::mail_server::{resolve, Unreachable};
-pub use crate::mail_server::{HostPolicy, Security};
+pub use crate::mail_server::{HostPolicy, MailSecurity};
 
 /// One SMTP server and the account on it.
 #[derive(Clone)]
 pub struct SmtpServer {
     pub host: String,
     pub port: u16,
-    pub security: Security,
+    pub security: MailSecurity,
     /// Empty: no AUTH.
     pub username: String,
     pub password: String,
@@ -79,8 +79,8 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
             .map_err(|e| DeliveryError::Rejected(format!("TLS inválido para {}: {e}", server.host)))
     };
     let wrapped = match server.security {
-        Security::Tls => Some(tls()?),
-        Security::None | Security::StartTls => None,
+        MailSecurity::Tls => Some(tls()?),
+        MailSecurity::None | MailSecurity::Starttls => None,
     };
     let addr = resolve(&server.host, server.port, server.hosts)
         .await
@@ -94,7 +94,7 @@ async fn open(server: &SmtpServer) -> Result<AsyncSmtpConnection, DeliveryError>
         AsyncSmtpConnection::connect_tokio1(addr, Some(server.timeout), &hello, wrapped, None),
     )
     .await?;
-    if server.security == Security::StartTls {
+    if server.security == MailSecurity::Starttls {
         if !conn.can_starttls() {
             hang_up(conn).await;
             return Err(DeliveryError::Rejected(format!(

@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use flux_integrations::imap::{self, HostPolicy, ImapError, ImapServer, Security};
+use flux_integrations::imap::{self, HostPolicy, ImapError, ImapServer, MailSecurity};
 use flux_testkit::imap_inbox::ImapInbox;
 
 fn server(inbox: &ImapInbox, password: &str) -> ImapServer {
     ImapServer {
         host: inbox.host(),
         port: inbox.port(),
-        security: Security::None,
+        security: MailSecurity::None,
         username: "bruno@acme.com.br".into(),
         password: password.into(),
         folder: "INBOX".into(),
@@ -166,7 +166,7 @@ async fn a_failed_tls_handshake_is_a_rejection_before_any_login() {
     // The fake speaks plain text: the handshake fails on its greeting.
     let fake = ImapInbox::start("bruno@acme.com.br", "x").await;
     let mut tls = server(&fake, "x");
-    tls.security = Security::Tls;
+    tls.security = MailSecurity::Tls;
     let refused = imap::check(&tls).await;
     assert!(
         matches!(refused, Err(ImapError::Rejected(_))),

@@ -3,7 +3,10 @@
 //! machine, interactions and the enrollment's advance.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use flux_domain::{enrollment::EnrollmentStatus, send::SendState, Channel, TemplateFacts};
+use flux_domain::{
+    enrollment::EnrollmentStatus, mail_security::MailSecurity, send::SendState, Channel,
+    TemplateFacts,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -250,7 +253,7 @@ pub struct MailboxRow {
     pub from_email: String,
     pub smtp_host: String,
     pub smtp_port: i32,
-    pub smtp_security: String,
+    pub smtp_security: MailSecurity,
     pub smtp_username: String,
     pub smtp_password_enc: Vec<u8>,
     pub daily_limit: i32,
@@ -265,7 +268,7 @@ pub async fn lock_mailboxes(tx: &mut TenantTx, user_ids: &[Uuid]) -> RepoResult<
     Ok(sqlx::query_as!(
         MailboxRow,
         r#"SELECT id, user_id, from_name, from_email, smtp_host, smtp_port,
-                  smtp_security::text AS "smtp_security!", smtp_username, smtp_password_enc,
+                  smtp_security AS "smtp_security: MailSecurity", smtp_username, smtp_password_enc,
                   daily_limit, min_interval_seconds, sent_day, sent_today, next_slot_at
            FROM mailboxes WHERE user_id = ANY($1) ORDER BY id FOR UPDATE"#,
         user_ids

@@ -2,6 +2,7 @@
 //! this module never sees a plaintext credential.
 
 use chrono::{DateTime, Utc};
+use flux_domain::mail_security::MailSecurity;
 use uuid::Uuid;
 
 use crate::{error::RepoResult, TenantTx};
@@ -28,13 +29,13 @@ pub struct MailboxFields {
     pub smtp_host: String,
     pub smtp_port: i32,
     /// `none`, `starttls` or `tls`.
-    pub smtp_security: String,
+    pub smtp_security: MailSecurity,
     pub smtp_username: String,
     pub smtp_password_enc: Vec<u8>,
     pub imap_enabled: bool,
     pub imap_host: Option<String>,
     pub imap_port: Option<i32>,
-    pub imap_security: Option<String>,
+    pub imap_security: Option<MailSecurity>,
     pub imap_username: Option<String>,
     pub imap_password_enc: Option<Vec<u8>>,
     pub imap_folder: String,
@@ -49,13 +50,13 @@ struct Row {
     from_email: String,
     smtp_host: String,
     smtp_port: i32,
-    smtp_security: String,
+    smtp_security: MailSecurity,
     smtp_username: String,
     smtp_password_enc: Vec<u8>,
     imap_enabled: bool,
     imap_host: Option<String>,
     imap_port: Option<i32>,
-    imap_security: Option<String>,
+    imap_security: Option<MailSecurity>,
     imap_username: Option<String>,
     imap_password_enc: Option<Vec<u8>>,
     imap_folder: String,
@@ -107,8 +108,8 @@ pub async fn list(tx: &mut TenantTx, user_id: Option<Uuid>) -> RepoResult<Vec<Ma
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT m.id, user_id, from_name, from_email, smtp_host, smtp_port,
-                  smtp_security::text AS "smtp_security!", smtp_username, smtp_password_enc,
-                  imap_enabled, imap_host, imap_port, imap_security::text AS imap_security,
+                  smtp_security AS "smtp_security: MailSecurity", smtp_username, smtp_password_enc,
+                  imap_enabled, imap_host, imap_port, imap_security AS "imap_security: MailSecurity",
                   imap_username, imap_password_enc, imap_folder, daily_limit,
                   min_interval_seconds,
                   CASE WHEN sent_day = (now() AT TIME ZONE o.timezone)::date
@@ -128,8 +129,8 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<MailboxRecord
     Ok(sqlx::query_as!(
         Row,
         r#"SELECT m.id, user_id, from_name, from_email, smtp_host, smtp_port,
-                  smtp_security::text AS "smtp_security!", smtp_username, smtp_password_enc,
-                  imap_enabled, imap_host, imap_port, imap_security::text AS imap_security,
+                  smtp_security AS "smtp_security: MailSecurity", smtp_username, smtp_password_enc,
+                  imap_enabled, imap_host, imap_port, imap_security AS "imap_security: MailSecurity",
                   imap_username, imap_password_enc, imap_folder, daily_limit,
                   min_interval_seconds,
                   CASE WHEN sent_day = (now() AT TIME ZONE o.timezone)::date
@@ -188,13 +189,13 @@ pub async fn save(tx: &mut TenantTx, id: Uuid, user_id: Uuid, f: &MailboxFields)
         f.from_email,
         f.smtp_host,
         f.smtp_port,
-        f.smtp_security,
+        f.smtp_security.as_str(),
         f.smtp_username,
         f.smtp_password_enc,
         f.imap_enabled,
         f.imap_host,
         f.imap_port,
-        f.imap_security,
+        f.imap_security.map(MailSecurity::as_str),
         f.imap_username,
         f.imap_password_enc,
         f.imap_folder,

@@ -7,7 +7,7 @@
 //! out before it left).
 
 use chrono::{DateTime, Utc};
-use flux_domain::send::SendState;
+use flux_domain::{mail_security::MailSecurity, send::SendState};
 use uuid::Uuid;
 
 use crate::{engine::MailboxRow, error::RepoResult, members::parse_enum, TenantTx};
@@ -74,7 +74,7 @@ pub async fn take_slot(tx: &mut TenantTx, user_id: Uuid, now: DateTime<Utc>) -> 
            WHERE m.user_id = $1
              AND (m.sent_day IS DISTINCT FROM t.day OR m.sent_today < m.daily_limit)
            RETURNING m.id, m.user_id, m.from_name, m.from_email, m.smtp_host, m.smtp_port,
-                     m.smtp_security::text AS "smtp_security!", m.smtp_username,
+                     m.smtp_security AS "smtp_security: MailSecurity", m.smtp_username,
                      m.smtp_password_enc, m.daily_limit, m.min_interval_seconds, m.sent_day,
                      m.sent_today, m.next_slot_at"#,
         user_id,
@@ -278,7 +278,7 @@ pub async fn for_delivery(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<Deli
     let mailbox = sqlx::query_as!(
         MailboxRow,
         r#"SELECT id, user_id, from_name, from_email, smtp_host, smtp_port,
-                  smtp_security::text AS "smtp_security!", smtp_username, smtp_password_enc,
+                  smtp_security AS "smtp_security: MailSecurity", smtp_username, smtp_password_enc,
                   daily_limit, min_interval_seconds, sent_day, sent_today, next_slot_at
            FROM mailboxes WHERE user_id = $1"#,
         r.sender_id

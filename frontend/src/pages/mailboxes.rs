@@ -456,7 +456,7 @@ fn ServerFields(
         <div class="field">
             <label for=id("security")>{format!("Segurança {name}")}</label>
             <select id=id("security") on:change=move |ev| {
-                if let Some(s) = MailSecurity::parse(&event_target_value(&ev)) { security.set(s); }
+                if let Ok(s) = event_target_value(&ev).parse::<MailSecurity>() { security.set(s); }
             }>
                 {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::None].into_iter().map(|s| view! {
                     <option value=s.as_str() selected=move || security.get() == s>{security_label(s)}</option>

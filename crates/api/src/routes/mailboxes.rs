@@ -13,7 +13,7 @@ use flux_dto::{
 use flux_persistence::mailboxes::MailboxRecord;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use flux_app::mailboxes::{self, security};
+use flux_app::mailboxes;
 
 use crate::{
     error::ApiResult,
@@ -40,12 +40,12 @@ fn to_dto(r: MailboxRecord) -> MailboxDto {
         from_email: f.from_email,
         smtp_host: f.smtp_host,
         smtp_port: u16::try_from(f.smtp_port).unwrap_or_default(),
-        smtp_security: security(&f.smtp_security),
+        smtp_security: f.smtp_security,
         smtp_username: f.smtp_username,
         imap_enabled: f.imap_enabled,
         imap_host: f.imap_host,
         imap_port: f.imap_port.and_then(|p| u16::try_from(p).ok()),
-        imap_security: f.imap_security.as_deref().map(security),
+        imap_security: f.imap_security,
         imap_username: f.imap_username,
         imap_password_set: f.imap_password_enc.is_some(),
         imap_folder: f.imap_folder,

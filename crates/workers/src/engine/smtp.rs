@@ -214,7 +214,7 @@ mod tests {
                 from_email: "ana@acme.com.br".into(),
                 smtp_host: "127.0.0.1".into(),
                 smtp_port: 25,
-                smtp_security: "none".into(),
+                smtp_security: flux_domain::mail_security::MailSecurity::None,
                 smtp_username: String::new(),
                 smtp_password_enc: Vec::new(),
             }),

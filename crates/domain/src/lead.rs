@@ -1,8 +1,10 @@
 //! The vocabularies of leads and their imports.
 
+// The leads table stores these two as text (with a CHECK), which its search index
+// needs: they are read and bound as text.
 vocabulary! {
     /// Where the lead is in the sales process.
-    pub enum LeadStatus in "lead_status" {
+    pub enum LeadStatus in "text" {
         New = "new",
         Contacted = "contacted",
         Qualified = "qualified",
@@ -12,7 +14,7 @@ vocabulary! {
 
 vocabulary! {
     /// pending → enriching → enriched | enrichment_failed | not_found.
-    pub enum EnrichmentStatus in "enrichment_status" {
+    pub enum EnrichmentStatus in "text" {
         Pending = "pending",
         Enriching = "enriching",
         Enriched = "enriched",

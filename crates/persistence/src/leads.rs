@@ -169,7 +169,7 @@ pub async fn set_enrichment_status(
     sqlx::query!(
         "UPDATE leads SET enrichment_status = $2 WHERE id = $1 AND deleted_at IS NULL",
         id,
-        status as EnrichmentStatus
+        status.as_str()
     )
     .execute(tx.conn())
     .await?;
@@ -395,7 +395,7 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, patch: &LeadPatch) -> RepoResul
             }
         }
         if let Some(status) = &patch.status {
-            set.push("status = ").push_bind_unseparated(*status);
+            set.push("status = ").push_bind_unseparated(status.as_str());
         }
         if let Some(owner) = patch.owner_id {
             set.push("owner_id = ").push_bind_unseparated(owner);

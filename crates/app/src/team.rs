@@ -169,7 +169,6 @@ pub async fn update_member(
     if change.role.is_none() && change.status.is_none() {
         return Err(AppError::field("body", "informe role e/ou status"));
     }
-    let db = db;
     let mut tx = db.begin_tenant(ctx).await?;
     // One team change at a time per organization: no seat race, and no deadlock between
     // two managers demoting each other (the last-manager rule stays exact).

@@ -404,43 +404,43 @@ async fn login_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
         .status()
 }
 
-#[tokio::test]
-async fn the_address_of_a_trusted_proxys_client_is_the_one_limited() {
-    let app = spawn_app_with(&[
+/// The answers to failed logins claiming to come from `addresses`, one credential
+/// attempt allowed per address, with `trusted` proxies (if any).
+async fn logins_from(trusted: Option<&str>, addresses: &[&str]) -> Vec<StatusCode> {
+    let mut settings = vec![
         ("FLUX_LOGIN_RATE_PER_IP", "1"),
         ("FLUX_LOGIN_RATE_PER_ACCOUNT", "100"),
-        ("FLUX_TRUSTED_PROXIES", "127.0.0.0/8, ::1"),
-    ])
+    ];
+    settings.extend(trusted.map(|t| ("FLUX_TRUSTED_PROXIES", t)));
+    let app = spawn_app_with(&settings).await;
+    let mut answers = Vec::new();
+    for address in addresses {
+        answers.push(login_from(&app, address).await);
+    }
+    answers
+}
+
+#[tokio::test]
+async fn the_address_of_a_trusted_proxys_client_is_the_one_limited() {
+    let answers = logins_from(
+        Some("127.0.0.0/8, ::1"),
+        &["198.51.100.1", "198.51.100.2", "198.51.100.1"],
+    )
     .await;
+    use StatusCode as S;
     assert_eq!(
-        login_from(&app, "198.51.100.1").await,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login_from(&app, "198.51.100.2").await,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login_from(&app, "198.51.100.1").await,
-        StatusCode::TOO_MANY_REQUESTS
+        answers,
+        [S::UNAUTHORIZED, S::UNAUTHORIZED, S::TOO_MANY_REQUESTS]
     );
 }
 
 #[tokio::test]
 async fn forwarding_headers_from_anyone_else_are_ignored() {
-    let app = spawn_app_with(&[
-        ("FLUX_LOGIN_RATE_PER_IP", "1"),
-        ("FLUX_LOGIN_RATE_PER_ACCOUNT", "100"),
-    ])
-    .await;
-    assert_eq!(
-        login_from(&app, "198.51.100.1").await,
-        StatusCode::UNAUTHORIZED
-    );
     // A new header is no new address: the peer is counted.
+    let answers = logins_from(None, &["198.51.100.1", "198.51.100.2"]).await;
     assert_eq!(
-        login_from(&app, "198.51.100.2").await,
-        StatusCode::TOO_MANY_REQUESTS
+        answers,
+        [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]
     );
 }
 

@@ -9,13 +9,13 @@ export SQLX_OFFLINE := true
 
 WASM := wasm32-unknown-unknown
 
-.PHONY: help run build bench spa tools tools-e2e test lint wasm-check sqlx-db sqlx-prepare sqlx-check test-rust e2e contract sdk openapi db-start db-stop clean
+.PHONY: help run build bench spa spa-size test-spa tools tools-e2e test lint wasm-check sqlx-db sqlx-prepare sqlx-check test-rust e2e contract sdk openapi db-start db-stop clean
 
 help:
 	@echo "make run    build everything (release) and serve Flux with demo data on http://127.0.0.1:8080"
 	@echo "make test   lint, unit + integration tests on real PostgreSQL, wasm checks, OpenAPI drift, SPA build, e2e, API contract, generated SDK"
 	@echo "make openapi  regenerate openapi/openapi.json"
-	@echo "make bench  measure import, lead-list and cadence-engine performance into docs/benchmarks.md (BENCH=import|list|engine)"
+	@echo "make bench  measure import, lead-list and cadence-engine performance into docs/benchmarks.md (BENCH=import|list|engine|spa)"
 	@echo "make sqlx-prepare  regenerate .sqlx/ after changing a query or a migration"
 
 tools:
@@ -27,6 +27,13 @@ tools-e2e:
 spa: tools
 	cargo fetch --target $(WASM) --quiet
 	trunk build --release
+	scripts/precompress.sh frontend/dist
+
+# The SPA's first load (wasm + js + css), gzipped, may not grow past this (KB).
+SPA_BUDGET_KB := 640
+
+spa-size: spa
+	scripts/spa-size.sh --budget $(SPA_BUDGET_KB)
 
 build: spa
 	cargo build --release -p flux-server
@@ -76,6 +83,11 @@ test-rust: db-start
 	set -o pipefail; FLUX_TEST_DATABASE_URL=$$(scripts/test-db.sh start) \
 	  cargo test --workspace --exclude flux-frontend 2>&1 | tee target/test-rust.log
 
+# Unit tests of the SPA's pure helpers (paths, labels, paging), on the host.
+test-spa:
+	@mkdir -p target
+	set -o pipefail; cargo test -p flux-frontend 2>&1 | tee target/test-spa.log
+
 e2e: spa tools-e2e db-start
 	cargo build -p flux-server --quiet
 	set -o pipefail; scripts/e2e.sh 2>&1 | tee target/e2e.log
@@ -90,14 +102,14 @@ sdk: db-start
 	cargo build -p flux-server --quiet
 	set -o pipefail; scripts/sdk-smoke.sh 2>&1 | tee target/sdk.log
 
-test: tools lint sqlx-check wasm-check test-rust e2e contract sdk
+test: tools lint sqlx-check wasm-check test-rust test-spa spa-size e2e contract sdk
 	@scripts/test-db.sh stop
 	@scripts/summarize-tests.sh
 
 # Performance figures of the issues (docs/benchmarks.md), on a dedicated durable cluster
 # reached over its Unix socket (server, pgbench and psql alike), as a local database is.
 BENCH_PG = FLUX_TEST_PG_DIR=/tmp/flux-bench-pg FLUX_TEST_PG_PORT=54330 FLUX_TEST_PG_DURABLE=1
-bench: tools
+bench: tools spa
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	cargo build --release -p flux-bench
 	@$(BENCH_PG) scripts/test-db.sh start >/dev/null

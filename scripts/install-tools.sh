@@ -24,6 +24,8 @@ install_postgres() {
 
 install_build_tools() {
   install_postgres
+  # Precompresses the SPA's assets (scripts/precompress.sh).
+  command -v brotli >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null; }
   rustup target list --installed | grep -q '^wasm32-unknown-unknown$' \
     || rustup target add wasm32-unknown-unknown
   have_version trunk "$TRUNK_VERSION" \

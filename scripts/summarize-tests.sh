@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 passed=0; failed=0
-if [ -f target/test-rust.log ]; then
-  read -r p f < <(grep -E '^test result: ' target/test-rust.log \
+for log in target/test-rust.log target/test-spa.log; do
+  [ -f "$log" ] || continue
+  read -r p f < <(grep -E '^test result: ' "$log" \
     | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
   passed=$((passed + p)); failed=$((failed + f))
-fi
+done
 if [ -f target/e2e.log ]; then
   p=$(grep -oE '^ +[0-9]+ passed' target/e2e.log | tail -1 | grep -oE '[0-9]+' || echo 0)
   f=$(grep -oE '^ +[0-9]+ failed' target/e2e.log | tail -1 | grep -oE '[0-9]+' || echo 0)

@@ -37,11 +37,6 @@ pub fn use_live() -> Live {
     expect_context::<Live>()
 }
 
-#[derive(Deserialize)]
-struct Ticket {
-    ticket: String,
-}
-
 impl Live {
     pub fn new() -> Self {
         Self {
@@ -63,10 +58,7 @@ impl Live {
                     streamed_org = current;
                 }
                 if current.is_some() {
-                    if let Ok(ticket) =
-                        api::post::<Ticket, _>("/api/v1/events/ticket", &serde_json::json!({}))
-                            .await
-                    {
+                    if let Ok(ticket) = api::events::ticket().await {
                         let still = || org() == current;
                         last_id = self
                             .stream_until_error(&ticket.ticket, last_id, &still)
@@ -87,10 +79,7 @@ impl Live {
         after: Option<i64>,
         still: &dyn Fn() -> bool,
     ) -> Option<i64> {
-        let mut url = format!("/api/v1/events?ticket={ticket}");
-        if let Some(id) = after {
-            url.push_str(&format!("&last_event_id={id}"));
-        }
+        let url = api::events::stream_url(ticket, after);
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return None;
         };

@@ -6,6 +6,7 @@
 mod api;
 mod components;
 mod format;
+mod labels;
 mod live;
 mod pages;
 mod session;
@@ -67,7 +68,7 @@ fn App() -> impl IntoView {
     // A revoked or expired session sends the user back to the login page.
     api::on_session_lost(move || session.me.set(None));
     spawn_local(async move {
-        let me = api::restore_session().await;
+        let me = api::auth::restore_session().await;
         session.me.set(me);
         session.ready.set(true);
     });

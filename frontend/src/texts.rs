@@ -21,30 +21,3 @@ pub const PASSWORD: &str = "Senha";
 pub const NAME: &str = "Nome";
 pub const ROLE: &str = "Papel";
 pub const STATUS: &str = "Status";
-
-pub fn role_label(role: flux_dto::members::Role) -> &'static str {
-    match role {
-        flux_dto::members::Role::Manager => "Gestor(a)",
-        flux_dto::members::Role::Sdr => "SDR",
-    }
-}
-
-pub fn member_status_label(status: flux_dto::members::MemberStatus) -> &'static str {
-    use flux_dto::members::MemberStatus::*;
-    match status {
-        Invited => "Convidado",
-        Active => "Ativo",
-        Suspended => "Desativado",
-        Removed => "Removido",
-    }
-}
-
-pub fn invitation_status_label(status: flux_dto::members::InvitationStatus) -> &'static str {
-    use flux_dto::members::InvitationStatus::*;
-    match status {
-        Pending => "Pendente",
-        Accepted => "Aceito",
-        Revoked => "Revogado",
-        Expired => "Expirado",
-    }
-}

@@ -5,9 +5,13 @@
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use flux_app::{AppError, ExternalFailure};
 use flux_domain::PermissionDenied;
-use flux_dto::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
+use flux_dto::{
+    error::{
+        BodyTooLargeDetails, ExternalDetails, FieldsDetails, PlanLimitDetails, RetryAfterDetails,
+    },
+    ErrorBody, ErrorCode, ErrorDetail, ErrorDetails, FieldIssue,
+};
 use flux_persistence::RepoError;
-use serde_json::json;
 
 use crate::request_id;
 
@@ -34,7 +38,7 @@ pub enum ApiError {
     #[error("limit exceeded: {message}")]
     LimitExceeded {
         message: String,
-        details: serde_json::Value,
+        details: PlanLimitDetails,
     },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
@@ -44,7 +48,7 @@ pub enum ApiError {
     ExternalApi {
         status: StatusCode,
         message: String,
-        details: serde_json::Value,
+        details: ExternalDetails,
     },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -52,13 +56,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn field(field: &str, reason: impl Into<String>) -> Self {
-        ApiError::Validation {
-            message: "Dados inválidos".into(),
-            fields: vec![FieldIssue {
-                field: field.into(),
-                reason: reason.into(),
-            }],
-        }
+        FieldIssue::new(field, reason).into()
     }
 
     pub fn conflict_on(field: &str, reason: impl Into<String>) -> Self {
@@ -88,27 +86,44 @@ impl ApiError {
 
     fn body(&self) -> ErrorBody {
         let (message, details) = match self {
-            ApiError::Validation { message, fields } => {
-                (message.clone(), Some(json!({ "fields": fields })))
-            }
+            ApiError::Validation { message, fields } => (
+                message.clone(),
+                Some(ErrorDetails::Fields(FieldsDetails {
+                    fields: fields.clone(),
+                })),
+            ),
             ApiError::PayloadTooLarge { limit } => (
                 format!("O corpo da requisição excede o limite de {limit} bytes"),
-                Some(json!({ "limit_bytes": limit })),
+                Some(ErrorDetails::BodyTooLarge(BodyTooLargeDetails {
+                    limit_bytes: *limit as u64,
+                })),
             ),
             ApiError::Unauthorized(m) | ApiError::Forbidden(m) | ApiError::NotFound(m) => {
                 (m.clone(), None)
             }
             ApiError::Conflict { message, fields } => (
                 message.clone(),
-                (!fields.is_empty()).then(|| json!({ "fields": fields })),
+                (!fields.is_empty()).then(|| {
+                    ErrorDetails::Fields(FieldsDetails {
+                        fields: fields.clone(),
+                    })
+                }),
             ),
-            ApiError::LimitExceeded { message, details }
-            | ApiError::ExternalApi {
+            ApiError::LimitExceeded { message, details } => (
+                message.clone(),
+                Some(ErrorDetails::PlanLimit(details.clone())),
+            ),
+            ApiError::ExternalApi {
                 message, details, ..
-            } => (message.clone(), Some(details.clone())),
+            } => (
+                message.clone(),
+                Some(ErrorDetails::External(details.clone())),
+            ),
             ApiError::RateLimited { retry_after_secs } => (
                 "Muitas tentativas. Aguarde e tente novamente.".into(),
-                Some(json!({ "retry_after_seconds": retry_after_secs })),
+                Some(ErrorDetails::RetryAfter(RetryAfterDetails {
+                    retry_after_seconds: *retry_after_secs,
+                })),
             ),
             ApiError::Internal(_) => ("Erro interno. Tente novamente em instantes.".into(), None),
         };
@@ -144,18 +159,27 @@ impl ResponseError for ApiError {
             tracing::error!(request_id = ?request_id::current(), error = ?cause, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            response.insert_header(("Retry-After", retry_after_secs.to_string()));
-        }
-        if let ApiError::ExternalApi { details, .. } = self {
-            if let Some(secs) = details.get("retry_after_seconds").and_then(|v| v.as_u64()) {
-                response.insert_header(("Retry-After", secs.to_string()));
-            }
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::ExternalApi { details, .. } => details.retry_after_seconds,
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         if let ApiError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(self.body())
+    }
+}
+
+impl From<FieldIssue> for ApiError {
+    fn from(issue: FieldIssue) -> Self {
+        ApiError::Validation {
+            message: "Dados inválidos".into(),
+            fields: vec![issue],
+        }
     }
 }
 

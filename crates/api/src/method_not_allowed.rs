@@ -10,8 +10,7 @@ use actix_web::{
     middleware::Next,
     web, Error, HttpResponse,
 };
-use flux_dto::{ErrorBody, ErrorCode, ErrorDetail};
-use serde_json::json;
+use flux_dto::{error::MethodNotAllowedDetails, ErrorBody, ErrorCode, ErrorDetail, ErrorDetails};
 
 use crate::request_id;
 
@@ -91,7 +90,9 @@ pub async fn envelope(
         error: ErrorDetail {
             code: ErrorCode::NotFound,
             message: "Método não permitido nesta rota".into(),
-            details: Some(json!({ "allowed_methods": allowed })),
+            details: Some(ErrorDetails::MethodNotAllowed(MethodNotAllowedDetails {
+                allowed_methods: allowed.clone(),
+            })),
             request_id: request_id::current(),
         },
     };

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use flux_domain::{
-    ai_message::{Brief, Tone, MAX_ADDITIONAL_CONTEXT},
+    ai_message::{AiTone, Brief, MAX_ADDITIONAL_CONTEXT},
     send_window, Channel, Permission, TenantCtx,
 };
 use flux_integrations::ai::AiError;
@@ -10,21 +10,21 @@ use flux_persistence::{
     ai_usage::{self, GenerationFilter, GenerationRecord, GenerationTotals, Quota},
     template_facts, Db,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     ai_messages::{AiMessages, AiSource, GenerateError, Generated, Request},
-    error::{AppError, AppResult, ExternalFailure},
+    error::{AppError, AppResult, ExternalFailure, UPGRADE_URL},
     templates,
 };
+use flux_dto::error::{ExternalDetails, ExternalReason, PlanLimit, PlanLimitDetails};
 
 /// What "Gerar com IA" asks for.
 #[derive(Debug, Clone)]
 pub struct GenerateInput {
     pub lead_id: Uuid,
     pub channel: Channel,
-    pub tone: Tone,
+    pub tone: AiTone,
     pub additional_context: Option<String>,
 }
 
@@ -115,7 +115,10 @@ pub fn generate_error(e: GenerateError) -> AppError {
             message: "A geração de mensagens com IA não está configurada neste servidor. \
                       Peça ao administrador para configurar um provedor (FLUX_AI_PROVIDER)."
                 .into(),
-            details: json!({ "provider": null, "reason": "not_configured" }),
+            details: ExternalDetails {
+                reason: ExternalReason::NotConfigured,
+                retry_after_seconds: None,
+            },
         },
         GenerateError::LimitReached(quota) => {
             let resets_at = resets_at(&quota);
@@ -132,15 +135,15 @@ pub fn generate_error(e: GenerateError) -> AppError {
                     },
                     quota.timezone
                 ),
-                details: json!({
-                    "limit": "max_ai_per_day",
-                    "max": quota.limit,
-                    "used": quota.used,
-                    "in_progress": quota.in_progress,
-                    "plan": quota.plan_slug,
-                    "resets_at": resets_at,
-                    "upgrade_url": "/configuracoes/plano",
-                }),
+                details: PlanLimitDetails {
+                    limit: PlanLimit::MaxAiPerDay,
+                    max: i64::from(quota.limit),
+                    used: i64::from(quota.used),
+                    in_progress: Some(i64::from(quota.in_progress)),
+                    plan: quota.plan_slug,
+                    upgrade_url: UPGRADE_URL.into(),
+                    resets_at: Some(resets_at),
+                },
             }
         }
         GenerateError::Provider(error) => {
@@ -151,13 +154,22 @@ pub fn generate_error(e: GenerateError) -> AppError {
                 }
                 AiError::Malformed(_) | AiError::Rejected(_) => ExternalFailure::BadAnswer,
             };
-            let mut details = json!({ "reason": error.code() });
-            if let AiError::RateLimited {
-                retry_after: Some(wait),
-            } = &error
-            {
-                details["retry_after_seconds"] = json!(wait.as_secs().max(1));
-            }
+            let retry_after_seconds = match &error {
+                AiError::RateLimited {
+                    retry_after: Some(wait),
+                } => Some(wait.as_secs().max(1)),
+                _ => None,
+            };
+            let details = ExternalDetails {
+                reason: match &error {
+                    AiError::RateLimited { .. } => ExternalReason::RateLimited,
+                    AiError::Unavailable(_) => ExternalReason::Unavailable,
+                    AiError::Timeout => ExternalReason::Timeout,
+                    AiError::Malformed(_) => ExternalReason::Malformed,
+                    AiError::Rejected(_) => ExternalReason::Rejected,
+                },
+                retry_after_seconds,
+            };
             AppError::ExternalApi {
                 failure,
                 message: format!("A IA não conseguiu escrever a mensagem: {error}."),

@@ -3,7 +3,10 @@
 //! adapter maps each variant to a status and the error envelope, once.
 
 use flux_domain::PermissionDenied;
-use flux_dto::FieldIssue;
+use flux_dto::{
+    error::{ExternalDetails, PlanLimitDetails},
+    FieldIssue,
+};
 use flux_persistence::RepoError;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +30,7 @@ pub enum AppError {
     #[error("limit exceeded: {message}")]
     LimitExceeded {
         message: String,
-        details: serde_json::Value,
+        details: PlanLimitDetails,
     },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
@@ -36,11 +39,14 @@ pub enum AppError {
     ExternalApi {
         failure: ExternalFailure,
         message: String,
-        details: serde_json::Value,
+        details: ExternalDetails,
     },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
+
+/// The SPA page where an organization changes its plan (named in plan-limit errors).
+pub const UPGRADE_URL: &str = "/configuracoes/plano";
 
 /// How a provider failed: it answered badly, it is not there (or not configured), or
 /// it did not answer in time.

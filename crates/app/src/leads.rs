@@ -8,7 +8,7 @@ use flux_dto::leads::{CreateLeadRequest, UpdateLeadRequest};
 use flux_persistence::{
     audit, events,
     jobs::{self, kinds, NewJob},
-    lead_search::{self, LeadFilter, LeadListRow, Sort},
+    lead_search::{self, LeadFilter, LeadListRow, LeadSort},
     leads::{self, AttemptRecord, LeadPatch, LeadRecord, NewLead},
     members, organizations, Db, TenantTx,
 };
@@ -18,9 +18,10 @@ use uuid::Uuid;
 use crate::{
     audit::audit_entry,
     enrichment::{enrich_lead, EnrichOutcome, EnrichmentPolicy, ENRICH_MAX_ATTEMPTS},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, UPGRADE_URL},
     ClientInfo, Resource,
 };
+use flux_dto::error::{PlanLimit, PlanLimitDetails};
 
 /// Longest name accepted in lead text fields (same as imports).
 const MAX_TEXT_CHARS: usize = flux_import::rows::MAX_TEXT_CHARS;
@@ -92,7 +93,7 @@ pub async fn list(
     db: &Db,
     ctx: &TenantCtx,
     filter: &LeadFilter,
-    sort: Sort,
+    sort: LeadSort,
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<LeadListRow>, i64)> {
@@ -175,13 +176,15 @@ async fn ensure_lead_quota(tx: &mut TenantTx, adding: i64) -> AppResult<()> {
                 "Seu plano {} permite {max} leads e {used} já estão em uso. Exclua leads ou faça upgrade do plano.",
                 quota.subscription.plan_name
             ),
-            details: json!({
-                "limit": "max_leads",
-                "max": max,
-                "used": used,
-                "plan": quota.subscription.plan_slug,
-                "upgrade_url": "/configuracoes/plano",
-            }),
+            details: PlanLimitDetails {
+                limit: PlanLimit::MaxLeads,
+                max,
+                used,
+                in_progress: None,
+                plan: quota.subscription.plan_slug,
+                upgrade_url: UPGRADE_URL.into(),
+                resets_at: None,
+            },
         });
     }
     Ok(())

@@ -8,7 +8,7 @@ use flux_domain::{one_off_email, Email, TenantCtx};
 use flux_persistence::{
     jobs::{self, kinds, NewJob},
     leads,
-    one_off_emails::{self as repo, NewOneOff, OneOffRecord, Slot},
+    one_off_emails::{self as repo, NewOneOff, OneOffEmailRecord, Slot},
     Db, TenantTx,
 };
 use serde_json::json;
@@ -25,7 +25,7 @@ pub const MAX_ATTEMPTS: i32 = 6;
 
 /// What the member wrote.
 #[derive(Debug, Clone)]
-pub struct NewEmail {
+pub struct NewOneOffEmail {
     pub to: Option<String>,
     pub subject: String,
     pub body: String,
@@ -38,9 +38,9 @@ pub async fn send(
     db: &Db,
     ctx: &TenantCtx,
     lead_id: Uuid,
-    email: NewEmail,
+    email: NewOneOffEmail,
     client: &ClientInfo,
-) -> AppResult<OneOffRecord> {
+) -> AppResult<OneOffEmailRecord> {
     let (subject, body) = one_off_email::validate(&email.subject, &email.body)
         .map_err(|e| AppError::field(e.field, e.reason))?;
     let to = email
@@ -150,7 +150,7 @@ pub async fn resolve_review(
     id: Uuid,
     was_sent: bool,
     client: &ClientInfo,
-) -> AppResult<OneOffRecord> {
+) -> AppResult<OneOffEmailRecord> {
     let now = Utc::now();
     let mut tx = db.begin_tenant(ctx).await?;
     let email = repo::get(&mut tx, lead_id, id)
@@ -188,7 +188,12 @@ pub async fn resolve_review(
 }
 
 /// One of the lead's one-off e-mails.
-pub async fn get(db: &Db, ctx: &TenantCtx, lead_id: Uuid, id: Uuid) -> AppResult<OneOffRecord> {
+pub async fn get(
+    db: &Db,
+    ctx: &TenantCtx,
+    lead_id: Uuid,
+    id: Uuid,
+) -> AppResult<OneOffEmailRecord> {
     let mut tx = db.begin_tenant(ctx).await?;
     let record = repo::get(&mut tx, lead_id, id)
         .await?
@@ -204,7 +209,7 @@ pub async fn list(
     lead_id: Uuid,
     page: i64,
     per_page: i64,
-) -> AppResult<(Vec<OneOffRecord>, i64)> {
+) -> AppResult<(Vec<OneOffEmailRecord>, i64)> {
     let mut tx = db.begin_tenant(ctx).await?;
     leads::get(&mut tx, lead_id)
         .await?

@@ -12,9 +12,10 @@ use uuid::Uuid;
 use crate::{
     accounts::Links,
     audit::audit_entry,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, UPGRADE_URL},
     ClientInfo, Resource,
 };
+use flux_dto::error::{PlanLimit, PlanLimitDetails};
 
 pub const INVITATION_TTL_DAYS: i64 = 7;
 
@@ -31,13 +32,15 @@ async fn ensure_free_seat(tx: &mut TenantTx) -> AppResult<()> {
                 "Seu plano {} inclui {max} usuários e todos estão em uso. Faça upgrade do plano ou libere um usuário.",
                 subscription.plan_name
             ),
-            details: json!({
-                "limit": "included_users",
-                "max": max,
-                "used": used,
-                "plan": subscription.plan_slug,
-                "upgrade_url": "/configuracoes/plano",
-            }),
+            details: PlanLimitDetails {
+                limit: PlanLimit::IncludedUsers,
+                max,
+                used,
+                in_progress: None,
+                plan: subscription.plan_slug,
+                upgrade_url: UPGRADE_URL.into(),
+                resets_at: None,
+            },
         });
     }
     Ok(())

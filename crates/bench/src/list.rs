@@ -8,7 +8,7 @@ use std::{
 };
 
 use flux_persistence::{
-    lead_search::{self, LeadFilter, Sort, SortKey},
+    lead_search::{self, LeadFilter, LeadSort, LeadSortKey},
     tenant_setup,
 };
 use serde_json::{json, Value};
@@ -37,13 +37,13 @@ const PASSWORD: &str = "senha-do-benchmark-1";
 struct Scenario {
     query: &'static str,
     filter: LeadFilter,
-    sort: Sort,
+    sort: LeadSort,
     lexemes: Vec<String>,
     binds: Vec<String>,
 }
 
 impl Scenario {
-    fn filter(query: &'static str, filter: LeadFilter, sort: Sort, binds: &[&str]) -> Self {
+    fn filter(query: &'static str, filter: LeadFilter, sort: LeadSort, binds: &[&str]) -> Self {
         Self {
             query,
             filter,
@@ -61,8 +61,8 @@ impl Scenario {
                 cnpj_prefix: cnpj_prefix.map(str::to_owned),
                 ..Default::default()
             },
-            sort: Sort {
-                key: SortKey::Relevance,
+            sort: LeadSort {
+                key: LeadSortKey::Relevance,
                 descending: true,
             },
             lexemes: Vec::new(),
@@ -71,9 +71,9 @@ impl Scenario {
     }
 }
 
-fn newest() -> Sort {
-    Sort {
-        key: SortKey::CreatedAt,
+fn newest() -> LeadSort {
+    LeadSort {
+        key: LeadSortKey::CreatedAt,
         descending: true,
     }
 }
@@ -124,8 +124,8 @@ fn filters() -> Vec<Scenario> {
                 ufs: vec!["RJ".into()],
                 ..Default::default()
             },
-            Sort {
-                key: SortKey::RazaoSocial,
+            LeadSort {
+                key: LeadSortKey::RazaoSocial,
                 descending: false,
             },
             &["RJ"],

@@ -9,6 +9,7 @@
 //! - The cadence engine: steps per second end to end with an in-memory
 //!   channel against a pgbench ceiling doing the same claim + inserts + update, and
 //!   the enqueue → send latency of an idle engine.
+//! - The SPA's first-load download, gzipped and brotli, against its size target.
 //!
 //! `FLUX_BENCH_DATABASE_URL` is a PostgreSQL superuser URL (the Makefile starts a
 //! dedicated durable cluster); the database `flux_bench` is recreated.
@@ -20,6 +21,7 @@ mod import;
 mod list;
 mod report;
 mod setup;
+mod spa;
 
 // The allocator `flux` runs with: the list benchmark serves from this process.
 #[global_allocator]
@@ -45,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
     if which == "all" || which == "engine" {
         let db = setup::fresh_database(&admin).await?;
         sections.push(engine::run(&db).await?);
+    }
+    if which == "all" || which == "spa" {
+        sections.push(spa::run()?);
     }
     report::write(&sections)?;
     Ok(())

@@ -32,7 +32,7 @@ impl EnrollmentStatus {
 
 vocabulary! {
     /// Why a paused enrollment is paused.
-    pub enum PauseReason {
+    pub enum PauseReason in "text" {
         /// Someone paused it.
         Manual = "manual",
         /// Its step could not be sent (a missing value, a channel or the AI writer not

@@ -1,29 +1,37 @@
 //! Member roles and the permission matrix. The server checks these on
 //! every route; the SPA uses the same table to hide what a role cannot do.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberRole {
-    Manager,
-    Sdr,
+vocabulary! {
+    /// What a member may do in the organization (see [`MemberRole::allows`]).
+    pub enum MemberRole in "member_role" {
+        Manager = "manager",
+        Sdr = "sdr",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    Invited,
-    Active,
-    Suspended,
-    Removed,
+vocabulary! {
+    /// Where a membership stands.
+    pub enum MemberStatus in "member_status" {
+        Invited = "invited",
+        Active = "active",
+        Suspended = "suspended",
+        Removed = "removed",
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value {0:?}")]
-pub struct RoleParseError(pub String);
+vocabulary! {
+    /// pending → accepted | revoked | expired.
+    pub enum InvitationStatus in "invitation_status" {
+        Pending = "pending",
+        Accepted = "accepted",
+        Revoked = "revoked",
+        Expired = "expired",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Permission {
@@ -134,92 +142,5 @@ impl MemberRole {
             .into_iter()
             .filter(|p| self.allows(*p))
             .collect()
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Manager => "manager",
-            MemberRole::Sdr => "sdr",
-        }
-    }
-}
-
-impl FromStr for MemberRole {
-    type Err = RoleParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "manager" => Ok(MemberRole::Manager),
-            "sdr" => Ok(MemberRole::Sdr),
-            other => Err(RoleParseError(other.to_owned())),
-        }
-    }
-}
-
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Invited => "invited",
-            MemberStatus::Active => "active",
-            MemberStatus::Suspended => "suspended",
-            MemberStatus::Removed => "removed",
-        }
-    }
-}
-
-impl FromStr for MemberStatus {
-    type Err = RoleParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "invited" => Ok(MemberStatus::Invited),
-            "active" => Ok(MemberStatus::Active),
-            "suspended" => Ok(MemberStatus::Suspended),
-            "removed" => Ok(MemberStatus::Removed),
-            other => Err(RoleParseError(other.to_owned())),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn manager_has_every_permission() {
-        assert_eq!(
-            MemberRole::Manager.permissions().len(),
-            Permission::ALL.len()
-        );
-    }
-
-    #[test]
-    fn sdr_permissions_are_the_matrix_row() {
-        let sdr: Vec<&str> = MemberRole::Sdr
-            .permissions()
-            .into_iter()
-            .map(Permission::as_str)
-            .collect();
-        assert_eq!(
-            sdr,
-            [
-                "leads:read",
-                "leads:write",
-                "leads:import",
-                "cadences:read",
-                "cadences:write",
-                "cadences:activate",
-                "templates:read",
-                "templates:write",
-                "ai:generate",
-                "reports:read",
-            ]
-        );
-    }
-
-    #[test]
-    fn roles_round_trip_from_text() {
-        for role in [MemberRole::Manager, MemberRole::Sdr] {
-            assert_eq!(role.as_str().parse::<MemberRole>().unwrap(), role);
-        }
-        assert!("admin".parse::<MemberRole>().is_err());
     }
 }

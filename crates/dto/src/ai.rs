@@ -6,18 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::templates::Channel;
-pub use flux_domain::ai_message::{AiOutcome, AiSource};
-
-/// How the message should sound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AiTone {
-    Professional,
-    Consultive,
-    Direct,
-    Friendly,
-}
+pub use flux_domain::ai_message::{AiOutcome, AiSource, AiTone};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -126,4 +115,23 @@ pub struct AiGenerationList {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+}
+
+/// Filters of the usage log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct GenerationQuery {
+    /// Only this member's generations (managers; others always see their own).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<uuid::Uuid>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// From this day (the organization's calendar), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<chrono::NaiveDate>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Up to this day, inclusive, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<chrono::NaiveDate>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }

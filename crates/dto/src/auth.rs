@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::members::Role;
+use crate::members::MemberRole;
 pub use flux_domain::subscription::SubscriptionStatus;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ pub struct OrganizationDto {
 pub struct AuthResponse {
     pub user: UserDto,
     pub organization: OrganizationDto,
-    pub role: Role,
+    pub role: MemberRole,
     pub tokens: AuthTokens,
 }
 
@@ -111,7 +111,7 @@ pub struct MembershipSummary {
     pub org_id: Uuid,
     pub org_name: String,
     pub org_slug: String,
-    pub role: Role,
+    pub role: MemberRole,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,7 +131,7 @@ pub struct SubscriptionSummary {
 pub struct MeResponse {
     pub user: UserDto,
     pub organization: OrganizationDto,
-    pub role: Role,
+    pub role: MemberRole,
     /// Permissions of `role` (the matrix in `flux_domain::permissions`), e.g. `leads:read`.
     pub permissions: Vec<String>,
     /// Every active organization of the user (org switcher).

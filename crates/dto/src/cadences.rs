@@ -114,3 +114,16 @@ pub struct CadenceList {
     pub page: i64,
     pub per_page: i64,
 }
+
+/// Filters of the cadence list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct CadenceQuery {
+    /// Only cadences in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CadenceStatus>,
+    /// Part of the name (case- and accent-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+}

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::templates::Channel;
 pub use flux_domain::enrollment::{EnrollmentStatus, PauseReason};
+pub use flux_domain::interaction::InteractionType;
 
 /// Enroll leads in a cadence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,21 +154,6 @@ pub struct CadenceFunnel {
     pub steps: Vec<FunnelStep>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InteractionType {
-    Sent,
-    Delivered,
-    Opened,
-    Clicked,
-    Replied,
-    Bounced,
-    Failed,
-    Unsubscribed,
-    MeetingScheduled,
-}
-
 /// One entry of a lead's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -199,4 +185,14 @@ pub struct LeadTimeline {
     pub page: i64,
     pub per_page: i64,
     pub enrollments: Vec<EnrollmentDto>,
+}
+
+/// Filters of a cadence's enrollments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct EnrollmentQuery {
+    /// Only enrollments in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<EnrollmentStatus>,
 }

@@ -32,3 +32,26 @@ pub const ALL: [&str; 14] = [
     LEADS_UNARCHIVED,
     LEADS_ASSIGNED,
 ];
+
+/// A short-lived ticket that opens the event stream from a browser `EventSource`
+/// (which cannot send an `Authorization` header).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamTicket {
+    /// Pass as `?ticket=` to `GET /api/v1/events` within `expires_in` seconds.
+    pub ticket: String,
+    pub expires_in: i64,
+}
+
+/// The query of `GET /api/v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct StreamQuery {
+    /// A ticket from `POST /api/v1/events/ticket` (instead of the `Authorization` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Resume after this event id (same as the `Last-Event-ID` header, which wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_id: Option<i64>,
+}

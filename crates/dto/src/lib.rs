@@ -5,18 +5,20 @@
 pub mod ai;
 pub mod auth;
 pub mod cadences;
-pub mod emails;
 pub mod enrollments;
 pub mod error;
 pub mod events;
+pub mod lead_query;
 pub mod leads;
 pub mod mailboxes;
 pub mod members;
+pub mod one_off_emails;
+pub mod query;
 pub mod rfc3339;
 pub mod sending;
 pub mod templates;
 
-pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldIssue};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, ErrorDetails, FieldIssue};
 
 /// Header the SPA sends so the refresh token travels in an httpOnly cookie instead of
 /// the JSON body.

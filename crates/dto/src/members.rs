@@ -4,23 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Manager,
-    Sdr,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    Invited,
-    Active,
-    Suspended,
-    Removed,
-}
+pub use flux_domain::{InvitationStatus, MemberRole, MemberStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -30,7 +14,7 @@ pub struct MemberDto {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: Role,
+    pub role: MemberRole,
     pub status: MemberStatus,
     pub accepted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -59,7 +43,7 @@ pub enum MemberStatusChange {
 pub struct UpdateMemberRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
-    pub role: Option<Role>,
+    pub role: Option<MemberRole>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub status: Option<MemberStatusChange>,
@@ -71,17 +55,7 @@ pub struct UpdateMemberRequest {
 pub struct CreateInvitationRequest {
     #[cfg_attr(feature = "openapi", schema(example = "bruno@acme.com.br", format = Email, max_length = 254))]
     pub email: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Revoked,
-    Expired,
+    pub role: MemberRole,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +63,7 @@ pub enum InvitationStatus {
 pub struct InvitationDto {
     pub id: Uuid,
     pub email: String,
-    pub role: Role,
+    pub role: MemberRole,
     pub status: InvitationStatus,
     pub invited_by: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
@@ -109,7 +83,7 @@ pub struct InvitationList {
 pub struct InvitationPreview {
     pub organization_name: String,
     pub email: String,
-    pub role: Role,
+    pub role: MemberRole,
     /// When true, accepting asks only for the existing account's password.
     pub account_exists: bool,
     pub expires_at: DateTime<Utc>,
@@ -129,4 +103,13 @@ pub struct AcceptInvitationRequest {
     /// New password (no account yet, 8–128 characters) or the existing account's password.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub password: String,
+}
+
+/// The one-time token of an invitation link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InvitationTokenRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
+    pub token: String,
 }

@@ -93,14 +93,4 @@ pub struct UpdateSendingSettings {
     pub ai_fallback: Option<AiFallback>,
 }
 
-/// What a step with AI personalization does when no AI text can be had.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AiFallback {
-    /// Pause the enrollment with the reason, for a person to decide (the default).
-    #[default]
-    Pause,
-    /// Send the step's template as written, without AI.
-    SendTemplate,
-}
+pub use flux_domain::ai_message::AiFallback;

@@ -180,3 +180,16 @@ pub struct TemplatePreview {
     pub sendable: bool,
     pub variables_used: Vec<String>,
 }
+
+/// Filters of the template list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct TemplateQuery {
+    /// Only templates of this channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// Part of the name (case- and accent-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+}

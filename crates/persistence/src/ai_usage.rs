@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flux_domain::{
-    ai_message::{AiOutcome, AiSource},
+    ai_message::{AiOutcome, AiSource, AiTone},
     Channel,
 };
 use uuid::Uuid;
@@ -306,7 +306,7 @@ pub struct GenerationRecord {
     pub enrollment_id: Option<Uuid>,
     pub source: AiSource,
     pub channel: Channel,
-    pub tone: Option<String>,
+    pub tone: Option<AiTone>,
     pub provider: String,
     pub model: String,
     pub outcome: AiOutcome,
@@ -349,7 +349,7 @@ pub async fn list(
         GenerationRecord,
         r#"SELECT g.id, g.created_at, g.user_id, u.name AS "user_name?", g.lead_id,
                   coalesce(l.nome_fantasia, l.razao_social) AS lead_name, g.enrollment_id,
-                  g.source AS "source: AiSource", g.channel AS "channel: Channel", g.tone,
+                  g.source AS "source: AiSource", g.channel AS "channel: Channel", g.tone AS "tone: AiTone",
                   g.provider, g.model, g.outcome AS "outcome: AiOutcome", g.input_tokens,
                   g.output_tokens, g.latency_ms, g.error_code, g.error_message
            FROM ai_generations g

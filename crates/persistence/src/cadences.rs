@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use flux_domain::{cadence::CadenceStatus, Channel};
+use flux_domain::{cadence::CadenceStatus, enrollment::EnrollmentStatus, Channel};
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct StepRecord {
@@ -23,7 +23,7 @@ pub struct StepRecord {
 /// Enrollments of a cadence by status.
 #[derive(Debug, Clone, Default)]
 pub struct EnrollmentCounts {
-    pub by_status: HashMap<String, i64>,
+    pub by_status: HashMap<EnrollmentStatus, i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ struct HeaderRow {
     id: Uuid,
     name: String,
     description: Option<String>,
-    status: String,
+    status: CadenceStatus,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -80,7 +80,7 @@ pub async fn list(
     .await?;
     let headers = sqlx::query_as!(
         HeaderRow,
-        r#"SELECT id, name, description, status::text AS "status!", created_by, created_at,
+        r#"SELECT id, name, description, status AS "status: CadenceStatus", created_by, created_at,
                   updated_at, activated_at, archived_at
            FROM cadences
            WHERE deleted_at IS NULL AND ($1::text IS NULL OR status::text = $1)
@@ -101,7 +101,7 @@ pub async fn list(
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<CadenceRecord>> {
     let header = sqlx::query_as!(
         HeaderRow,
-        r#"SELECT id, name, description, status::text AS "status!", created_by, created_at,
+        r#"SELECT id, name, description, status AS "status: CadenceStatus", created_by, created_at,
                   updated_at, activated_at, archived_at
            FROM cadences WHERE id = $1 AND deleted_at IS NULL"#,
         id
@@ -118,7 +118,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<CadenceRecord
 async fn complete(tx: &mut TenantTx, headers: Vec<HeaderRow>) -> RepoResult<Vec<CadenceRecord>> {
     let ids: Vec<Uuid> = headers.iter().map(|h| h.id).collect();
     let step_rows = sqlx::query!(
-        r#"SELECT s.cadence_id, s.id, s.position AS "position!", s.channel::text AS "channel!",
+        r#"SELECT s.cadence_id, s.id, s.position AS "position!", s.channel AS "channel: Channel",
                   s.template_id, t.name AS template_name, s.delay_days, s.delay_hours,
                   s.ai_personalization
            FROM cadence_steps s JOIN message_templates t ON t.id = s.template_id
@@ -129,7 +129,7 @@ async fn complete(tx: &mut TenantTx, headers: Vec<HeaderRow>) -> RepoResult<Vec<
     .fetch_all(tx.conn())
     .await?;
     let count_rows = sqlx::query!(
-        r#"SELECT cadence_id, status::text AS "status!", count(*) AS "n!"
+        r#"SELECT cadence_id, status AS "status: EnrollmentStatus", count(*) AS "n!"
            FROM cadence_enrollments WHERE cadence_id = ANY($1)
            GROUP BY cadence_id, status"#,
         &ids
@@ -141,7 +141,7 @@ async fn complete(tx: &mut TenantTx, headers: Vec<HeaderRow>) -> RepoResult<Vec<
         steps.entry(r.cadence_id).or_default().push(StepRecord {
             id: r.id,
             position: r.position,
-            channel: parse_enum(&r.channel)?,
+            channel: r.channel,
             template_id: r.template_id,
             template_name: r.template_name,
             delay_days: r.delay_days,
@@ -161,7 +161,7 @@ async fn complete(tx: &mut TenantTx, headers: Vec<HeaderRow>) -> RepoResult<Vec<
         .into_iter()
         .map(|h| {
             Ok(CadenceRecord {
-                status: parse_enum(&h.status)?,
+                status: h.status,
                 steps: steps.remove(&h.id).unwrap_or_default(),
                 enrollments: counts.remove(&h.id).unwrap_or_default(),
                 id: h.id,
@@ -180,13 +180,13 @@ async fn complete(tx: &mut TenantTx, headers: Vec<HeaderRow>) -> RepoResult<Vec<
 /// Locks a live cadence for a change and returns its status.
 pub async fn lock(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<CadenceStatus>> {
     let status = sqlx::query_scalar!(
-        r#"SELECT status::text AS "status!" FROM cadences
+        r#"SELECT status AS "status: CadenceStatus" FROM cadences
            WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"#,
         id
     )
     .fetch_optional(tx.conn())
     .await?;
-    status.map(|s| parse_enum(&s)).transpose()
+    Ok(status)
 }
 
 pub async fn insert(tx: &mut TenantTx, name: &str, description: Option<&str>) -> RepoResult<Uuid> {
@@ -228,15 +228,13 @@ pub async fn template_channels(
     ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Channel>> {
     let rows = sqlx::query!(
-        r#"SELECT id, channel::text AS "channel!" FROM message_templates
+        r#"SELECT id, channel AS "channel: Channel" FROM message_templates
            WHERE id = ANY($1) AND deleted_at IS NULL FOR SHARE"#,
         ids
     )
     .fetch_all(tx.conn())
     .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.id, parse_enum(&r.channel)?)))
-        .collect()
+    Ok(rows.into_iter().map(|r| (r.id, r.channel)).collect())
 }
 
 /// A step's values.

@@ -4,13 +4,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flux_domain::{
-    enrollment::EnrollmentStatus, mail_security::MailSecurity, send::SendState, Channel,
-    TemplateFacts,
+    enrollment::{EnrollmentStatus, PauseReason},
+    mail_security::MailSecurity,
+    send::SendState,
+    Channel, TemplateFacts,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 /// Due, active, unheld enrollments (oldest due first), leased: their due time moves
 /// to `lease_until`, so a crashed engine's enrollments come due again by themselves.
@@ -102,8 +104,8 @@ pub async fn load_due(
     lease_until: DateTime<Utc>,
 ) -> RepoResult<Vec<DueEnrollment>> {
     let rows = sqlx::query!(
-        r#"SELECT e.id, e.org_id, e.lead_id, e.cadence_id, e.sender_id, e.status::text AS "status!",
-                  e.cadence_held, e.next_step_id AS step_id, s.channel::text AS "channel?",
+        r#"SELECT e.id, e.org_id, e.lead_id, e.cadence_id, e.sender_id, e.status AS "status: EnrollmentStatus",
+                  e.cadence_held, e.next_step_id AS step_id, s.channel AS "channel?: Channel",
                   s.template_id AS "template_id?", s.ai_personalization AS "ai_personalization?",
                   t.subject AS "subject_template?", t.body AS "body_template?",
                   l.deleted_at IS NOT NULL AS "lead_gone!", l.archived_at IS NOT NULL AS "lead_archived!",
@@ -114,10 +116,10 @@ pub async fn load_due(
                                                        THEN l.socios ELSE '[]'::jsonb END) s
                         WHERE s ->> 'nome' IS NOT NULL) AS "partner_names!",
                   l.email, l.telefone, u.name AS sdr_nome, u.email AS sdr_email, o.name AS org_nome,
-                  ss.id AS "send_id?", ss.state::text AS "send_state?", ss.message_id AS "message_id?",
+                  ss.id AS "send_id?", ss.state AS "send_state?: SendState", ss.message_id AS "message_id?",
                   ss.to_address AS "to_address?", ss.subject AS send_subject,
                   ss.body AS "send_body?", ss.dispatch_lease_until,
-                  ss.channel::text AS send_channel,
+                  ss.channel AS "send_channel?: Channel",
                   s.removed_at IS NOT NULL AS "step_removed!",
                   EXISTS (SELECT 1 FROM organization_members m
                           WHERE m.org_id = e.org_id AND m.user_id = e.sender_id
@@ -145,10 +147,10 @@ pub async fn load_due(
                 lead_id: r.lead_id,
                 cadence_id: r.cadence_id,
                 sender_id: r.sender_id,
-                status: parse_enum(&r.status)?,
+                status: r.status,
                 cadence_held: r.cadence_held,
                 step_id: r.step_id,
-                channel: r.channel.as_deref().map(parse_enum).transpose()?,
+                channel: r.channel,
                 template_id: r.template_id,
                 ai_personalization: r.ai_personalization.unwrap_or(false),
                 subject_template: r.subject_template,
@@ -176,8 +178,8 @@ pub async fn load_due(
                         Some(body),
                     ) => Some(ExistingSend {
                         id,
-                        state: parse_enum(&state)?,
-                        channel: parse_enum(&channel)?,
+                        state,
+                        channel,
                         message_id,
                         to_address,
                         subject: r.send_subject,
@@ -567,8 +569,8 @@ pub async fn stop(
 pub struct StepFailure {
     pub enrollment_id: Uuid,
     pub send_id: Option<Uuid>,
-    /// `step_failed` or `review_required`.
-    pub pause_reason: &'static str,
+    /// `StepFailed`, or `ReviewRequired` when it may have gone out.
+    pub pause_reason: PauseReason,
     pub detail: String,
 }
 
@@ -578,7 +580,7 @@ pub async fn pause_failed(
     now: DateTime<Utc>,
 ) -> RepoResult<()> {
     for f in failures {
-        let send_state = if f.pause_reason == "review_required" {
+        let send_state = if f.pause_reason == PauseReason::ReviewRequired {
             SendState::NeedsReview
         } else {
             SendState::Failed
@@ -610,7 +612,7 @@ pub async fn pause_failed(
              FROM paused p LEFT JOIN cadence_steps s ON s.id = p.next_step_id
              WHERE $2 = 'step_failed'",
             f.enrollment_id,
-            f.pause_reason,
+            f.pause_reason.as_str(),
             f.detail,
             f.send_id,
             now

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use flux_domain::{
     enrollment::{EnrollmentStatus, PauseReason},
-    interaction::InteractionKind,
+    interaction::InteractionType,
     Channel,
 };
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 /// The engine's wake-up channel: sent when an enrollment may be due now.
 pub const ENGINE_CHANNEL: &str = "flux_engine";
@@ -61,7 +61,7 @@ pub struct FirstStep {
 
 pub async fn first_step(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Option<FirstStep>> {
     let row = sqlx::query!(
-        r#"SELECT id, channel::text AS "channel!", delay_days, delay_hours FROM cadence_steps
+        r#"SELECT id, channel AS "channel: Channel", delay_days, delay_hours FROM cadence_steps
            WHERE cadence_id = $1 AND removed_at IS NULL ORDER BY position LIMIT 1"#,
         cadence_id
     )
@@ -70,7 +70,7 @@ pub async fn first_step(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Optio
     row.map(|r| {
         Ok(FirstStep {
             id: r.id,
-            channel: parse_enum(&r.channel)?,
+            channel: r.channel,
             delay_days: r.delay_days,
             delay_hours: r.delay_hours,
         })
@@ -166,8 +166,8 @@ struct Row {
     lead_cnpj: String,
     sender_id: Uuid,
     sender_name: String,
-    status: String,
-    pause_reason: Option<String>,
+    status: EnrollmentStatus,
+    pause_reason: Option<PauseReason>,
     status_detail: Option<String>,
     cadence_held: bool,
     next_step_id: Option<Uuid>,
@@ -184,8 +184,8 @@ struct Row {
 impl Row {
     fn into_record(self) -> RepoResult<EnrollmentRecord> {
         Ok(EnrollmentRecord {
-            status: parse_enum(&self.status)?,
-            pause_reason: self.pause_reason.as_deref().map(parse_enum).transpose()?,
+            status: self.status,
+            pause_reason: self.pause_reason,
             id: self.id,
             cadence_id: self.cadence_id,
             cadence_name: self.cadence_name,
@@ -236,7 +236,7 @@ pub async fn list(
         r#"SELECT e.id, e.cadence_id, c.name AS cadence_name, e.lead_id,
                   coalesce(l.nome_fantasia, l.razao_social, l.cnpj) AS "lead_name!",
                   l.cnpj AS lead_cnpj, e.sender_id, u.name AS sender_name,
-                  e.status::text AS "status!", e.pause_reason, e.status_detail, e.cadence_held,
+                  e.status AS "status: EnrollmentStatus", e.pause_reason AS "pause_reason: PauseReason", e.status_detail, e.cadence_held,
                   e.next_step_id, s.position AS next_step_position, e.next_step_due,
                   e.steps_sent,
                   (SELECT count(*) FROM cadence_steps cs
@@ -289,7 +289,7 @@ pub async fn lock(
     id: Uuid,
 ) -> RepoResult<Option<(EnrollmentStatus, Option<PauseReason>)>> {
     let row = sqlx::query!(
-        r#"SELECT e.status::text AS "status!", e.pause_reason
+        r#"SELECT e.status AS "status: EnrollmentStatus", e.pause_reason AS "pause_reason: PauseReason"
            FROM cadence_enrollments e JOIN cadences c ON c.id = e.cadence_id
            WHERE e.id = $1 AND e.cadence_id = $2 AND c.deleted_at IS NULL
            FOR UPDATE OF e"#,
@@ -298,13 +298,7 @@ pub async fn lock(
     )
     .fetch_optional(tx.conn())
     .await?;
-    row.map(|r| {
-        Ok((
-            parse_enum(&r.status)?,
-            r.pause_reason.as_deref().map(parse_enum).transpose()?,
-        ))
-    })
-    .transpose()
+    row.map(|r| Ok((r.status, r.pause_reason))).transpose()
 }
 
 pub async fn pause(tx: &mut TenantTx, id: Uuid) -> RepoResult<()> {
@@ -357,7 +351,7 @@ pub struct FunnelRow {
     pub channel: Channel,
     pub template_name: String,
     /// `None` for a step with no interaction yet.
-    pub kind: Option<InteractionKind>,
+    pub kind: Option<InteractionType>,
     pub count: i64,
 }
 
@@ -365,8 +359,8 @@ pub struct FunnelRow {
 /// per step and type: two opens of one message are one opened lead).
 pub async fn funnel(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Vec<FunnelRow>> {
     let rows = sqlx::query!(
-        r#"SELECT s.id AS step_id, s.position AS "position!", s.channel::text AS "channel!",
-                  t.name AS template_name, i.type::text AS kind,
+        r#"SELECT s.id AS step_id, s.position AS "position!", s.channel AS "channel: Channel",
+                  t.name AS template_name, i.type AS "kind?: InteractionType",
                   count(DISTINCT i.lead_id) AS "count!"
            FROM cadence_steps s
            JOIN message_templates t ON t.id = s.template_id
@@ -383,9 +377,9 @@ pub async fn funnel(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Vec<Funne
             Ok(FunnelRow {
                 step_id: r.step_id,
                 position: r.position,
-                channel: parse_enum(&r.channel)?,
+                channel: r.channel,
                 template_name: r.template_name,
-                kind: r.kind.as_deref().map(parse_enum).transpose()?,
+                kind: r.kind,
                 count: r.count,
             })
         })

@@ -2,15 +2,15 @@
 //! replied to, bounced, unsubscribes.
 
 use chrono::{DateTime, Utc};
-use flux_domain::{interaction::InteractionKind, Channel};
+use flux_domain::{interaction::InteractionType, Channel};
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct InteractionRecord {
     pub id: Uuid,
-    pub kind: InteractionKind,
+    pub kind: InteractionType,
     pub channel: Option<Channel>,
     pub summary: Option<String>,
     pub enrollment_id: Option<Uuid>,
@@ -38,7 +38,7 @@ pub async fn for_lead(
     .fetch_one(tx.conn())
     .await?;
     let rows = sqlx::query!(
-        r#"SELECT i.id, i.type::text AS "kind!", i.channel::text AS channel, i.summary,
+        r#"SELECT i.id, i.type AS "kind: InteractionType", i.channel AS "channel: Channel", i.summary,
                   i.enrollment_id, i.cadence_id, c.name AS "cadence_name?", i.step_id,
                   s.position AS "step_position?", i.template_id, i.ai_generated, i.actor_id,
                   i.occurred_at
@@ -59,8 +59,8 @@ pub async fn for_lead(
         .map(|r| {
             Ok(InteractionRecord {
                 id: r.id,
-                kind: parse_enum(&r.kind)?,
-                channel: r.channel.as_deref().map(parse_enum).transpose()?,
+                kind: r.kind,
+                channel: r.channel,
                 summary: r.summary,
                 enrollment_id: r.enrollment_id,
                 cadence_id: r.cadence_id,

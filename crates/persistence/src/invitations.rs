@@ -1,32 +1,12 @@
 //! Invitations to join an organization. Only token hashes are stored.
 
 use chrono::{DateTime, Utc};
+pub use flux_domain::InvitationStatus;
 use flux_domain::MemberRole;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, RepoError, TenantTx};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Revoked,
-    Expired,
-}
-
-impl std::str::FromStr for InvitationStatus {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "accepted" => Ok(Self::Accepted),
-            "revoked" => Ok(Self::Revoked),
-            "expired" => Ok(Self::Expired),
-            _ => Err(()),
-        }
-    }
-}
+use crate::{error::RepoResult, RepoError, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct InvitationRecord {
@@ -44,26 +24,25 @@ struct InvitationRow {
     id: Uuid,
     org_id: Uuid,
     email: String,
-    role: String,
-    status: String,
+    role: MemberRole,
+    status: InvitationStatus,
     invited_by: Option<Uuid>,
     expires_at: DateTime<Utc>,
     created_at: DateTime<Utc>,
 }
 
-impl TryFrom<InvitationRow> for InvitationRecord {
-    type Error = RepoError;
-    fn try_from(r: InvitationRow) -> Result<Self, Self::Error> {
-        Ok(Self {
+impl From<InvitationRow> for InvitationRecord {
+    fn from(r: InvitationRow) -> Self {
+        Self {
             id: r.id,
             org_id: r.org_id,
             email: r.email,
-            role: parse_enum(&r.role)?,
-            status: parse_enum(&r.status)?,
+            role: r.role,
+            status: r.status,
             invited_by: r.invited_by,
             expires_at: r.expires_at,
             created_at: r.created_at,
-        })
+        }
     }
 }
 
@@ -89,7 +68,7 @@ pub async fn create(
         InvitationRow,
         r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
            VALUES ($1, $2, $3::text::member_role, $4, $5, $6)
-           RETURNING id, org_id, email, role::text AS "role!", status::text AS "status!",
+           RETURNING id, org_id, email, role AS "role: MemberRole", status AS "status: InvitationStatus",
                      invited_by, expires_at, created_at"#,
         org_id,
         email,
@@ -100,7 +79,7 @@ pub async fn create(
     )
     .fetch_one(tx.conn())
     .await?;
-    row.try_into()
+    Ok(row.into())
 }
 
 // In the two reads below a pending invitation past its expiry reads as expired.
@@ -108,14 +87,14 @@ pub async fn create(
 pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<InvitationRecord>> {
     let rows = sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, org_id, email, role::text AS "role!",
-                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS "status!",
+        r#"SELECT id, org_id, email, role AS "role: MemberRole",
+                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired'::invitation_status ELSE status END AS "status!: InvitationStatus",
                   invited_by, expires_at, created_at
            FROM invitations ORDER BY created_at DESC"#
     )
     .fetch_all(tx.conn())
     .await?;
-    rows.into_iter().map(InvitationRecord::try_from).collect()
+    Ok(rows.into_iter().map(InvitationRecord::from).collect())
 }
 
 /// Revokes a pending invitation; `NotFound` if there is none with that id.
@@ -141,15 +120,15 @@ pub async fn find_by_token_for_update(
 ) -> RepoResult<Option<InvitationRecord>> {
     let row = sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, org_id, email, role::text AS "role!",
-                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status::text END AS "status!",
+        r#"SELECT id, org_id, email, role AS "role: MemberRole",
+                  CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired'::invitation_status ELSE status END AS "status!: InvitationStatus",
                   invited_by, expires_at, created_at
            FROM invitations WHERE token_hash = $1 FOR UPDATE"#,
         token_hash
     )
     .fetch_optional(conn)
     .await?;
-    row.map(InvitationRecord::try_from).transpose()
+    Ok(row.map(InvitationRecord::from))
 }
 
 pub async fn mark_accepted(conn: &mut PgConnection, id: Uuid) -> RepoResult<()> {

@@ -11,7 +11,9 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+pub use flux_domain::job::JobStatus;
+
+use crate::{error::RepoResult, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -42,29 +44,6 @@ impl NewJob {
     pub fn max_attempts(mut self, max: i32) -> Self {
         self.max_attempts = max;
         self
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Dead,
-    Cancelled,
-}
-
-impl std::str::FromStr for JobStatus {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "succeeded" => Self::Succeeded,
-            "dead" => Self::Dead,
-            "cancelled" => Self::Cancelled,
-            _ => return Err(()),
-        })
     }
 }
 
@@ -282,7 +261,7 @@ pub async fn reclaim_expired(pool: &PgPool, now: DateTime<Utc>) -> RepoResult<Re
 /// The organization's jobs, newest first (operations visibility and tests).
 pub async fn list(tx: &mut TenantTx, kind: Option<&str>, limit: i64) -> RepoResult<Vec<JobRecord>> {
     let rows = sqlx::query!(
-        r#"SELECT id, kind, payload, unique_key, status::text AS "status!", attempts, max_attempts,
+        r#"SELECT id, kind, payload, unique_key, status AS "status: JobStatus", attempts, max_attempts,
                   run_at, last_error, finished_at
            FROM jobs WHERE ($1::text IS NULL OR kind = $1)
            ORDER BY created_at DESC, id LIMIT $2"#,
@@ -298,7 +277,7 @@ pub async fn list(tx: &mut TenantTx, kind: Option<&str>, limit: i64) -> RepoResu
                 kind: r.kind,
                 payload: r.payload,
                 unique_key: r.unique_key,
-                status: parse_enum(&r.status)?,
+                status: r.status,
                 attempts: r.attempts,
                 max_attempts: r.max_attempts,
                 run_at: r.run_at,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 pub use flux_domain::lead::ImportStatus;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {
@@ -49,7 +49,7 @@ struct ImportRow {
     processed_rows: i32,
     success_count: i32,
     error_count: i32,
-    status: String,
+    status: ImportStatus,
     failure_reason: Option<String>,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
@@ -71,7 +71,7 @@ impl TryFrom<ImportRow> for ImportRecord {
             processed_rows: r.processed_rows,
             success_count: r.success_count,
             error_count: r.error_count,
-            status: parse_enum(&r.status)?,
+            status: r.status,
             failure_reason: r.failure_reason,
             created_by: r.created_by,
             created_at: r.created_at,
@@ -117,7 +117,7 @@ pub async fn create(tx: &mut TenantTx, new: NewImport<'_>) -> RepoResult<ImportR
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            RETURNING id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                      total_rows, processed_rows, success_count, error_count,
-                     status::text AS "status!", failure_reason, created_by, created_at,
+                     status AS "status: ImportStatus", failure_reason, created_by, created_at,
                      started_at, finished_at"#,
         org_id,
         new.file_name,
@@ -146,7 +146,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord>
         ImportRow,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
-                  status::text AS "status!", failure_reason, created_by, created_at,
+                  status AS "status: ImportStatus", failure_reason, created_by, created_at,
                   started_at, finished_at
            FROM lead_imports WHERE id = $1"#,
         id
@@ -167,7 +167,7 @@ pub async fn list(
         ImportRow,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
-                  status::text AS "status!", failure_reason, created_by, created_at,
+                  status AS "status: ImportStatus", failure_reason, created_by, created_at,
                   started_at, finished_at
            FROM lead_imports ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"#,
         limit,
@@ -192,7 +192,7 @@ pub async fn lock(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord
         ImportRow,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
-                  status::text AS "status!", failure_reason, created_by, created_at,
+                  status AS "status: ImportStatus", failure_reason, created_by, created_at,
                   started_at, finished_at
            FROM lead_imports WHERE id = $1 FOR UPDATE"#,
         id
@@ -240,7 +240,7 @@ pub async fn advance(
            WHERE id = $1
            RETURNING id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                      total_rows, processed_rows, success_count, error_count,
-                     status::text AS "status!", failure_reason, created_by, created_at,
+                     status AS "status: ImportStatus", failure_reason, created_by, created_at,
                      started_at, finished_at"#,
         id,
         processed,
@@ -271,7 +271,7 @@ pub async fn finish(
            WHERE id = $1 AND status IN ('queued', 'processing')
            RETURNING id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                      total_rows, processed_rows, success_count, error_count,
-                     status::text AS "status!", failure_reason, created_by, created_at,
+                     status AS "status: ImportStatus", failure_reason, created_by, created_at,
                      started_at, finished_at"#,
         id,
         status.as_str(),

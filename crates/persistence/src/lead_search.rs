@@ -8,27 +8,15 @@
 //! `lead_search_terms` (one row per lexeme of a lead, kept by triggers) by byte-wise
 //! prefix ranges instead of `@@` on the GIN index.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use flux_domain::lead::{EnrichmentStatus, LeadStatus};
+pub use flux_domain::lead_filter::{
+    ArchivedFilter, CreatedBound, LeadSort, LeadSortKey, OwnerFilter,
+};
 use sqlx::{postgres::PgRow, FromRow, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::{error::RepoResult, Plans, TenantDb, TenantTx};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ArchivedFilter {
-    /// Not archived (the default view).
-    #[default]
-    Active,
-    Archived,
-    All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnerFilter {
-    Is(Uuid),
-    Unassigned,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
@@ -53,31 +41,6 @@ pub struct LeadFilter {
     pub search_words: Vec<String>,
     /// Uppercase `0-9A-Z` prefix of a CNPJ typed in the search box.
     pub cnpj_prefix: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    CreatedAt,
-    UpdatedAt,
-    RazaoSocial,
-    EnrichedAt,
-    /// How well a search matches (only meaningful with a search): lexeme occurrences,
-    /// a CNPJ prefix first, then newest.
-    Relevance,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub key: SortKey,
-    pub descending: bool,
-}
-
-/// A bound of the creation-date filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreatedBound {
-    At(DateTime<Utc>),
-    /// Midnight starting this day in the organization's time zone.
-    DayStart(NaiveDate),
 }
 
 /// The columns of a list row ([`LIST_COLUMNS`], in that order).
@@ -354,24 +317,24 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
     }
 }
 
-fn push_order(q: &mut Builder, f: &LeadFilter, sort: Sort) {
+fn push_order(q: &mut Builder, f: &LeadFilter, sort: LeadSort) {
     let dir = if sort.descending { "DESC" } else { "ASC" };
     match sort.key {
-        SortKey::Relevance if f.searches() => {
+        LeadSortKey::Relevance if f.searches() => {
             q.push(format!(" ORDER BY m.rank {dir}, created_at DESC, id DESC"));
         }
-        SortKey::Relevance | SortKey::CreatedAt => {
+        LeadSortKey::Relevance | LeadSortKey::CreatedAt => {
             q.push(format!(" ORDER BY created_at {dir}, id {dir}"));
         }
-        SortKey::UpdatedAt => {
+        LeadSortKey::UpdatedAt => {
             q.push(format!(" ORDER BY updated_at {dir}, id {dir}"));
         }
-        SortKey::RazaoSocial => {
+        LeadSortKey::RazaoSocial => {
             q.push(format!(
                 " ORDER BY razao_social_key {dir} NULLS LAST, id {dir}"
             ));
         }
-        SortKey::EnrichedAt => {
+        LeadSortKey::EnrichedAt => {
             q.push(format!(" ORDER BY enriched_at {dir} NULLS LAST, id {dir}"));
         }
     }
@@ -388,13 +351,13 @@ struct ListQuery {
 
 /// A plain search (no other filter, sorted by relevance or date) is counted, ranked
 /// and paged from the terms index alone.
-fn ranked_by_matches(f: &LeadFilter, sort: Sort) -> bool {
+fn ranked_by_matches(f: &LeadFilter, sort: LeadSort) -> bool {
     f.searches()
         && !f.has_lead_conditions()
-        && matches!(sort.key, SortKey::Relevance | SortKey::CreatedAt)
+        && matches!(sort.key, LeadSortKey::Relevance | LeadSortKey::CreatedAt)
 }
 
-fn plans_for(f: &LeadFilter, sort: Sort) -> Plans {
+fn plans_for(f: &LeadFilter, sort: LeadSort) -> Plans {
     if ranked_by_matches(f, sort) {
         Plans::Cached
     } else {
@@ -405,7 +368,7 @@ fn plans_for(f: &LeadFilter, sort: Sort) -> Plans {
 fn list_query(
     f: &LeadFilter,
     lexemes: &[String],
-    sort: Sort,
+    sort: LeadSort,
     limit: i64,
     offset: i64,
 ) -> ListQuery {
@@ -414,7 +377,7 @@ fn list_query(
         // only the page's leads are read.
         let dir = if sort.descending { "DESC" } else { "ASC" };
         let order = |t: &str| match sort.key {
-            SortKey::Relevance => {
+            LeadSortKey::Relevance => {
                 format!("{t}rank {dir}, {t}matched_created_at DESC, {t}lead_id DESC")
             }
             _ => format!("{t}matched_created_at {dir}, {t}lead_id {dir}"),
@@ -491,7 +454,7 @@ async fn search_lexemes(tx: &mut TenantTx, words: &[String]) -> RepoResult<Vec<S
 pub async fn search(
     db: &TenantDb,
     filter: &LeadFilter,
-    sort: Sort,
+    sort: LeadSort,
     limit: i64,
     offset: i64,
 ) -> RepoResult<(Vec<LeadListRow>, i64)> {
@@ -596,7 +559,7 @@ pub struct ListStatements {
 pub fn search_statements(
     filter: &LeadFilter,
     lexemes: &[String],
-    sort: Sort,
+    sort: LeadSort,
     limit: i64,
     offset: i64,
 ) -> ListStatements {

@@ -32,34 +32,25 @@ struct MemberRow {
     user_id: Uuid,
     name: String,
     email: String,
-    role: String,
-    status: String,
+    role: MemberRole,
+    status: MemberStatus,
     accepted_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
 
-impl TryFrom<MemberRow> for MemberRecord {
-    type Error = RepoError;
-    fn try_from(r: MemberRow) -> Result<Self, Self::Error> {
-        Ok(Self {
+impl From<MemberRow> for MemberRecord {
+    fn from(r: MemberRow) -> Self {
+        Self {
             id: r.id,
             user_id: r.user_id,
             name: r.name,
             email: r.email,
-            role: parse_enum(&r.role)?,
-            status: parse_enum(&r.status)?,
+            role: r.role,
+            status: r.status,
             accepted_at: r.accepted_at,
             created_at: r.created_at,
-        })
+        }
     }
-}
-
-pub(crate) fn parse_enum<T: std::str::FromStr>(raw: &str) -> Result<T, RepoError> {
-    raw.parse().map_err(|_| {
-        RepoError::Db(sqlx::Error::Decode(
-            format!("unexpected enum value {raw:?}").into(),
-        ))
-    })
 }
 
 /// The member's current role if their membership is active (checked on every request,
@@ -70,14 +61,14 @@ pub async fn active_role(
     user_id: Uuid,
 ) -> RepoResult<Option<MemberRole>> {
     let role = sqlx::query_scalar!(
-        r#"SELECT role::text AS "role!" FROM organization_members
+        r#"SELECT role AS "role: MemberRole" FROM organization_members
            WHERE org_id = $1 AND user_id = $2 AND status = 'active'"#,
         org_id,
         user_id
     )
     .fetch_optional(conn)
     .await?;
-    role.as_deref().map(parse_enum).transpose()
+    Ok(role)
 }
 
 /// Every organization where the user is an active member, most recently joined first.
@@ -86,7 +77,7 @@ pub async fn active_memberships(
     user_id: Uuid,
 ) -> RepoResult<Vec<MembershipRecord>> {
     let rows = sqlx::query!(
-        r#"SELECT o.id, o.name, o.slug, m.role::text AS "role!"
+        r#"SELECT o.id, o.name, o.slug, m.role AS "role: MemberRole"
            FROM organization_members m JOIN organizations o ON o.id = m.org_id
            WHERE m.user_id = $1 AND m.status = 'active'
            ORDER BY m.accepted_at DESC NULLS LAST, o.created_at DESC"#,
@@ -94,16 +85,15 @@ pub async fn active_memberships(
     )
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(MembershipRecord {
-                org_id: r.id,
-                org_name: r.name,
-                org_slug: r.slug,
-                role: parse_enum(&r.role)?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| MembershipRecord {
+            org_id: r.id,
+            org_name: r.name,
+            org_slug: r.slug,
+            role: r.role,
         })
-        .collect()
+        .collect())
 }
 
 /// Joins (or re-joins) a user to the organization as an active member.
@@ -130,14 +120,14 @@ pub async fn activate_membership(
 pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<MemberRecord>> {
     let rows = sqlx::query_as!(
         MemberRow,
-        r#"SELECT m.id, m.user_id, u.name, u.email, m.role::text AS "role!",
-                  m.status::text AS "status!", m.accepted_at, m.created_at
+        r#"SELECT m.id, m.user_id, u.name, u.email, m.role AS "role: MemberRole",
+                  m.status AS "status: MemberStatus", m.accepted_at, m.created_at
            FROM organization_members m JOIN users u ON u.id = m.user_id
            WHERE m.status <> 'removed' ORDER BY u.name, u.email"#
     )
     .fetch_all(tx.conn())
     .await?;
-    rows.into_iter().map(MemberRecord::try_from).collect()
+    Ok(rows.into_iter().map(MemberRecord::from).collect())
 }
 
 /// One member, locked for update; [`RepoError::NotFound`] when there is none with
@@ -145,8 +135,8 @@ pub async fn list(tx: &mut TenantTx) -> RepoResult<Vec<MemberRecord>> {
 pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord> {
     let row = sqlx::query_as!(
         MemberRow,
-        r#"SELECT m.id, m.user_id, u.name, u.email, m.role::text AS "role!",
-                  m.status::text AS "status!", m.accepted_at, m.created_at
+        r#"SELECT m.id, m.user_id, u.name, u.email, m.role AS "role: MemberRole",
+                  m.status AS "status: MemberStatus", m.accepted_at, m.created_at
            FROM organization_members m JOIN users u ON u.id = m.user_id
            WHERE m.id = $1 FOR UPDATE OF m"#,
         member_id
@@ -154,7 +144,7 @@ pub async fn get(tx: &mut TenantTx, member_id: Uuid) -> RepoResult<MemberRecord>
     .fetch_optional(tx.conn())
     .await?
     .ok_or(RepoError::NotFound)?;
-    row.try_into()
+    Ok(row.into())
 }
 
 pub async fn update(

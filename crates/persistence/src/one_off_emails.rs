@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use flux_domain::{mail_security::MailSecurity, send::SendState};
 use uuid::Uuid;
 
-use crate::{engine::MailboxRow, error::RepoResult, members::parse_enum, TenantTx};
+use crate::{engine::MailboxRow, error::RepoResult, TenantTx};
 
 /// The lead as a one-off e-mail needs it: `None` when it is gone (or another
 /// organization's).
@@ -137,7 +137,7 @@ pub async fn insert(tx: &mut TenantTx, e: &NewOneOff) -> RepoResult<()> {
 
 /// A one-off e-mail as its author sees it.
 #[derive(Debug, Clone)]
-pub struct OneOffRecord {
+pub struct OneOffEmailRecord {
     pub id: Uuid,
     pub lead_id: Uuid,
     pub sender_id: Uuid,
@@ -161,7 +161,7 @@ struct OneOffRow {
     subject: Option<String>,
     body: String,
     ai_generated: bool,
-    state: String,
+    state: SendState,
     last_error: Option<String>,
     dispatch_attempts: i32,
     created_at: DateTime<Utc>,
@@ -169,8 +169,8 @@ struct OneOffRow {
 }
 
 impl OneOffRow {
-    fn record(self) -> RepoResult<OneOffRecord> {
-        Ok(OneOffRecord {
+    fn record(self) -> RepoResult<OneOffEmailRecord> {
+        Ok(OneOffEmailRecord {
             id: self.id,
             lead_id: self.lead_id,
             sender_id: self.sender_id,
@@ -178,7 +178,7 @@ impl OneOffRow {
             subject: self.subject,
             body: self.body,
             ai_generated: self.ai_generated,
-            state: parse_enum(&self.state)?,
+            state: self.state,
             last_error: self.last_error,
             dispatch_attempts: self.dispatch_attempts,
             created_at: self.created_at,
@@ -188,11 +188,15 @@ impl OneOffRow {
 }
 
 /// A lead's one-off e-mail (a cadence's message is not one).
-pub async fn get(tx: &mut TenantTx, lead_id: Uuid, id: Uuid) -> RepoResult<Option<OneOffRecord>> {
+pub async fn get(
+    tx: &mut TenantTx,
+    lead_id: Uuid,
+    id: Uuid,
+) -> RepoResult<Option<OneOffEmailRecord>> {
     sqlx::query_as!(
         OneOffRow,
         r#"SELECT id, lead_id, sender_id, to_address, subject, body, ai_generated,
-                  state::text AS "state!", last_error, dispatch_attempts, created_at, sent_at
+                  state AS "state: SendState", last_error, dispatch_attempts, created_at, sent_at
            FROM step_sends
            WHERE id = $1 AND lead_id = $2 AND enrollment_id IS NULL"#,
         id,
@@ -210,7 +214,7 @@ pub async fn list(
     lead_id: Uuid,
     limit: i64,
     offset: i64,
-) -> RepoResult<(Vec<OneOffRecord>, i64)> {
+) -> RepoResult<(Vec<OneOffEmailRecord>, i64)> {
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM step_sends
            WHERE lead_id = $1 AND enrollment_id IS NULL"#,
@@ -221,7 +225,7 @@ pub async fn list(
     let items = sqlx::query_as!(
         OneOffRow,
         r#"SELECT id, lead_id, sender_id, to_address, subject, body, ai_generated,
-                  state::text AS "state!", last_error, dispatch_attempts, created_at, sent_at
+                  state AS "state: SendState", last_error, dispatch_attempts, created_at, sent_at
            FROM step_sends
            WHERE lead_id = $1 AND enrollment_id IS NULL
            ORDER BY created_at DESC, id
@@ -263,7 +267,7 @@ pub struct Delivery {
 pub async fn for_delivery(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<Delivery>> {
     let row = sqlx::query!(
         r#"SELECT s.id, s.org_id, s.lead_id, s.sender_id, s.message_id, s.to_address, s.subject, s.body,
-                  s.state::text AS "state!", s.dispatch_lease_until, l.do_not_contact,
+                  s.state AS "state: SendState", s.dispatch_lease_until, l.do_not_contact,
                   (l.deleted_at IS NOT NULL) AS "lead_gone!", o.track_opens, o.track_clicks
            FROM step_sends s
            JOIN leads l ON l.id = s.lead_id
@@ -294,7 +298,7 @@ pub async fn for_delivery(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<Deli
         to_address: r.to_address,
         subject: r.subject,
         body: r.body,
-        state: parse_enum(&r.state)?,
+        state: r.state,
         dispatch_lease_until: r.dispatch_lease_until,
         do_not_contact: r.do_not_contact,
         lead_gone: r.lead_gone,

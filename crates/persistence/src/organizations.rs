@@ -1,6 +1,7 @@
 //! Organizations and their subscription.
 
 use chrono::{DateTime, Utc};
+use flux_domain::ai_message::AiFallback;
 use flux_domain::subscription::SubscriptionStatus;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -161,7 +162,7 @@ pub struct SendingSettings {
     pub track_opens: bool,
     pub track_clicks: bool,
     /// What AI-personalized steps do when no AI text can be had.
-    pub ai_fallback: flux_domain::ai_message::AiFallback,
+    pub ai_fallback: AiFallback,
 }
 
 impl SendingSettings {
@@ -190,7 +191,7 @@ pub async fn sending_settings(tx: &mut TenantTx) -> RepoResult<SendingSettings> 
     let r = sqlx::query!(
         r#"SELECT timezone, send_days AS days, send_start AS start, send_end AS end,
                   send_on_optional_holidays, track_opens, track_clicks,
-                  ai_fallback::text AS "ai_fallback!"
+                  ai_fallback AS "ai_fallback: AiFallback"
            FROM organizations WHERE id = $1"#,
         org_id
     )
@@ -204,8 +205,7 @@ pub async fn sending_settings(tx: &mut TenantTx) -> RepoResult<SendingSettings> 
         send_on_optional_holidays: r.send_on_optional_holidays,
         track_opens: r.track_opens,
         track_clicks: r.track_clicks,
-        // The enum type admits nothing else.
-        ai_fallback: r.ai_fallback.parse().unwrap_or_default(),
+        ai_fallback: r.ai_fallback,
     })
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use flux_domain::{message_template::ValidTemplate, Channel};
 use uuid::Uuid;
 
-use crate::{error::RepoResult, members::parse_enum, TenantTx};
+use crate::{error::RepoResult, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct TemplateRecord {
@@ -25,7 +25,7 @@ pub struct TemplateRecord {
 struct Row {
     id: Uuid,
     name: String,
-    channel: String,
+    channel: Channel,
     subject: Option<String>,
     body: String,
     variables_used: Vec<String>,
@@ -43,7 +43,7 @@ impl TryFrom<Row> for TemplateRecord {
         Ok(Self {
             id: r.id,
             name: r.name,
-            channel: parse_enum(&r.channel)?,
+            channel: r.channel,
             subject: r.subject,
             body: r.body,
             variables_used: r.variables_used,
@@ -85,7 +85,7 @@ pub async fn list(
     .await?;
     let rows = sqlx::query_as!(
         Row,
-        r#"SELECT t.id, t.name, t.channel::text AS "channel!", t.subject, t.body, t.variables_used,
+        r#"SELECT t.id, t.name, t.channel AS "channel: Channel", t.subject, t.body, t.variables_used,
                   t.is_system, t.created_by, t.created_at, t.updated_at,
                   s.sent AS "sent!", s.replied AS "replied!"
            FROM message_templates t
@@ -116,7 +116,7 @@ pub async fn list(
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<TemplateRecord>> {
     sqlx::query_as!(
         Row,
-        r#"SELECT t.id, t.name, t.channel::text AS "channel!", t.subject, t.body, t.variables_used,
+        r#"SELECT t.id, t.name, t.channel AS "channel: Channel", t.subject, t.body, t.variables_used,
                   t.is_system, t.created_by, t.created_at, t.updated_at,
                   s.sent AS "sent!", s.replied AS "replied!"
            FROM message_templates t

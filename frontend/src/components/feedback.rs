@@ -30,6 +30,21 @@ pub fn ErrorBox(
     }
 }
 
+/// The view of a resource as it loads: the loading state, its error (with a retry
+/// when given), or what `ready` makes of the value.
+pub fn loaded<T>(
+    state: Option<Result<T, ApiError>>,
+    retry: Option<Callback<()>>,
+    ready: impl FnOnce(T) -> AnyView,
+) -> AnyView {
+    match (state, retry) {
+        (None, _) => view! { <Loading/> }.into_any(),
+        (Some(Err(error)), Some(retry)) => view! { <ErrorBox error retry/> }.into_any(),
+        (Some(Err(error)), None) => view! { <ErrorBox error/> }.into_any(),
+        (Some(Ok(value)), _) => ready(value),
+    }
+}
+
 /// A form-level error message (field errors sit next to their inputs).
 #[component]
 pub fn FormError(error: ReadSignal<Option<String>>) -> impl IntoView {

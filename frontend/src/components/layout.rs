@@ -1,7 +1,7 @@
 //! The authenticated shell: sidebar navigation, organization switcher and user menu.
 //! Signed-out visitors are sent to the login page.
 
-use flux_dto::auth::{AuthResponse, SwitchOrgRequest};
+use flux_dto::auth::SwitchOrgRequest;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{Outlet, Redirect, A},
@@ -9,7 +9,7 @@ use leptos_router::{
 };
 use uuid::Uuid;
 
-use crate::{api, components::feedback::Loading, session::use_session, texts};
+use crate::{api, components::feedback::Loading, labels, session::use_session, texts};
 
 #[component]
 pub fn AuthenticatedLayout() -> impl IntoView {
@@ -86,9 +86,8 @@ fn TopBar() -> impl IntoView {
         let navigate = after_switch.clone();
         spawn_local(async move {
             let body = SwitchOrgRequest { org_id };
-            let result = match api::post::<AuthResponse, _>("/api/v1/auth/switch-org", &body).await
-            {
-                Ok(auth) => api::start_session(auth).await,
+            let result = match api::auth::switch_org(&body).await {
+                Ok(auth) => api::auth::start_session(auth).await,
                 Err(e) => Err(e),
             };
             match result {
@@ -105,7 +104,7 @@ fn TopBar() -> impl IntoView {
     let logout = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
-            api::logout().await;
+            api::auth::logout().await;
             session.me.set(None);
             navigate("/entrar", Default::default());
         });
@@ -134,7 +133,7 @@ fn TopBar() -> impl IntoView {
                     {move || session.me.with(|me| me.as_ref().map(|m| m.user.name.clone()))}
                 </span>
                 <span class="badge">
-                    {move || session.me.with(|me| me.as_ref().map(|m| texts::role_label(m.role)))}
+                    {move || session.me.with(|me| me.as_ref().map(|m| labels::role(m.role)))}
                 </span>
                 <button type="button" class="button secondary" on:click=logout>{texts::LOGOUT}</button>
             </div>

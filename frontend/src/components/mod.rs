@@ -3,3 +3,4 @@
 pub mod feedback;
 pub mod field;
 pub mod layout;
+pub mod pager;

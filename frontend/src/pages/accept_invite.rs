@@ -4,10 +4,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::{
     api::{self, ApiError},
-    components::{
-        feedback::{ErrorBox, Loading},
-        field::TextField,
-    },
+    components::{feedback::loaded, field::TextField},
+    labels,
     pages::{field_error, general_error, sign_in, AuthCard},
     session::use_session,
     texts,
@@ -19,22 +17,12 @@ pub fn AcceptInvitePage() -> impl IntoView {
     let token = move || query.with(|q| q.get("token").unwrap_or_default());
     let preview = LocalResource::new(move || {
         let token = token();
-        async move {
-            api::post::<InvitationPreview, _>(
-                "/api/v1/invitations/preview",
-                &serde_json::json!({ "token": token }),
-            )
-            .await
-        }
+        async move { api::members::preview_invitation(token).await }
     });
 
     view! {
         <AuthCard title="Convite para o Flux">
-            {move || match preview.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                Some(Ok(p)) => view! { <AcceptForm preview=p token=token()/> }.into_any(),
-            }}
+            {move || loaded(preview.get(), None, |p| view! { <AcceptForm preview=p token=token()/> }.into_any())}
         </AuthCard>
     }
 }
@@ -58,8 +46,7 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
             password: password.get_untracked(),
         };
         sign_in(
-            "/api/v1/invitations/accept",
-            body,
+            async move { api::members::accept_invitation(&body).await },
             session,
             navigate,
             error,
@@ -70,7 +57,7 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
     view! {
         <p>
             "Você foi convidado(a) para a equipe " <strong>{preview.organization_name.clone()}</strong>
-            " como " <strong>{texts::role_label(preview.role)}</strong> "."
+            " como " <strong>{labels::role(preview.role)}</strong> "."
         </p>
         <p class="muted">{format!("E-mail: {}", preview.email)}</p>
         <form on:submit=submit novalidate>

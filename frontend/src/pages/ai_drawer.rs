@@ -6,9 +6,9 @@
 
 use flux_dto::{
     ai::{AiTone, AiUsage, GenerateMessageRequest, GeneratedMessage},
-    emails::{LeadEmail, SendEmailRequest, SendState},
     enrollments::ReviewOutcome,
     leads::LeadDto,
+    one_off_emails::{OneOffEmail, SendOneOffEmailRequest, SendState},
     templates::{Channel, CreateTemplateRequest, TemplateDto},
     ErrorCode,
 };
@@ -19,7 +19,8 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::feedback::FormError,
-    pages::{lead_pending_emails::settle_review, templates::channel_label},
+    labels,
+    pages::lead_pending_emails::settle_review,
     timer::sleep,
 };
 
@@ -116,7 +117,7 @@ pub fn AiDrawer(
     let usage = LocalResource::new(move || async move {
         // Fetched again each time the drawer opens.
         if open.get() {
-            api::get::<AiUsage>("/api/v1/ai/usage").await.ok()
+            api::ai::usage().await.ok()
         } else {
             None
         }
@@ -156,7 +157,7 @@ pub fn AiDrawer(
     // Sending asks once more (it really goes out), then follows the delivery.
     let confirming = RwSignal::new(false);
     let sending = RwSignal::new(false);
-    let sent = RwSignal::new(None::<LeadEmail>);
+    let sent = RwSignal::new(None::<OneOffEmail>);
     let first_field = NodeRef::<html::Select>::new();
     let dialog = NodeRef::<html::Aside>::new();
     // On opening: focus inside the dialog (Escape and Tab work from there) and, before
@@ -187,8 +188,7 @@ pub fn AiDrawer(
             .filter(|e| e.state == SendState::NeedsReview);
         if let Some(email) = in_review {
             spawn_local(async move {
-                let path = format!("/api/v1/leads/{lead_id}/emails/{}", email.id);
-                if let Ok(now) = api::get::<LeadEmail>(&path).await {
+                if let Ok(now) = api::one_off_emails::get_one(lead_id, email.id).await {
                     sent.try_update(|shown| {
                         if shown.as_ref().is_some_and(|s| s.id == now.id) {
                             *shown = Some(now);
@@ -212,7 +212,7 @@ pub fn AiDrawer(
         sent.set(None);
         confirming.set(false);
         spawn_local(async move {
-            let result = api::post::<GeneratedMessage, _>("/api/v1/ai/messages", &request).await;
+            let result = api::ai::generate(&request).await;
             pending.set(false);
             match result {
                 Ok(message) => {
@@ -273,7 +273,7 @@ pub fn AiDrawer(
         };
         saving.set(true);
         spawn_local(async move {
-            let result = api::post::<TemplateDto, _>("/api/v1/templates", &request).await;
+            let result = api::templates::create(&request).await;
             saving.set(false);
             match result {
                 Ok(template) => {
@@ -310,10 +310,9 @@ pub fn AiDrawer(
     });
     // Shows the e-mail and follows it while the drawer is open and it is the one
     // shown, until its state is final; then the timeline has it.
-    let follow = move |mut email: LeadEmail| async move {
+    let follow = move |mut email: OneOffEmail| async move {
         failure.set(None);
         sent.set(Some(email.clone()));
-        let path = format!("/api/v1/leads/{lead_id}/emails/{}", email.id);
         for _ in 0..FOLLOW_POLLS {
             let shown = sent
                 .try_with_untracked(|s| s.as_ref().map(|s| s.id) == Some(email.id))
@@ -322,7 +321,7 @@ pub fn AiDrawer(
                 break;
             }
             sleep(FOLLOW_EVERY_MS).await;
-            match api::get::<LeadEmail>(&path).await {
+            match api::one_off_emails::get_one(lead_id, email.id).await {
                 Ok(now) => email = now,
                 Err(_) => continue,
             }
@@ -337,7 +336,7 @@ pub fn AiDrawer(
         if sending.get_untracked() {
             return;
         }
-        let request = SendEmailRequest {
+        let request = SendOneOffEmailRequest {
             to: None,
             subject: subject.get_untracked(),
             body: body.get_untracked(),
@@ -347,9 +346,8 @@ pub fn AiDrawer(
         confirming.set(false);
         sent.set(None);
         spawn_local(async move {
-            let path = format!("/api/v1/leads/{lead_id}/emails");
             let key = send_key.get_untracked();
-            match api::post_once::<LeadEmail, _>(&path, &request, &key).await {
+            match api::one_off_emails::send(lead_id, &request, &key).await {
                 Ok(email) => {
                     // The lead's page lists it while it is on its way.
                     on_sent.try_update(|n| *n += 1);
@@ -433,7 +431,7 @@ pub fn AiDrawer(
                                 channel.set(if event_target_value(&ev) == "whatsapp" { Channel::Whatsapp } else { Channel::Email });
                             }>
                                 {[Channel::Email, Channel::Whatsapp].into_iter().map(|c| view! {
-                                    <option value=if c == Channel::Email { "email" } else { "whatsapp" } selected=move || channel.get() == c>{channel_label(c)}</option>
+                                    <option value=if c == Channel::Email { "email" } else { "whatsapp" } selected=move || channel.get() == c>{labels::channel(c)}</option>
                                 }).collect_view()}
                             </select>
                         </div>

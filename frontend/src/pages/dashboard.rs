@@ -1,7 +1,7 @@
 use flux_dto::auth::SubscriptionStatus;
 use leptos::prelude::*;
 
-use crate::{session::use_session, texts};
+use crate::{labels, session::use_session};
 
 /// Home: who you are, where, and the plan. Metrics arrive with the dashboard issue.
 #[component]
@@ -12,7 +12,7 @@ pub fn DashboardPage() -> impl IntoView {
             let sub = me.subscription.clone();
             view! {
                 <h1>{format!("Olá, {}!", me.user.name.split(' ').next().unwrap_or_default())}</h1>
-                <p class="muted">{format!("Organização {} · {}", me.organization.name, texts::role_label(me.role))}</p>
+                <p class="muted">{format!("Organização {} · {}", me.organization.name, labels::role(me.role))}</p>
                 <section class="cards">
                     <article class="card">
                         <h2>"Plano"</h2>

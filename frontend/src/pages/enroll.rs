@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use flux_dto::{
-    cadences::{CadenceList, CadenceStatus},
+    cadences::{CadenceQuery, CadenceStatus},
     enrollments::{EnrollRequest, EnrollResult},
-    members::{MemberList, MemberStatus},
+    members::MemberStatus,
+    query::Page,
 };
 use leptos::{prelude::*, task::spawn_local};
 use uuid::Uuid;
 
-use crate::{api, pages::cadences::status_label, session::use_session};
+use crate::{api, labels, session::use_session};
 
 /// A cadence picker, a sender picker (managers enroll on behalf of a member) and the
 /// per-lead outcome of the last enrollment.
@@ -27,7 +28,7 @@ pub fn EnrollPanel(
 ) -> impl IntoView {
     let session = use_session();
     let cadences = LocalResource::new(|| async {
-        api::get::<CadenceList>("/api/v1/cadences?per_page=100")
+        api::cadences::list(&CadenceQuery::default(), Page::first(100))
             .await
             .map(|list| {
                 list.items
@@ -39,7 +40,7 @@ pub fn EnrollPanel(
     let manager = session.can("enrollments:send_as");
     let members = LocalResource::new(move || async move {
         if manager {
-            api::get::<MemberList>("/api/v1/members").await.ok()
+            api::members::list().await.ok()
         } else {
             None
         }
@@ -60,11 +61,7 @@ pub fn EnrollPanel(
         };
         pending.set(true);
         spawn_local(async move {
-            let result = api::post::<EnrollResult, _>(
-                &format!("/api/v1/cadences/{cadence_id}/enrollments"),
-                &body,
-            )
-            .await;
+            let result = api::enrollments::enroll(cadence_id, &body).await;
             pending.set(false);
             let ok = result.is_ok();
             outcome.set(Some(result.map_err(|e| e.message().to_owned())));
@@ -87,7 +84,7 @@ pub fn EnrollPanel(
                 {move || cadences.get().and_then(Result::ok).map(|items| items.into_iter().map(|c| {
                     let label = match c.status {
                         CadenceStatus::Active => c.name.clone(),
-                        status => format!("{} ({})", c.name, status_label(status).0.to_lowercase()),
+                        status => format!("{} ({})", c.name, labels::cadence_status(status).0.to_lowercase()),
                     };
                     view! { <option value=c.id.to_string()>{label}</option> }
                 }).collect_view())}

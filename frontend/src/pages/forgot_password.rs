@@ -1,4 +1,4 @@
-use flux_dto::auth::{Accepted, PasswordResetRequest};
+use flux_dto::auth::PasswordResetRequest;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
@@ -23,7 +23,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             email: email.get_untracked(),
         };
         spawn_local(async move {
-            match api::post::<Accepted, _>("/api/v1/auth/password-reset", &body).await {
+            match api::auth::request_password_reset(&body).await {
                 Ok(ack) => sent.set(Some(ack.message)),
                 Err(e) => error.set(Some(e)),
             }

@@ -1,14 +1,17 @@
 //! Import wizard: drop a CSV → preview (invalid rows highlighted) → confirm → live
 //! progress → report with the error download.
 
-use flux_dto::leads::{ImportErrorList, ImportPreview, ImportStatus, LeadImportDto};
+use flux_dto::{
+    leads::{ImportPreview, ImportStatus, LeadImportDto},
+    query::Page,
+};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 use wasm_bindgen::JsCast;
 
 use crate::{
     api,
-    components::feedback::{ErrorBox, FormError, Loading},
+    components::feedback::{loaded, FormError, Loading},
     live::{apply_to_import, use_live},
 };
 
@@ -32,7 +35,7 @@ pub fn LeadImportPage() -> impl IntoView {
         step.set(Step::Previewing);
         file.set_value(Some(chosen.clone()));
         spawn_local(async move {
-            match api::upload::<ImportPreview>("/api/v1/lead-imports/preview", &chosen).await {
+            match api::lead_imports::preview(&chosen).await {
                 Ok(preview) => step.set(Step::Preview(preview)),
                 Err(e) => {
                     error.set(Some(
@@ -48,7 +51,7 @@ pub fn LeadImportPage() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            match api::upload::<LeadImportDto>("/api/v1/lead-imports", &chosen).await {
+            match api::lead_imports::start(&chosen).await {
                 Ok(import) => step.set(Step::Running(import)),
                 Err(e) => error.set(Some(
                     e.field("file").unwrap_or_else(|| e.message().to_owned()),
@@ -89,9 +92,7 @@ pub fn LeadImportPage() -> impl IntoView {
                 ) {
                     return;
                 }
-                if let Ok(fresh) =
-                    api::get::<LeadImportDto>(&format!("/api/v1/lead-imports/{}", current.id)).await
-                {
+                if let Ok(fresh) = api::lead_imports::get_one(current.id).await {
                     step.try_update(|s| {
                         if let Step::Running(import) = s {
                             if fresh.processed_rows >= import.processed_rows {
@@ -256,16 +257,12 @@ fn Progress(import: LeadImportDto) -> impl IntoView {
 #[component]
 fn ImportErrors(import_id: uuid::Uuid) -> impl IntoView {
     let errors = LocalResource::new(move || async move {
-        api::get::<ImportErrorList>(&format!(
-            "/api/v1/lead-imports/{import_id}/errors?per_page=50"
-        ))
-        .await
+        api::lead_imports::errors(import_id, Page::first(50)).await
     });
     let download_error = RwSignal::new(None::<String>);
     let download = move |_| {
         spawn_local(async move {
-            let path = format!("/api/v1/lead-imports/{import_id}/errors.csv");
-            if let Err(e) = api::download(&path, "erros-importacao.csv").await {
+            if let Err(e) = api::lead_imports::download_errors(import_id).await {
                 download_error.set(Some(e.message().to_owned()));
             }
         });
@@ -275,10 +272,7 @@ fn ImportErrors(import_id: uuid::Uuid) -> impl IntoView {
             <h3 id="errors-title">"Linhas não importadas"</h3>
             <button type="button" class="button secondary" on:click=download>"Baixar erros (CSV)"</button>
             <FormError error=download_error.read_only()/>
-            {move || match errors.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                Some(Ok(list)) => view! {
+            {move || loaded(errors.get(), None, |list| view! {
                     <table class="table">
                         <thead><tr><th scope="col">"Linha"</th><th scope="col">"CNPJ"</th><th scope="col">"Motivo"</th></tr></thead>
                         <tbody>
@@ -288,8 +282,7 @@ fn ImportErrors(import_id: uuid::Uuid) -> impl IntoView {
                         </tbody>
                     </table>
                     {(list.total > 50).then(|| view! { <p class="muted">{format!("Mostrando 50 de {}; baixe o CSV para ver todas.", list.total)}</p> })}
-                }.into_any(),
-            }}
+                }.into_any())}
         </section>
     }
 }

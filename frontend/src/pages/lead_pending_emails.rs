@@ -13,8 +13,9 @@ use std::{
 };
 
 use flux_dto::{
-    emails::{LeadEmail, LeadEmailList, SendState},
     enrollments::{ResolveReviewRequest, ReviewOutcome},
+    one_off_emails::{OneOffEmail, OneOffEmailList, SendState},
+    query::Page,
 };
 use leptos::{prelude::*, task::spawn_local};
 use uuid::Uuid;
@@ -22,7 +23,7 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::feedback::{ErrorBox, FormError},
-    format,
+    format, labels,
     session::use_session,
     timer::sleep,
 };
@@ -31,24 +32,13 @@ use crate::{
 const LOOKED_AT: i64 = 200;
 const POLL_MS: i32 = 5_000;
 
-pub(crate) fn state_label(state: SendState) -> &'static str {
-    match state {
-        SendState::Prepared => "Na fila",
-        SendState::Dispatching => "Enviando",
-        SendState::NeedsReview => "Aguardando revisão",
-        SendState::Sent => "Enviado",
-        SendState::Failed => "Falhou",
-        SendState::Cancelled => "Cancelado",
-    }
-}
-
 /// Still on its way, or waiting for a person.
 fn is_pending(state: SendState) -> bool {
     !state.is_final() || state == SendState::NeedsReview
 }
 
 /// The e-mails on their way as last fetched (`None`: not loaded, or the fetch failed).
-fn in_flight(emails: &LocalResource<Result<LeadEmailList, ApiError>>) -> Option<HashSet<Uuid>> {
+fn in_flight(emails: &LocalResource<Result<OneOffEmailList, ApiError>>) -> Option<HashSet<Uuid>> {
     emails.with_untracked(|r| {
         r.as_ref().and_then(|r| r.as_ref().ok()).map(|l| {
             l.items
@@ -66,12 +56,8 @@ pub(crate) async fn settle_review(
     lead_id: Uuid,
     email_id: Uuid,
     outcome: ReviewOutcome,
-) -> Result<LeadEmail, ApiError> {
-    api::post(
-        &format!("/api/v1/leads/{lead_id}/emails/{email_id}/review"),
-        &ResolveReviewRequest { outcome },
-    )
-    .await
+) -> Result<OneOffEmail, ApiError> {
+    api::one_off_emails::settle_review(lead_id, email_id, &ResolveReviewRequest { outcome }).await
 }
 
 #[component]
@@ -88,12 +74,7 @@ pub fn PendingEmails(
         if let Some(changed) = changed {
             changed.track();
         }
-        async move {
-            api::get::<LeadEmailList>(&format!(
-                "/api/v1/leads/{lead_id}/emails?per_page={LOOKED_AT}"
-            ))
-            .await
-        }
+        async move { api::one_off_emails::list(lead_id, Page::first(LOOKED_AT)).await }
     });
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -184,7 +165,7 @@ pub fn PendingEmails(
 
 #[component]
 fn PendingEmail(
-    email: LeadEmail,
+    email: OneOffEmail,
     writer: bool,
     busy: RwSignal<bool>,
     settle: impl Fn(Uuid, ReviewOutcome) + Copy + Send + Sync + 'static,
@@ -204,7 +185,7 @@ fn PendingEmail(
     view! {
         <li class="timeline-item" data-email-state=serde_json::to_value(email.state).ok().and_then(|v| v.as_str().map(str::to_owned))>
             <time datetime=email.created_at.to_rfc3339()>{format::date_time(email.created_at)}</time>
-            <span class=class>{state_label(email.state)}</span>
+            <span class=class>{labels::send_state(email.state)}</span>
             <span class="muted">{format!("E-mail avulso para {}", email.to)}</span>
             <p class="timeline-summary">{email.subject}</p>
             {error.map(|e| view! { <p class="muted">{e}</p> })}

@@ -1,12 +1,8 @@
 //! One lead: company data, address, CNAE, porte, situação, partners, editable contact
 //! fields, enrichment history with re-enrich, archive and delete, and "Gerar com IA".
 
-use flux_dto::{
-    leads::{
-        BulkLeadIds, BulkResult, EnrichmentAttemptList, EnrichmentOutcome, LeadDto, LeadStatus,
-        UpdateLeadRequest,
-    },
-    members::MemberList,
+use flux_dto::leads::{
+    EnrichmentAttemptList, EnrichmentOutcome, LeadDto, LeadStatus, UpdateLeadRequest,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -18,16 +14,12 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{confirm, ErrorBox, FormError, Loading},
+        feedback::{confirm, loaded, FormError},
         field::TextField,
     },
+    labels,
     live::use_live,
-    pages::{
-        ai_drawer::AiDrawer,
-        field_error,
-        lead_timeline::LeadTimeline,
-        leads::{enrichment_label, status_label},
-    },
+    pages::{ai_drawer::AiDrawer, field_error, lead_timeline::LeadTimeline},
 };
 
 fn money(cents: i64) -> String {
@@ -48,18 +40,13 @@ pub fn LeadProfilePage() -> impl IntoView {
     let live = use_live();
     let lead = LocalResource::new(move || async move {
         match id() {
-            Some(id) => api::get::<LeadDto>(&format!("/api/v1/leads/{id}")).await,
+            Some(id) => api::leads::get_one(id).await,
             None => Err(ApiError::not_found("Lead não encontrado")),
         }
     });
     let attempts = LocalResource::new(move || async move {
         match id() {
-            Some(id) => {
-                api::get::<EnrichmentAttemptList>(&format!(
-                    "/api/v1/leads/{id}/enrichment-attempts"
-                ))
-                .await
-            }
+            Some(id) => api::leads::enrichment_attempts(id).await,
             None => Err(ApiError::not_found("Lead não encontrado")),
         }
     });
@@ -83,11 +70,7 @@ pub fn LeadProfilePage() -> impl IntoView {
 
     view! {
         <p><A href="/leads">"← Leads"</A></p>
-        {move || match lead.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(lead)) => view! { <Profile lead=lead attempts=attempts on_change=reload ai_open=ai_open/> }.into_any(),
-        }}
+        {move || loaded(lead.get(), Some(reload), |lead| view! { <Profile lead=lead attempts=attempts on_change=reload ai_open=ai_open/> }.into_any())}
         {move || id().map(|id| view! { <AiDrawer lead_id=id lead=current open=ai_open on_sent=timeline_changed/> })}
         // Outside the profile, so a refreshed lead does not rebuild the timeline.
         {move || id().map(|id| view! { <LeadTimeline lead_id=id changed=timeline_changed/> })}
@@ -102,19 +85,14 @@ fn Profile(
     ai_open: RwSignal<bool>,
 ) -> impl IntoView {
     let id = lead.id;
-    let (label, class) = enrichment_label(lead.enrichment_status);
+    let (label, class) = labels::enrichment_status(lead.enrichment_status);
     let enriching = RwSignal::new(false);
     let action_error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let enrich = move |_| {
         enriching.set(true);
         spawn_local(async move {
-            match api::post::<LeadDto, _>(
-                &format!("/api/v1/leads/{id}/enrich"),
-                &serde_json::json!({}),
-            )
-            .await
-            {
+            match api::leads::enrich(id).await {
                 Ok(_) => action_error.set(None),
                 Err(e) => action_error.set(Some(e.message().to_owned())),
             }
@@ -125,12 +103,12 @@ fn Profile(
     let archived = lead.archived_at.is_some();
     let toggle_archive = move |_| {
         spawn_local(async move {
-            let path = if archived {
-                "/api/v1/leads/unarchive"
+            let done = if archived {
+                api::leads::unarchive(vec![id]).await
             } else {
-                "/api/v1/leads/archive"
+                api::leads::archive(vec![id]).await
             };
-            match api::post::<BulkResult, _>(path, &BulkLeadIds { lead_ids: vec![id] }).await {
+            match done {
                 Ok(_) => on_change.run(()),
                 Err(e) => action_error.set(Some(e.message().to_owned())),
             }
@@ -142,7 +120,7 @@ fn Profile(
         }
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::delete(&format!("/api/v1/leads/{id}")).await {
+            match api::leads::remove(id).await {
                 Ok(()) => navigate("/leads", Default::default()),
                 Err(e) => action_error.set(Some(e.message().to_owned())),
             }
@@ -237,11 +215,9 @@ fn Profile(
         </section>
         <section aria-labelledby="history-title" class="card">
             <h2 id="history-title">"Histórico de enriquecimento"</h2>
-            {move || match attempts.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                Some(Ok(list)) if list.items.is_empty() => view! { <p class="muted">"Ainda não houve tentativas."</p> }.into_any(),
-                Some(Ok(list)) => view! {
+            {move || loaded(attempts.get(), None, |value| match value {
+                list if list.items.is_empty() => view! { <p class="muted">"Ainda não houve tentativas."</p> }.into_any(),
+                list => view! {
                     <table class="table">
                         <thead><tr><th scope="col">"Quando"</th><th scope="col">"Provedor"</th><th scope="col">"Resultado"</th><th scope="col">"Detalhe"</th></tr></thead>
                         <tbody>{list.items.into_iter().map(|a| view! {
@@ -260,7 +236,7 @@ fn Profile(
                         }).collect_view()}</tbody>
                     </table>
                 }.into_any(),
-            }}
+            })}
         </section>
     }
 }
@@ -275,7 +251,7 @@ fn ContactForm(lead: LeadDto, on_saved: Callback<()>) -> impl IntoView {
     let do_not_contact = RwSignal::new(lead.do_not_contact);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
-    let members = LocalResource::new(|| api::get::<MemberList>("/api/v1/members"));
+    let members = LocalResource::new(api::members::list);
     let id = lead.id;
     let optional = |s: String| if s.trim().is_empty() { None } else { Some(s) };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -291,7 +267,7 @@ fn ContactForm(lead: LeadDto, on_saved: Callback<()>) -> impl IntoView {
             ..UpdateLeadRequest::default()
         };
         spawn_local(async move {
-            match api::patch::<LeadDto, _>(&format!("/api/v1/leads/{id}"), &body).await {
+            match api::leads::update(id, &body).await {
                 Ok(_) => {
                     error.set(None);
                     saved.set(true);
@@ -333,7 +309,7 @@ fn ContactForm(lead: LeadDto, on_saved: Callback<()>) -> impl IntoView {
                     if let Some(s) = statuses.iter().find(|s| format!("{s:?}") == value) { status.set(*s); }
                 }>
                     {statuses.into_iter().map(|s| view! {
-                        <option value=format!("{s:?}") selected=move || status.get() == s>{status_label(s)}</option>
+                        <option value=format!("{s:?}") selected=move || status.get() == s>{labels::lead_status(s)}</option>
                     }).collect_view()}
                 </select>
             </div>

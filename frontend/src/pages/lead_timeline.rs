@@ -8,8 +8,9 @@ use std::sync::{
     Arc,
 };
 
-use flux_dto::enrollments::{
-    EnrollmentStatus, InteractionDto, InteractionType, LeadTimeline as Timeline,
+use flux_dto::{
+    enrollments::{EnrollmentStatus, InteractionDto},
+    query::Page,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
@@ -17,11 +18,10 @@ use uuid::Uuid;
 
 use crate::{
     api,
-    components::feedback::{Empty, ErrorBox, Loading},
-    format,
+    components::feedback::{loaded, Empty},
+    format, labels,
     pages::{
         cadences::detail::EnrollmentTable, enroll::EnrollPanel, lead_pending_emails::PendingEmails,
-        templates::channel_label,
     },
     session::use_session,
 };
@@ -32,20 +32,6 @@ const MAX_SHOWN: i64 = 200;
 const POLL_MS: i32 = 5_000;
 /// Looked at again while a step is due within this long (or overdue).
 const SOON_MS: f64 = 10.0 * 60.0 * 1000.0;
-
-fn kind_label(kind: InteractionType) -> (&'static str, &'static str) {
-    match kind {
-        InteractionType::Sent => ("Enviado", "badge badge-info"),
-        InteractionType::Delivered => ("Entregue", "badge badge-info"),
-        InteractionType::Opened => ("Aberto", "badge badge-ok"),
-        InteractionType::Clicked => ("Clicou", "badge badge-ok"),
-        InteractionType::Replied => ("Respondeu", "badge badge-ok"),
-        InteractionType::Bounced => ("Bounce", "badge badge-error"),
-        InteractionType::Failed => ("Falhou", "badge badge-error"),
-        InteractionType::Unsubscribed => ("Descadastrou", "badge badge-off"),
-        InteractionType::MeetingScheduled => ("Reunião agendada", "badge badge-ok"),
-    }
-}
 
 #[component]
 pub fn LeadTimeline(
@@ -61,12 +47,7 @@ pub fn LeadTimeline(
         if let Some(changed) = changed {
             changed.track();
         }
-        async move {
-            api::get::<Timeline>(&format!(
-                "/api/v1/leads/{lead_id}/timeline?per_page={shown}"
-            ))
-            .await
-        }
+        async move { api::leads::timeline(lead_id, Page::first(shown)).await }
     });
     let reload = Callback::new(move |()| timeline.refetch());
 
@@ -113,10 +94,7 @@ pub fn LeadTimeline(
                     on_done=reload/>
             })}
             <PendingEmails lead_id=lead_id changed=changed on_ended=reload/>
-            {move || match timeline.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-                Some(Ok(t)) => {
+            {move || loaded(timeline.get(), Some(reload), |t| {
                     let shown_now = t.interactions.len() as i64;
                     let more = t.total > shown_now && shown_now < MAX_SHOWN;
                     let capped = t.total > shown_now && shown_now >= MAX_SHOWN;
@@ -146,8 +124,7 @@ pub fn LeadTimeline(
                             <p class="muted">{format!("Mostrando as {MAX_SHOWN} interações mais recentes de {total}.")}</p>
                         })}
                     }.into_any()
-                }
-            }}
+                })}
         </section>
     }
 }
@@ -155,7 +132,7 @@ pub fn LeadTimeline(
 #[component]
 fn Interaction(interaction: InteractionDto) -> impl IntoView {
     let i = interaction;
-    let (label, class) = kind_label(i.kind);
+    let (label, class) = labels::interaction(i.kind);
     let step = match (i.cadence_id, i.cadence_name.clone(), i.step_position) {
         (Some(id), Some(name), Some(position)) => Some(
             view! {
@@ -172,7 +149,7 @@ fn Interaction(interaction: InteractionDto) -> impl IntoView {
         <li class="timeline-item" data-type=serde_json::to_value(i.kind).ok().and_then(|v| v.as_str().map(str::to_owned))>
             <time datetime=i.occurred_at.to_rfc3339()>{format::date_time(i.occurred_at)}</time>
             <span class=class>{label}</span>
-            {i.channel.map(|c| view! { <span class="muted">{channel_label(c)}</span> })}
+            {i.channel.map(|c| view! { <span class="muted">{labels::channel(c)}</span> })}
             {step.map(|s| view! { <span>{s}</span> })}
             // Written by a member outside any cadence.
             {(i.cadence_id.is_none() && i.actor_id.is_some()).then(|| view! { <span class="muted">"E-mail avulso"</span> })}

@@ -4,11 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use flux_dto::{
-    leads::{
-        BulkAssignRequest, BulkLeadIds, BulkResult, CreateLeadRequest, EnrichmentStatus, LeadDto,
-        LeadList, LeadListItem, LeadStatus,
-    },
+    lead_query::LeadQuery,
+    leads::{BulkAssignRequest, CreateLeadRequest, EnrichmentStatus, LeadListItem, LeadStatus},
     members::MemberList,
+    query::Page,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
@@ -16,7 +15,11 @@ use uuid::Uuid;
 
 use crate::{
     api::{self, ApiError},
-    components::feedback::{Empty, ErrorBox, FormError, Loading},
+    components::{
+        feedback::{loaded, Empty, FormError},
+        pager::Pager,
+    },
+    labels,
     live::use_live,
     pages::enroll::EnrollPanel,
     session::use_session,
@@ -25,87 +28,27 @@ use crate::{
 
 const PER_PAGE: i64 = 50;
 
-pub fn status_label(status: LeadStatus) -> &'static str {
-    match status {
-        LeadStatus::New => "Novo",
-        LeadStatus::Contacted => "Contatado",
-        LeadStatus::Qualified => "Qualificado",
-        LeadStatus::Unqualified => "Desqualificado",
-    }
-}
-
-pub fn enrichment_label(status: EnrichmentStatus) -> (&'static str, &'static str) {
-    match status {
-        EnrichmentStatus::Pending => ("Na fila", "badge"),
-        EnrichmentStatus::Enriching => ("Enriquecendo…", "badge badge-info"),
-        EnrichmentStatus::Enriched => ("Enriquecido", "badge badge-ok"),
-        EnrichmentStatus::EnrichmentFailed => ("Falhou", "badge badge-error"),
-        EnrichmentStatus::NotFound => ("Não encontrado", "badge badge-warn"),
-    }
-}
-
-/// The query string of the current filters (shared by the list and the export).
-#[derive(Clone, Default, PartialEq)]
-struct Filters {
-    q: String,
-    status: String,
-    enrichment_status: String,
-    porte: String,
-    uf: String,
-    city: String,
-    archived: String,
-    import_id: String,
-}
-
-fn encode(value: &str) -> String {
-    js_sys::encode_uri_component(value)
-        .as_string()
-        .unwrap_or_default()
-}
-
-impl Filters {
-    fn query(&self) -> String {
-        [
-            ("q", &self.q),
-            ("status", &self.status),
-            ("enrichment_status", &self.enrichment_status),
-            ("porte", &self.porte),
-            ("uf", &self.uf),
-            ("city", &self.city),
-            ("archived", &self.archived),
-            ("import_id", &self.import_id),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v.trim())))
-        .collect::<Vec<_>>()
-        .join("&")
-    }
-}
-
 #[component]
 pub fn LeadsPage() -> impl IntoView {
     let session = use_session();
     let live = use_live();
     let import_filter = leptos_router::hooks::use_query_map()
-        .with_untracked(|q| q.get("importacao").unwrap_or_default());
-    let filters = RwSignal::new(Filters {
+        .with_untracked(|q| q.get("importacao").and_then(|id| id.parse().ok()));
+    let filters = RwSignal::new(LeadQuery {
         import_id: import_filter,
-        ..Filters::default()
+        ..LeadQuery::default()
     });
     let page = RwSignal::new(1_i64);
     let selected = RwSignal::new(HashSet::<Uuid>::new());
     let leads = LocalResource::new(move || {
-        let query = filters.get().query();
-        let page = page.get();
-        async move {
-            api::get::<LeadList>(&format!(
-                "/api/v1/leads?{query}&page={page}&per_page={PER_PAGE}"
-            ))
-            .await
-        }
+        let query = filters.get();
+        let page = Page {
+            page: page.get(),
+            per_page: PER_PAGE,
+        };
+        async move { api::leads::list(&query, page).await }
     });
-    let members = LocalResource::new(|| api::get::<MemberList>("/api/v1/members"));
+    let members = LocalResource::new(api::members::list);
     let reload = Callback::new(move |()| leads.refetch());
 
     // One refetch at a time, however many reasons arrive meanwhile (a big import
@@ -215,20 +158,18 @@ pub fn LeadsPage() -> impl IntoView {
                 names=lead_names
                 on_done=Callback::new(|()| ())/>
         </Show>
-        {move || match leads.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(list)) if list.items.is_empty() => view! {
-                <Empty message="Nenhum lead encontrado. Importe uma planilha ou ajuste os filtros."/>
-            }.into_any(),
-            Some(Ok(list)) => {
-                let total = list.total;
-                view! {
-                    <LeadsTable items=list.items selected=selected names=names/>
-                    <Pager page=page total=total/>
-                }.into_any()
+        {move || loaded(leads.get(), Some(reload), |list| {
+            if list.items.is_empty() {
+                return view! {
+                    <Empty message="Nenhum lead encontrado. Importe uma planilha ou ajuste os filtros."/>
+                }.into_any();
             }
-        }}
+            let total = list.total;
+            view! {
+                <LeadsTable items=list.items selected=selected names=names/>
+                <Pager page=page total=total per_page=PER_PAGE unit="lead(s)" always=true/>
+            }.into_any()
+        })}
     }
 }
 
@@ -250,7 +191,7 @@ fn AddLead(on_done: Callback<()>) -> impl IntoView {
             owner_id: None,
         };
         spawn_local(async move {
-            match api::post::<LeadDto, _>("/api/v1/leads", &body).await {
+            match api::leads::create(&body).await {
                 Ok(_) => {
                     cnpj.set(String::new());
                     error.set(None);
@@ -278,21 +219,21 @@ fn AddLead(on_done: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn FiltersBar(filters: RwSignal<Filters>, page: RwSignal<i64>) -> impl IntoView {
-    let search = RwSignal::new(filters.get_untracked().q);
-    let set = move |update: Box<dyn FnOnce(&mut Filters)>| {
+fn FiltersBar(filters: RwSignal<LeadQuery>, page: RwSignal<i64>) -> impl IntoView {
+    let search = RwSignal::new(filters.get_untracked().q.unwrap_or_default());
+    let set = move |update: Box<dyn FnOnce(&mut LeadQuery)>| {
         page.set(1);
         filters.update(|f| update(f));
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let q = search.get_untracked();
-        set(Box::new(move |f| f.q = q));
+        set(Box::new(move |f| f.q = text(q)));
     };
     let select = |id: &'static str,
                   label: &'static str,
                   options: Vec<(&'static str, &'static str)>,
-                  apply: fn(&mut Filters, String)| {
+                  apply: fn(&mut LeadQuery, String)| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -311,32 +252,58 @@ fn FiltersBar(filters: RwSignal<Filters>, page: RwSignal<i64>) -> impl IntoView 
                 <label for="lead-search">"Buscar"</label>
                 <input id="lead-search" type="search" placeholder="Razão social, nome fantasia ou CNPJ" bind:value=search/>
             </div>
-            {select("filter-status", "Status", vec![("", "Todos"), ("new", "Novo"), ("contacted", "Contatado"), ("qualified", "Qualificado"), ("unqualified", "Desqualificado")], |f, v| f.status = v)}
-            {select("filter-enrichment", "Enriquecimento", vec![("", "Todos"), ("pending", "Na fila"), ("enriching", "Enriquecendo"), ("enriched", "Enriquecido"), ("not_found", "Não encontrado"), ("enrichment_failed", "Falhou")], |f, v| f.enrichment_status = v)}
-            {select("filter-porte", "Porte", vec![("", "Todos"), ("ME", "ME"), ("EPP", "EPP"), ("DEMAIS", "Demais")], |f, v| f.porte = v)}
-            {select("filter-archived", "Exibir", vec![("", "Ativos"), ("archived", "Arquivados"), ("all", "Todos")], |f, v| f.archived = v)}
+            {select("filter-status", "Status", every("Todos", LeadStatus::ALL, |s| (s.as_str(), labels::lead_status(s))), |f, v| f.statuses = v.parse().into_iter().collect())}
+            {select("filter-enrichment", "Enriquecimento", every("Todos", EnrichmentStatus::ALL, |s| (s.as_str(), labels::enrichment_status(s).0)), |f, v| f.enrichment_statuses = v.parse().into_iter().collect())}
+            {select("filter-porte", "Porte", vec![("", "Todos"), ("ME", "ME"), ("EPP", "EPP"), ("DEMAIS", "Demais")], |f, v| f.portes = text(v).into_iter().collect())}
+            {select("filter-archived", "Exibir", vec![("active", "Ativos"), ("archived", "Arquivados"), ("all", "Todos")], |f, v| f.archived = v.parse().unwrap_or_default())}
             <div class="field narrow">
                 <label for="filter-uf">"UF"</label>
                 <input id="filter-uf" maxlength="2" on:change=move |ev| {
                     let value = event_target_value(&ev).to_uppercase();
-                    set(Box::new(move |f| f.uf = value));
+                    set(Box::new(move |f| f.ufs = text(value).into_iter().collect()));
                 }/>
             </div>
             <div class="field">
                 <label for="filter-city">"Cidade"</label>
                 <input id="filter-city" on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    set(Box::new(move |f| f.city = value));
+                    set(Box::new(move |f| f.city = text(value)));
                 }/>
             </div>
             <button type="submit" class="button secondary">"Buscar"</button>
         </form>
-        <Show when=move || !filters.with(|f| f.import_id.is_empty())>
+        <Show when=move || filters.with(|f| f.import_id.is_some())>
             <p class="notice">"Mostrando os leads de uma importação. "
-                <button type="button" class="link" on:click=move |_| set(Box::new(|f| f.import_id.clear()))>"Ver todos"</button>
+                <button type="button" class="link" on:click=move |_| set(Box::new(|f| f.import_id = None))>"Ver todos"</button>
             </p>
         </Show>
     }
+}
+
+/// A bulk action on the selected leads.
+#[derive(Clone, Copy)]
+enum Bulk {
+    Archive,
+    Unarchive,
+    /// To a member, or to nobody.
+    Assign(Option<Uuid>),
+}
+
+/// A filter's text: `None` when blank.
+fn text(value: String) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The options of a vocabulary's select: "all" first, then each word.
+fn every<T: Copy>(
+    all_text: &'static str,
+    all: &[T],
+    option: fn(T) -> (&'static str, &'static str),
+) -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("", all_text))
+        .chain(all.iter().map(|v| option(*v)))
+        .collect()
 }
 
 #[component]
@@ -344,19 +311,19 @@ fn BulkBar(
     selected: RwSignal<HashSet<Uuid>>,
     members: LocalResource<Result<MemberList, ApiError>>,
     on_done: Callback<()>,
-    filters: RwSignal<Filters>,
+    filters: RwSignal<LeadQuery>,
 ) -> impl IntoView {
     let session = use_session();
     let message = RwSignal::new(None::<String>);
-    let run = move |path: &'static str, owner: Option<Option<Uuid>>| {
+    let run = move |action: Bulk| {
         let lead_ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
         spawn_local(async move {
-            let result = match owner {
-                Some(owner_id) => {
-                    api::post::<BulkResult, _>(path, &BulkAssignRequest { lead_ids, owner_id })
-                        .await
+            let result = match action {
+                Bulk::Assign(owner_id) => {
+                    api::leads::assign(&BulkAssignRequest { lead_ids, owner_id }).await
                 }
-                None => api::post::<BulkResult, _>(path, &BulkLeadIds { lead_ids }).await,
+                Bulk::Archive => api::leads::archive(lead_ids).await,
+                Bulk::Unarchive => api::leads::unarchive(lead_ids).await,
             };
             match result {
                 Ok(r) => {
@@ -369,11 +336,9 @@ fn BulkBar(
         });
     };
     let export = move |_| {
-        let query = filters.get_untracked().query();
+        let query = filters.get_untracked();
         spawn_local(async move {
-            if let Err(e) =
-                api::download(&format!("/api/v1/leads/export?{query}"), "leads.csv").await
-            {
+            if let Err(e) = api::leads::export(&query).await {
                 message.set(Some(e.message().to_owned()));
             }
         });
@@ -382,15 +347,15 @@ fn BulkBar(
         <div class="bulk-bar" role="toolbar" aria-label="Ações em massa">
             <span>{move || format!("{} selecionado(s)", selected.with(HashSet::len))}</span>
             <button type="button" class="button secondary" disabled=move || selected.with(HashSet::is_empty)
-                on:click=move |_| run("/api/v1/leads/archive", None)>"Arquivar"</button>
+                on:click=move |_| run(Bulk::Archive)>"Arquivar"</button>
             <button type="button" class="button secondary" disabled=move || selected.with(HashSet::is_empty)
-                on:click=move |_| run("/api/v1/leads/unarchive", None)>"Desarquivar"</button>
+                on:click=move |_| run(Bulk::Unarchive)>"Desarquivar"</button>
             <label for="bulk-owner" class="visually-hidden">"Atribuir a"</label>
             <select id="bulk-owner" disabled=move || selected.with(HashSet::is_empty) on:change=move |ev| {
                 let value = event_target_value(&ev);
                 if value.is_empty() { return; }
                 let owner = if value == "none" { None } else { value.parse().ok() };
-                run("/api/v1/leads/assign", Some(owner));
+                run(Bulk::Assign(owner));
             }>
                 <option value="">"Atribuir a…"</option>
                 <option value="none">"Ninguém"</option>
@@ -448,7 +413,7 @@ fn LeadsTable(
             <tbody>
                 {items.into_iter().map(|lead| {
                     let id = lead.id;
-                    let (label, class) = enrichment_label(lead.enrichment_status);
+                    let (label, class) = labels::enrichment_status(lead.enrichment_status);
                     let title = lead.razao_social.clone().unwrap_or_else(|| "(aguardando dados)".into());
                     let place = match (&lead.cidade, &lead.uf) {
                         (Some(c), Some(u)) => format!("{c}/{u}"),
@@ -469,7 +434,7 @@ fn LeadsTable(
                             <td class="mono">{lead.cnpj_formatted}</td>
                             <td>{place}</td>
                             <td>{lead.porte.unwrap_or_default()}</td>
-                            <td>{status_label(lead.status)}</td>
+                            <td>{labels::lead_status(lead.status)}</td>
                             <td><span class=class data-enrichment=format!("{:?}", lead.enrichment_status)>{label}</span></td>
                             <td>{move || owner.and_then(|o| names.with(|n| n.get(&o).cloned())).unwrap_or_default()}</td>
                         </tr>
@@ -477,24 +442,5 @@ fn LeadsTable(
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-#[component]
-pub fn Pager(
-    page: RwSignal<i64>,
-    total: i64,
-    #[prop(default = PER_PAGE)] per_page: i64,
-    /// What is counted, e.g. "lead(s)".
-    #[prop(default = "lead(s)")]
-    unit: &'static str,
-) -> impl IntoView {
-    let pages = ((total + per_page - 1) / per_page).max(1);
-    view! {
-        <nav class="pager" aria-label="Paginação">
-            <button type="button" class="button secondary" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p -= 1)>"Anterior"</button>
-            <span>{move || format!("Página {} de {pages} · {total} {unit}", page.get())}</span>
-            <button type="button" class="button secondary" disabled=move || { page.get() >= pages } on:click=move |_| page.update(|p| *p += 1)>"Próxima"</button>
-        </nav>
     }
 }

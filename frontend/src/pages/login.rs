@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
+    api,
     api::ApiError,
     components::field::TextField,
     pages::{field_error, general_error, sign_in, AuthCard},
@@ -28,8 +29,7 @@ pub fn LoginPage() -> impl IntoView {
             org_id: None,
         };
         sign_in(
-            "/api/v1/auth/login",
-            body,
+            async move { api::auth::login(&body).await },
             session,
             navigate,
             error,

@@ -3,9 +3,7 @@
 //! and the health of reply reading. Passwords are write-only.
 
 use flux_dto::{
-    mailboxes::{
-        CreateMailbox, MailSecurity, MailboxDto, MailboxList, MailboxTestResult, UpdateMailbox,
-    },
+    mailboxes::{CreateMailbox, MailSecurity, MailboxDto, MailboxTestResult, UpdateMailbox},
     members::{MemberList, MemberStatus},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -13,31 +11,23 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{confirm, Empty, ErrorBox, FormError, Loading},
+        feedback::{confirm, loaded, Empty, FormError},
         field::{FieldError, TextField},
     },
-    format,
+    format, labels,
     pages::field_error,
     session::use_session,
 };
-
-fn security_label(security: MailSecurity) -> &'static str {
-    match security {
-        MailSecurity::None => "Sem criptografia",
-        MailSecurity::Starttls => "STARTTLS",
-        MailSecurity::Tls => "TLS",
-    }
-}
 
 /// `/configuracoes/caixas`.
 #[component]
 pub fn MailboxesPage() -> impl IntoView {
     let session = use_session();
     let manager = session.can("integrations:manage");
-    let mailboxes = LocalResource::new(|| api::get::<MailboxList>("/api/v1/mailboxes"));
+    let mailboxes = LocalResource::new(api::mailboxes::list);
     let members = LocalResource::new(move || async move {
         if manager {
-            api::get::<MemberList>("/api/v1/members").await.ok()
+            api::members::list().await.ok()
         } else {
             None
         }
@@ -74,16 +64,14 @@ pub fn MailboxesPage() -> impl IntoView {
                     if saved { reload.run(()); }
                 })/>
         </Show>
-        {move || match mailboxes.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(list)) if list.items.is_empty() => view! {
+        {move || loaded(mailboxes.get(), Some(reload), |value| match value {
+            list if list.items.is_empty() => view! {
                 <Empty message="Nenhuma caixa de e-mail configurada: sem ela, os passos de e-mail não saem."/>
             }.into_any(),
-            Some(Ok(list)) => list.items.into_iter().map(|m| view! {
+            list => list.items.into_iter().map(|m| view! {
                 <MailboxCard mailbox=m members=members on_change=reload/>
             }).collect_view().into_any(),
-        }}
+        })}
     }
 }
 
@@ -103,11 +91,7 @@ fn MailboxCard(
         testing.set(true);
         test.set(None);
         spawn_local(async move {
-            let result = api::post::<MailboxTestResult, _>(
-                &format!("/api/v1/mailboxes/{id}/test"),
-                &serde_json::json!({}),
-            )
-            .await;
+            let result = api::mailboxes::test(id).await;
             testing.set(false);
             test.set(Some(result.map_err(|e| e.message().to_owned())));
         });
@@ -120,7 +104,7 @@ fn MailboxCard(
             return;
         }
         spawn_local(async move {
-            match api::delete(&format!("/api/v1/mailboxes/{id}")).await {
+            match api::mailboxes::remove(id).await {
                 Ok(()) => {
                     on_change.try_run(());
                 }
@@ -178,12 +162,12 @@ fn MailboxCard(
             <FormError error=error.read_only()/>
             <dl class="facts">
                 <dt>"SMTP"</dt>
-                <dd>{format!("{}:{} · {}{}", m.smtp_host, m.smtp_port, security_label(m.smtp_security),
+                <dd>{format!("{}:{} · {}{}", m.smtp_host, m.smtp_port, labels::mail_security(m.smtp_security),
                     if m.smtp_username.is_empty() { String::new() } else { format!(" · usuário {}", m.smtp_username) })}</dd>
                 <dt>"IMAP"</dt>
                 <dd>{match (&m.imap_host, m.imap_port, m.imap_security) {
                     (Some(host), Some(port), Some(sec)) if m.imap_enabled =>
-                        format!("{host}:{port} · {} · pasta {}", security_label(sec), m.imap_folder),
+                        format!("{host}:{port} · {} · pasta {}", labels::mail_security(sec), m.imap_folder),
                     _ => "—".to_owned(),
                 }}</dd>
                 <dt>"Limite diário"</dt><dd>{format!("{} enviados hoje de {}", m.sent_today, m.daily_limit)}</dd>
@@ -306,7 +290,7 @@ fn MailboxForm(
                         daily_limit: Some(number(daily_limit)),
                         min_interval_seconds: Some(number(min_interval)),
                     };
-                    api::post::<MailboxDto, _>("/api/v1/mailboxes", &body).await
+                    api::mailboxes::create(&body).await
                 }
                 Some(m) => {
                     // With reply reading off, its settings stay as they were.
@@ -344,7 +328,7 @@ fn MailboxForm(
                         min_interval_seconds: Some(number(min_interval))
                             .filter(|d| *d != m.min_interval_seconds),
                     };
-                    api::patch::<MailboxDto, _>(&format!("/api/v1/mailboxes/{}", m.id), &body).await
+                    api::mailboxes::update(m.id, &body).await
                 }
             };
             pending.set(false);
@@ -459,7 +443,7 @@ fn ServerFields(
                 if let Ok(s) = event_target_value(&ev).parse::<MailSecurity>() { security.set(s); }
             }>
                 {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::None].into_iter().map(|s| view! {
-                    <option value=s.as_str() selected=move || security.get() == s>{security_label(s)}</option>
+                    <option value=s.as_str() selected=move || security.get() == s>{labels::mail_security(s)}</option>
                 }).collect_view()}
             </select>
         </div>

@@ -24,30 +24,28 @@ pub mod users;
 use flux_dto::auth::AuthResponse;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::NavigateOptions;
-use serde::Serialize;
 
 use crate::{
     api::{self, ApiError},
     session::Session,
 };
 
-/// Submits credentials to an endpoint answering `AuthResponse` (login, sign-up,
-/// invitation acceptance), starts the session and opens the dashboard.
-pub fn sign_in<B, N>(
-    path: &'static str,
-    body: B,
+/// Sends credentials (`call`: login, sign-up, invitation acceptance), starts the
+/// session and opens the dashboard.
+pub fn sign_in<F, N>(
+    call: F,
     session: Session,
     navigate: N,
     error: RwSignal<Option<ApiError>>,
     pending: RwSignal<bool>,
 ) where
-    B: Serialize + 'static,
+    F: std::future::Future<Output = Result<AuthResponse, ApiError>> + 'static,
     N: Fn(&str, NavigateOptions) + 'static,
 {
     pending.set(true);
     spawn_local(async move {
-        let result = match api::post::<AuthResponse, _>(path, &body).await {
-            Ok(auth) => api::start_session(auth).await,
+        let result = match call.await {
+            Ok(auth) => api::auth::start_session(auth).await,
             Err(e) => Err(e),
         };
         pending.set(false);

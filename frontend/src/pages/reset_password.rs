@@ -24,7 +24,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             password: password.get_untracked(),
         };
         spawn_local(async move {
-            match api::post::<(), _>("/api/v1/auth/password-reset/confirm", &body).await {
+            match api::auth::confirm_password_reset(&body).await {
                 Ok(()) => done.set(true),
                 Err(e) => error.set(Some(e)),
             }

@@ -10,7 +10,7 @@ use crate::{
         feedback::{ErrorBox, FormError, Loading},
         field::FieldError,
     },
-    format,
+    format, labels,
     pages::field_error,
     session::use_session,
 };
@@ -34,23 +34,10 @@ const BRAZILIAN_ZONES: &[(&str, &str)] = &[
     ("America/Noronha", "Fernando de Noronha"),
 ];
 
-fn weekday_label(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "Segunda",
-        Weekday::Tuesday => "Terça",
-        Weekday::Wednesday => "Quarta",
-        Weekday::Thursday => "Quinta",
-        Weekday::Friday => "Sexta",
-        Weekday::Saturday => "Sábado",
-        Weekday::Sunday => "Domingo",
-    }
-}
-
 /// `/configuracoes/envio`.
 #[component]
 pub fn SendingSettingsPage() -> impl IntoView {
-    let settings =
-        LocalResource::new(|| api::get::<SendingSettings>("/api/v1/organization/sending"));
+    let settings = LocalResource::new(api::organization::sending);
     view! {
         <h1>"Envio"</h1>
         {move || match settings.get() {
@@ -97,8 +84,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
         pending.set(true);
         saved.set(None);
         spawn_local(async move {
-            let result =
-                api::patch::<SendingSettings, _>("/api/v1/organization/sending", &body).await;
+            let result = api::organization::update_sending(&body).await;
             pending.set(false);
             match result {
                 Ok(s) => {
@@ -157,7 +143,7 @@ fn SendingForm(settings: SendingSettings) -> impl IntoView {
                         <label class="checkbox">
                             <input type="checkbox" prop:checked=move || days.with(|d| d.contains(&day))
                                 on:change=move |ev| toggle_day(day, event_target_checked(&ev))/>
-                            " " {weekday_label(day)}
+                            " " {labels::weekday(day)}
                         </label>
                     }).collect_view()}
                     <FieldError error=issue("days")/>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
+    api,
     api::ApiError,
     components::field::TextField,
     pages::{field_error, general_error, sign_in, AuthCard},
@@ -49,8 +50,7 @@ pub fn SignupPage() -> impl IntoView {
             password: password.get_untracked(),
         };
         sign_in(
-            "/api/v1/auth/signup",
-            body,
+            async move { api::auth::signup(&body).await },
             session,
             navigate,
             error,

@@ -2,11 +2,12 @@
 //! the editor (variable picker, live preview against a chosen lead).
 
 use flux_dto::{
-    leads::LeadList,
+    lead_query::{LeadQuery, LeadSort, LeadSortKey},
+    query::Page,
     templates::{
         Channel, CreateTemplateRequest, DuplicateTemplateRequest, PreviewPieceKind,
-        PreviewTemplateRequest, RenderedText, TemplateDto, TemplateList, TemplatePreview,
-        TemplateVariable, TemplateVariableList, UpdateTemplateRequest, VariableSource,
+        PreviewTemplateRequest, RenderedText, TemplateDto, TemplatePreview, TemplateQuery,
+        TemplateVariable, UpdateTemplateRequest, VariableSource,
     },
 };
 use leptos::{html, prelude::*, task::spawn_local};
@@ -20,29 +21,14 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{confirm, Empty, ErrorBox, FormError, Loading},
+        feedback::{confirm, loaded, Empty, FormError},
         field::{FieldError, TextField},
     },
+    labels,
     pages::field_error,
     session::use_session,
     texts,
 };
-
-pub fn channel_label(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "E-mail",
-        Channel::Whatsapp => "WhatsApp",
-    }
-}
-
-fn source_label(source: VariableSource) -> &'static str {
-    match source {
-        VariableSource::Lead => "Do lead",
-        VariableSource::Sender => "De quem envia",
-        VariableSource::Organization => "Da empresa",
-        VariableSource::Context => "Do momento do envio",
-    }
-}
 
 fn percent(rate: f64) -> String {
     format!("{:.1} %", rate * 100.0).replace('.', ",")
@@ -58,14 +44,11 @@ pub fn TemplatesPage() -> impl IntoView {
         let channel = channel.get();
         let q = query.get();
         async move {
-            let mut url = "/api/v1/templates?per_page=200".to_owned();
-            if !channel.is_empty() {
-                url.push_str(&format!("&channel={channel}"));
-            }
-            if !q.trim().is_empty() {
-                url.push_str(&format!("&q={}", js_sys::encode_uri_component(q.trim())));
-            }
-            api::get::<TemplateList>(&url).await
+            let filter = TemplateQuery {
+                channel: channel.parse().ok(),
+                q: Some(q.trim().to_owned()).filter(|q| !q.is_empty()),
+            };
+            api::templates::list(&filter, Page::first(Page::MAX_PER_PAGE)).await
         }
     });
     let reload = Callback::new(move |()| templates.refetch());
@@ -98,11 +81,9 @@ pub fn TemplatesPage() -> impl IntoView {
             </div>
             <button type="submit" class="button secondary">"Buscar"</button>
         </form>
-        {move || match templates.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(list)) if list.items.is_empty() => view! { <Empty message="Nenhum template encontrado."/> }.into_any(),
-            Some(Ok(list)) => {
+        {move || loaded(templates.get(), Some(reload), |value| match value {
+            list if list.items.is_empty() => view! { <Empty message="Nenhum template encontrado."/> }.into_any(),
+            list => {
                 let more = (list.total > list.items.len() as i64).then(|| format!(
                     "Mostrando {} de {} templates: refine a busca para ver os demais.", list.items.len(), list.total
                 ));
@@ -111,7 +92,7 @@ pub fn TemplatesPage() -> impl IntoView {
                     {more.map(|m| view! { <p class="muted">{m}</p> })}
                 }.into_any()
             }
-        }}
+        })}
     }
 }
 
@@ -129,7 +110,7 @@ fn TemplatesTable(
             return;
         }
         spawn_local(async move {
-            match api::delete(&format!("/api/v1/templates/{id}")).await {
+            match api::templates::remove(id).await {
                 Ok(()) => on_change.run(()),
                 Err(e) => error.set(Some(e.message().to_owned())),
             }
@@ -159,7 +140,7 @@ fn TemplatesTable(
                                 <A href=format!("/templates/{id}")>{t.name.clone()}</A>
                                 {t.is_system.then(|| view! { " " <span class="badge badge-info">"Sistema"</span> })}
                             </td>
-                            <td>{channel_label(t.channel)}</td>
+                            <td>{labels::channel(t.channel)}</td>
                             <td class="chips">{t.variables_used.iter().map(|v| view! { <code>{format!("{{{{{v}}}}}")}</code> }).collect_view()}</td>
                             <td>{t.stats.sent}</td>
                             <td>{if t.stats.sent > 0 { percent(t.stats.reply_rate) } else { "—".to_owned() }}</td>
@@ -198,19 +179,13 @@ pub fn TemplateEditorPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     let template = LocalResource::new(move || async move {
         match id() {
-            Some(id) => api::get::<TemplateDto>(&format!("/api/v1/templates/{id}"))
-                .await
-                .map(Some),
+            Some(id) => api::templates::get_one(id).await.map(Some),
             None => Ok(None),
         }
     });
     view! {
         <p><A href="/templates">"← Templates"</A></p>
-        {move || match template.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-            Some(Ok(t)) => view! { <TemplateEditor template=t/> }.into_any(),
-        }}
+        {move || loaded(template.get(), None, |t| view! { <TemplateEditor template=t/> }.into_any())}
     }
 }
 
@@ -276,7 +251,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                         subject: subject_now,
                         body: Some(body.get_untracked()),
                     };
-                    api::patch::<TemplateDto, _>(&format!("/api/v1/templates/{id}"), &body).await
+                    api::templates::update(id, &body).await
                 }
                 None => {
                     let body = CreateTemplateRequest {
@@ -285,7 +260,7 @@ fn TemplateEditor(template: Option<TemplateDto>) -> impl IntoView {
                         subject: subject_now,
                         body: body.get_untracked(),
                     };
-                    api::post::<TemplateDto, _>("/api/v1/templates", &body).await
+                    api::templates::create(&body).await
                 }
             };
             pending.set(false);
@@ -413,8 +388,7 @@ where
 {
     spawn_local(async move {
         let body = DuplicateTemplateRequest::default();
-        match api::post::<TemplateDto, _>(&format!("/api/v1/templates/{id}/duplicate"), &body).await
-        {
+        match api::templates::duplicate(id, &body).await {
             Ok(copy) => navigate(
                 &format!("/templates/{}", copy.id),
                 NavigateOptions::default(),
@@ -437,21 +411,17 @@ fn DuplicateButton(id: Uuid) -> impl IntoView {
 
 #[component]
 fn VariablePicker(on_pick: Callback<String>) -> impl IntoView {
-    let variables =
-        LocalResource::new(|| api::get::<TemplateVariableList>("/api/v1/templates/variables"));
+    let variables = LocalResource::new(api::templates::variables);
     view! {
         <section class="card picker" aria-labelledby="picker-title">
             <h2 id="picker-title">"Variáveis"</h2>
             <p class="muted">"Clique para inserir onde está o cursor. Use "<code>"{{a|b}}"</code>" para cair em outra variável, ou "<code>"{{a|\"texto\"}}"</code>" para um valor padrão."</p>
-            {move || match variables.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                Some(Ok(list)) => {
+            {move || loaded(variables.get(), None, |list| {
                     let groups = [VariableSource::Lead, VariableSource::Sender, VariableSource::Organization, VariableSource::Context];
                     groups.into_iter().map(|source| {
                         let items: Vec<TemplateVariable> = list.items.iter().filter(|v| v.source == source).cloned().collect();
                         (!items.is_empty()).then(|| view! {
-                            <h3>{source_label(source)}</h3>
+                            <h3>{labels::variable_source(source)}</h3>
                             <ul class="variable-list">
                                 {items.into_iter().map(|v| {
                                     let name = v.name.clone();
@@ -469,8 +439,7 @@ fn VariablePicker(on_pick: Callback<String>) -> impl IntoView {
                             </ul>
                         })
                     }).collect_view().into_any()
-                }
-            }}
+                })}
         </section>
     }
 }
@@ -488,11 +457,15 @@ fn LivePreview(
     let leads = LocalResource::new(move || {
         let q = lead_search.get();
         async move {
-            let mut url = "/api/v1/leads?per_page=20&sort=razao_social".to_owned();
-            if !q.trim().is_empty() {
-                url.push_str(&format!("&q={}", js_sys::encode_uri_component(q.trim())));
-            }
-            api::get::<LeadList>(&url).await
+            let filter = LeadQuery {
+                q: Some(q.trim().to_owned()).filter(|q| !q.is_empty()),
+                sort: Some(LeadSort {
+                    key: LeadSortKey::RazaoSocial,
+                    descending: false,
+                }),
+                ..LeadQuery::default()
+            };
+            api::leads::list(&filter, Page::first(20)).await
         }
     });
     // A lead that left the list (a new search) is no longer the one previewed.
@@ -535,8 +508,7 @@ fn LivePreview(
                 preview.set(None);
                 return;
             }
-            let result =
-                api::post::<TemplatePreview, _>("/api/v1/templates/preview", &request).await;
+            let result = api::templates::preview(&request).await;
             if current() {
                 preview.set(Some(result));
             }

@@ -1,17 +1,18 @@
 //! Configurações › Usuários: the team, invitations, roles and (de)activation.
 
 use flux_dto::members::{
-    CreateInvitationRequest, InvitationDto, InvitationList, InvitationStatus, MemberDto,
-    MemberList, MemberStatus, MemberStatusChange, Role, UpdateMemberRequest,
+    CreateInvitationRequest, InvitationDto, InvitationStatus, MemberDto, MemberRole, MemberStatus,
+    MemberStatusChange, UpdateMemberRequest,
 };
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{Empty, ErrorBox, FormError, Loading},
+        feedback::{loaded, Empty, FormError},
         field::TextField,
     },
+    labels,
     pages::field_error,
     session::use_session,
     texts,
@@ -21,12 +22,10 @@ use crate::{
 pub fn UsersPage() -> impl IntoView {
     let session = use_session();
     let manager = move || session.can("users:manage");
-    let members = LocalResource::new(|| api::get::<MemberList>("/api/v1/members"));
+    let members = LocalResource::new(api::members::list);
     let invitations = LocalResource::new(move || async move {
         if session.can("users:manage") {
-            api::get::<InvitationList>("/api/v1/invitations")
-                .await
-                .map(Some)
+            api::members::invitations().await.map(Some)
         } else {
             Ok(None)
         }
@@ -43,22 +42,18 @@ pub fn UsersPage() -> impl IntoView {
         </Show>
         <section aria-labelledby="members-title">
             <h2 id="members-title">"Equipe"</h2>
-            {move || match members.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-                Some(Ok(list)) if list.items.is_empty() => view! { <Empty message="Nenhum membro ainda."/> }.into_any(),
-                Some(Ok(list)) => view! { <MembersTable members=list.items manager=manager() on_change=reload/> }.into_any(),
-            }}
+            {move || loaded(members.get(), Some(reload), |value| match value {
+                list if list.items.is_empty() => view! { <Empty message="Nenhum membro ainda."/> }.into_any(),
+                list => view! { <MembersTable members=list.items manager=manager() on_change=reload/> }.into_any(),
+            })}
         </section>
         <Show when=manager>
             <section aria-labelledby="invites-title">
                 <h2 id="invites-title">"Convites"</h2>
-                {move || match invitations.get() {
-                    None => view! { <Loading/> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-                    Some(Ok(Some(list))) if !list.items.is_empty() => view! { <InvitationsTable invitations=list.items on_change=reload/> }.into_any(),
-                    Some(Ok(_)) => view! { <Empty message="Nenhum convite enviado."/> }.into_any(),
-                }}
+                {move || loaded(invitations.get(), Some(reload), |value| match value {
+                    Some(list) if !list.items.is_empty() => view! { <InvitationsTable invitations=list.items on_change=reload/> }.into_any(),
+                    _ => view! { <Empty message="Nenhum convite enviado."/> }.into_any(),
+                })}
             </section>
         </Show>
     }
@@ -67,7 +62,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn InviteForm(on_done: Callback<()>) -> impl IntoView {
     let email = RwSignal::new(String::new());
-    let role = RwSignal::new(Role::Sdr);
+    let role = RwSignal::new(MemberRole::Sdr);
     let error = RwSignal::new(None::<ApiError>);
     let general = RwSignal::new(None::<String>);
     let sent = RwSignal::new(None::<String>);
@@ -82,7 +77,7 @@ fn InviteForm(on_done: Callback<()>) -> impl IntoView {
             role: role.get_untracked(),
         };
         spawn_local(async move {
-            match api::post::<InvitationDto, _>("/api/v1/invitations", &body).await {
+            match api::members::invite(&body).await {
                 Ok(inv) => {
                     error.set(None);
                     general.set(None);
@@ -107,7 +102,7 @@ fn InviteForm(on_done: Callback<()>) -> impl IntoView {
                 <TextField id="invite-email" label=texts::EMAIL value=email kind="email" autocomplete="off" error=field_error(error, "email")/>
                 <div class="field">
                     <label for="invite-role">{texts::ROLE}</label>
-                    <select id="invite-role" on:change=move |ev| role.set(if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Sdr })>
+                    <select id="invite-role" on:change=move |ev| role.set(if event_target_value(&ev) == "manager" { MemberRole::Manager } else { MemberRole::Sdr })>
                         <option value="sdr" selected=true>"SDR"</option>
                         <option value="manager">"Gestor(a)"</option>
                     </select>
@@ -126,7 +121,7 @@ fn MembersTable(members: Vec<MemberDto>, manager: bool, on_change: Callback<()>)
     let error = RwSignal::new(None::<String>);
     let update = move |id: uuid::Uuid, body: UpdateMemberRequest| {
         spawn_local(async move {
-            match api::patch::<MemberDto, _>(&format!("/api/v1/members/{id}"), &body).await {
+            match api::members::update(id, &body).await {
                 Ok(_) => {
                     error.set(None);
                     on_change.run(());
@@ -161,18 +156,18 @@ fn MembersTable(members: Vec<MemberDto>, manager: bool, on_change: Callback<()>)
                                     view! {
                                         <label for=role_select_id.clone() class="visually-hidden">{format!("Papel de {}", m.name)}</label>
                                         <select id=role_select_id on:change=move |ev| {
-                                            let role = if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Sdr };
+                                            let role = if event_target_value(&ev) == "manager" { MemberRole::Manager } else { MemberRole::Sdr };
                                             update(id, UpdateMemberRequest { role: Some(role), status: None });
                                         }>
-                                            <option value="sdr" selected=m.role == Role::Sdr>"SDR"</option>
-                                            <option value="manager" selected=m.role == Role::Manager>"Gestor(a)"</option>
+                                            <option value="sdr" selected=m.role == MemberRole::Sdr>"SDR"</option>
+                                            <option value="manager" selected=m.role == MemberRole::Manager>"Gestor(a)"</option>
                                         </select>
                                     }.into_any()
                                 } else {
-                                    texts::role_label(m.role).into_any()
+                                    labels::role(m.role).into_any()
                                 }}
                             </td>
-                            <td><span class="badge" class:badge-off=!active>{texts::member_status_label(m.status)}</span></td>
+                            <td><span class="badge" class:badge-off=!active>{labels::member_status(m.status)}</span></td>
                             {manager.then(|| {
                                 let (label, status) = if active {
                                     ("Desativar", MemberStatusChange::Suspended)
@@ -220,14 +215,14 @@ fn InvitationsTable(invitations: Vec<InvitationDto>, on_change: Callback<()>) ->
                     view! {
                         <tr>
                             <td>{inv.email.clone()}</td>
-                            <td>{texts::role_label(inv.role)}</td>
-                            <td><span class="badge">{texts::invitation_status_label(inv.status)}</span></td>
+                            <td>{labels::role(inv.role)}</td>
+                            <td><span class="badge">{labels::invitation_status(inv.status)}</span></td>
                             <td>{inv.expires_at.format("%d/%m/%Y").to_string()}</td>
                             <td>
                                 {pending.then(|| view! {
                                     <button type="button" class="button secondary" aria-label=format!("Revogar convite de {email}")
                                         on:click=move |_| spawn_local(async move {
-                                            match api::delete(&format!("/api/v1/invitations/{id}")).await {
+                                            match api::members::revoke_invitation(id).await {
                                                 Ok(()) => on_change.run(()),
                                                 Err(e) => error.set(Some(e.message().to_owned())),
                                             }

@@ -1,29 +1,8 @@
 //! AI messages between domain/persistence and the wire.
 
 use flux_app::ai_messages::Generated;
-use flux_domain::ai_message::Tone;
-use flux_dto::ai::{
-    AiGeneration, AiGenerationTotals, AiTone, AiUsage, GeneratedMessage, TokenUsage,
-};
+use flux_dto::ai::{AiGeneration, AiGenerationTotals, AiUsage, GeneratedMessage, TokenUsage};
 use flux_persistence::ai_usage::{GenerationRecord, GenerationTotals, Quota};
-
-pub fn tone_from_dto(tone: AiTone) -> Tone {
-    match tone {
-        AiTone::Professional => Tone::Professional,
-        AiTone::Consultive => Tone::Consultive,
-        AiTone::Direct => Tone::Direct,
-        AiTone::Friendly => Tone::Friendly,
-    }
-}
-
-fn tone_to_dto(tone: &str) -> Option<AiTone> {
-    Some(match tone.parse::<Tone>().ok()? {
-        Tone::Professional => AiTone::Professional,
-        Tone::Consultive => AiTone::Consultive,
-        Tone::Direct => AiTone::Direct,
-        Tone::Friendly => AiTone::Friendly,
-    })
-}
 
 pub fn generated(g: Generated) -> GeneratedMessage {
     GeneratedMessage {
@@ -64,7 +43,7 @@ pub fn generation(r: GenerationRecord) -> AiGeneration {
         enrollment_id: r.enrollment_id,
         source: r.source,
         channel: r.channel,
-        tone: r.tone.as_deref().and_then(tone_to_dto),
+        tone: r.tone,
         provider: r.provider,
         model: r.model,
         outcome: r.outcome,

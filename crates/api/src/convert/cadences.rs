@@ -1,15 +1,18 @@
 //! Cadences: records to wire DTOs and requests to service inputs.
 
-use flux_dto::cadences::{CadenceDto, CadenceStepDto, CadenceStepInput, EnrollmentCounts};
+use flux_dto::{
+    cadences::{CadenceDto, CadenceStepDto, CadenceStepInput, EnrollmentCounts},
+    enrollments::EnrollmentStatus,
+};
 use flux_persistence::cadences::{CadenceRecord, StepValues};
 
 use flux_app::cadences::StepRequest;
 
-fn count(record: &CadenceRecord, status: &str) -> i64 {
+fn count(record: &CadenceRecord, status: EnrollmentStatus) -> i64 {
     record
         .enrollments
         .by_status
-        .get(status)
+        .get(&status)
         .copied()
         .unwrap_or_default()
 }
@@ -48,13 +51,13 @@ pub fn cadence(c: &CadenceRecord) -> CadenceDto {
             })
             .collect(),
         enrollments: EnrollmentCounts {
-            active: count(c, "active"),
-            paused: count(c, "paused"),
-            completed: count(c, "completed"),
-            replied: count(c, "replied"),
-            bounced: count(c, "bounced"),
-            unsubscribed: count(c, "unsubscribed"),
-            stopped: count(c, "stopped"),
+            active: count(c, EnrollmentStatus::Active),
+            paused: count(c, EnrollmentStatus::Paused),
+            completed: count(c, EnrollmentStatus::Completed),
+            replied: count(c, EnrollmentStatus::Replied),
+            bounced: count(c, EnrollmentStatus::Bounced),
+            unsubscribed: count(c, EnrollmentStatus::Unsubscribed),
+            stopped: count(c, EnrollmentStatus::Stopped),
         },
         created_by: c.created_by,
         created_at: c.created_at,

@@ -1,9 +1,8 @@
 //! Enrollments, funnel and timeline: records to wire DTOs.
 
-use flux_domain::{enrollment::Refusal, interaction::InteractionKind};
+use flux_domain::{enrollment::Refusal, interaction::InteractionType};
 use flux_dto::enrollments::{
-    CadenceFunnel, EnrollmentDto, FunnelCounts, FunnelStep, InteractionDto, InteractionType,
-    RefusalReason,
+    CadenceFunnel, EnrollmentDto, FunnelCounts, FunnelStep, InteractionDto, RefusalReason,
 };
 use flux_persistence::{
     enrollments::{EnrollmentRecord, FunnelRow},
@@ -18,20 +17,6 @@ pub fn refusal_to_dto(refusal: Refusal) -> RefusalReason {
         Refusal::Archived => RefusalReason::Archived,
         Refusal::NoAddress(_) => RefusalReason::NoAddress,
         Refusal::AlreadyEnrolled => RefusalReason::AlreadyEnrolled,
-    }
-}
-
-fn kind_to_dto(kind: InteractionKind) -> InteractionType {
-    match kind {
-        InteractionKind::Sent => InteractionType::Sent,
-        InteractionKind::Delivered => InteractionType::Delivered,
-        InteractionKind::Opened => InteractionType::Opened,
-        InteractionKind::Clicked => InteractionType::Clicked,
-        InteractionKind::Replied => InteractionType::Replied,
-        InteractionKind::Bounced => InteractionType::Bounced,
-        InteractionKind::Failed => InteractionType::Failed,
-        InteractionKind::Unsubscribed => InteractionType::Unsubscribed,
-        InteractionKind::MeetingScheduled => InteractionType::MeetingScheduled,
     }
 }
 
@@ -64,7 +49,7 @@ pub fn enrollment(e: &EnrollmentRecord) -> EnrollmentDto {
 pub fn interaction(i: &InteractionRecord) -> InteractionDto {
     InteractionDto {
         id: i.id,
-        kind: kind_to_dto(i.kind),
+        kind: i.kind,
         channel: i.channel,
         summary: i.summary.clone(),
         enrollment_id: i.enrollment_id,
@@ -97,15 +82,15 @@ pub fn funnel(cadence_id: Uuid, rows: &[FunnelRow]) -> CadenceFunnel {
         };
         let counts = &mut step.counts;
         let slot = match row.kind {
-            Some(InteractionKind::Sent) => &mut counts.sent,
-            Some(InteractionKind::Delivered) => &mut counts.delivered,
-            Some(InteractionKind::Opened) => &mut counts.opened,
-            Some(InteractionKind::Clicked) => &mut counts.clicked,
-            Some(InteractionKind::Replied) => &mut counts.replied,
-            Some(InteractionKind::Bounced) => &mut counts.bounced,
-            Some(InteractionKind::Failed) => &mut counts.failed,
-            Some(InteractionKind::Unsubscribed) => &mut counts.unsubscribed,
-            Some(InteractionKind::MeetingScheduled) | None => continue,
+            Some(InteractionType::Sent) => &mut counts.sent,
+            Some(InteractionType::Delivered) => &mut counts.delivered,
+            Some(InteractionType::Opened) => &mut counts.opened,
+            Some(InteractionType::Clicked) => &mut counts.clicked,
+            Some(InteractionType::Replied) => &mut counts.replied,
+            Some(InteractionType::Bounced) => &mut counts.bounced,
+            Some(InteractionType::Failed) => &mut counts.failed,
+            Some(InteractionType::Unsubscribed) => &mut counts.unsubscribed,
+            Some(InteractionType::MeetingScheduled) | None => continue,
         };
         *slot = row.count;
     }

@@ -7,40 +7,16 @@ pub mod one_off_emails;
 pub mod templates;
 
 pub use flux_app::convert::{formatted_cnpj, import_error_code, lead_field};
-use flux_domain::{MemberRole, MemberStatus};
 use flux_dto::{
     auth::{MembershipSummary, OrganizationDto, SubscriptionSummary, UserDto},
-    members::{self as dto, InvitationDto, MemberDto, Role},
+    members::{InvitationDto, MemberDto},
 };
 use flux_persistence::{
-    invitations::{InvitationRecord, InvitationStatus},
+    invitations::InvitationRecord,
     members::{MemberRecord, MembershipRecord},
     organizations::{OrganizationRecord, SubscriptionRecord},
     users::UserRecord,
 };
-
-pub fn role_to_dto(role: MemberRole) -> Role {
-    match role {
-        MemberRole::Manager => Role::Manager,
-        MemberRole::Sdr => Role::Sdr,
-    }
-}
-
-pub fn role_from_dto(role: Role) -> MemberRole {
-    match role {
-        Role::Manager => MemberRole::Manager,
-        Role::Sdr => MemberRole::Sdr,
-    }
-}
-
-pub fn status_to_dto(status: MemberStatus) -> dto::MemberStatus {
-    match status {
-        MemberStatus::Invited => dto::MemberStatus::Invited,
-        MemberStatus::Active => dto::MemberStatus::Active,
-        MemberStatus::Suspended => dto::MemberStatus::Suspended,
-        MemberStatus::Removed => dto::MemberStatus::Removed,
-    }
-}
 
 pub fn user(u: &UserRecord) -> UserDto {
     UserDto {
@@ -67,8 +43,8 @@ pub fn member(m: &MemberRecord) -> MemberDto {
         user_id: m.user_id,
         name: m.name.clone(),
         email: m.email.clone(),
-        role: role_to_dto(m.role),
-        status: status_to_dto(m.status),
+        role: m.role,
+        status: m.status,
         accepted_at: m.accepted_at,
         created_at: m.created_at,
     }
@@ -79,7 +55,7 @@ pub fn membership(m: &MembershipRecord) -> MembershipSummary {
         org_id: m.org_id,
         org_name: m.org_name.clone(),
         org_slug: m.org_slug.clone(),
-        role: role_to_dto(m.role),
+        role: m.role,
     }
 }
 
@@ -87,13 +63,8 @@ pub fn invitation(i: &InvitationRecord) -> InvitationDto {
     InvitationDto {
         id: i.id,
         email: i.email.clone(),
-        role: role_to_dto(i.role),
-        status: match i.status {
-            InvitationStatus::Pending => dto::InvitationStatus::Pending,
-            InvitationStatus::Accepted => dto::InvitationStatus::Accepted,
-            InvitationStatus::Revoked => dto::InvitationStatus::Revoked,
-            InvitationStatus::Expired => dto::InvitationStatus::Expired,
-        },
+        role: i.role,
+        status: i.status,
         invited_by: i.invited_by,
         expires_at: i.expires_at,
         created_at: i.created_at,

@@ -1,10 +1,10 @@
 //! One-off e-mails on the wire.
 
-use flux_dto::emails::LeadEmail;
-use flux_persistence::one_off_emails::OneOffRecord;
+use flux_dto::one_off_emails::OneOffEmail;
+use flux_persistence::one_off_emails::OneOffEmailRecord;
 
-pub fn lead_email(r: OneOffRecord) -> LeadEmail {
-    LeadEmail {
+pub fn lead_email(r: OneOffEmailRecord) -> OneOffEmail {
+    OneOffEmail {
         id: r.id,
         lead_id: r.lead_id,
         sender_id: r.sender_id,

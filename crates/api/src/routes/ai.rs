@@ -3,7 +3,7 @@
 use actix_web::{get, post, web};
 use flux_domain::Permission;
 use flux_dto::{
-    ai::{AiGenerationList, AiUsage, GenerateMessageRequest, GeneratedMessage},
+    ai::{AiGenerationList, AiUsage, GenerateMessageRequest, GeneratedMessage, GenerationQuery},
     ErrorBody,
 };
 use flux_persistence::ai_usage::GenerationFilter;
@@ -15,7 +15,7 @@ use crate::{
     convert::ai as convert,
     error::{ApiError, ApiResult},
     extract::{Authenticated, ValidJson},
-    routes::{query_param, Paging},
+    routes::{query_param, Page, Paging},
     state::AppState,
 };
 
@@ -63,7 +63,7 @@ async fn generate_message(
         GenerateInput {
             lead_id: req.lead_id,
             channel: req.channel,
-            tone: convert::tone_from_dto(req.tone),
+            tone: req.tone,
             additional_context: req.additional_context,
         },
     )
@@ -96,21 +96,6 @@ async fn get_usage(
     )))
 }
 
-/// Filters of the usage log.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct GenerationQuery {
-    /// Only this member's generations (managers; others always see their own).
-    #[param(value_type = Option<uuid::Uuid>)]
-    user_id: Option<String>,
-    /// From this day (the organization's calendar), `YYYY-MM-DD`.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    from: Option<String>,
-    /// Up to this day, inclusive, `YYYY-MM-DD`.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    to: Option<String>,
-}
-
 /// The AI usage log, newest first: who generated, for which lead, with which model,
 /// tokens in and out, latency and outcome, plus totals over the whole selection.
 /// Managers see the organization's; other members see their own. The texts are not
@@ -134,7 +119,7 @@ async fn list_generations(
     paging: web::Query<Paging>,
 ) -> ApiResult<web::Json<AiGenerationList>> {
     let ctx = auth.require(Permission::AiGenerate)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let filter = GenerationFilter {
         user_id: query_param("user_id", &query.user_id, "um UUID")?,
         from: query_param("from", &query.from, "uma data AAAA-MM-DD")?,

@@ -39,7 +39,7 @@ pub(crate) fn session_response(
     let body = AuthResponse {
         user: convert::user(&outcome.user),
         organization: convert::organization(&outcome.organization),
-        role: convert::role_to_dto(outcome.role),
+        role: outcome.role,
         tokens: outcome.session.tokens(cookies::wants_cookie(req)),
     };
     session::respond(req, &state.settings, status, &outcome.session, &body)

@@ -3,9 +3,7 @@
 use actix_web::{delete, get, http::header, patch, post, web, HttpResponse};
 use flux_domain::{cadence::CadenceAction, Permission};
 use flux_dto::{
-    cadences::{
-        CadenceDto, CadenceList, CadenceStatus, CreateCadenceRequest, UpdateCadenceRequest,
-    },
+    cadences::{CadenceDto, CadenceList, CadenceQuery, CreateCadenceRequest, UpdateCadenceRequest},
     ErrorBody,
 };
 use flux_persistence::cadences::CadenceFilter;
@@ -17,7 +15,7 @@ use crate::{
     convert::cadences as convert,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
-    routes::{parse_uuid, search_text, Paging},
+    routes::{parse_uuid, search_text, Page, Paging},
     state::AppState,
 };
 
@@ -31,15 +29,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pause_cadence)
         .service(resume_cadence)
         .service(archive_cadence);
-}
-
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct CadenceQuery {
-    /// Only cadences in this status.
-    status: Option<CadenceStatus>,
-    /// Part of the name (case- and accent-insensitive).
-    q: Option<String>,
 }
 
 /// The organization's cadences, newest first, with their steps and how many
@@ -63,7 +52,7 @@ async fn list_cadences(
     paging: web::Query<Paging>,
 ) -> ApiResult<web::Json<CadenceList>> {
     let ctx = auth.require(Permission::CadencesRead)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let query = query.into_inner();
     let filter = CadenceFilter {
         status: query.status,

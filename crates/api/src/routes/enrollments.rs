@@ -6,7 +6,7 @@ use flux_domain::{enrollment::EnrollmentAction, Permission};
 use flux_dto::{
     enrollments::{
         CadenceFunnel, EnrollRefusal, EnrollRequest, EnrollResult, EnrolledLead, EnrollmentDto,
-        EnrollmentList, EnrollmentStatus, LeadTimeline, ResolveReviewRequest, ReviewOutcome,
+        EnrollmentList, EnrollmentQuery, LeadTimeline, ResolveReviewRequest, ReviewOutcome,
     },
     ErrorBody,
 };
@@ -19,7 +19,7 @@ use crate::{
     convert::enrollments as convert,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
-    routes::{parse_uuid, Paging},
+    routes::{parse_uuid, Page, Paging},
     state::AppState,
 };
 
@@ -90,13 +90,6 @@ async fn enroll_leads(
     }))
 }
 
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct EnrollmentQuery {
-    /// Only enrollments in this status.
-    status: Option<EnrollmentStatus>,
-}
-
 /// The enrollments of a cadence, most recent first.
 #[utoipa::path(
     tag = "enrollments",
@@ -120,7 +113,7 @@ async fn list_enrollments(
 ) -> ApiResult<web::Json<EnrollmentList>> {
     let ctx = auth.require(Permission::CadencesRead)?;
     let id = parse_uuid("id", &path)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let filter = EnrollmentFilter {
         status: query.status,
         ..EnrollmentFilter::default()
@@ -351,7 +344,7 @@ async fn lead_timeline(
 ) -> ApiResult<web::Json<LeadTimeline>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let timeline = enrollments::timeline(&state.db, ctx, id, page, per_page).await?;
     Ok(web::Json(LeadTimeline {
         interactions: timeline

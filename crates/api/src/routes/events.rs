@@ -6,8 +6,10 @@ use actix_web::{
     post, web, HttpRequest, HttpResponse,
 };
 use flux_domain::TenantCtx;
-use flux_dto::ErrorBody;
-use serde::{Deserialize, Serialize};
+use flux_dto::{
+    events::{StreamQuery, StreamTicket},
+    ErrorBody,
+};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use flux_app::sessions::jwt::STREAM_TICKET_TTL_SECS;
@@ -24,13 +26,6 @@ use crate::{
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_ticket).service(stream_events);
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StreamTicket {
-    /// Pass as `?ticket=` to `GET /api/v1/events` within `expires_in` seconds.
-    pub ticket: String,
-    pub expires_in: i64,
 }
 
 /// A one-minute ticket to open the events stream from a browser `EventSource`
@@ -57,15 +52,6 @@ async fn create_ticket(state: web::Data<AppState>, auth: Authenticated) -> ApiRe
         ticket,
         expires_in: STREAM_TICKET_TTL_SECS,
     }))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct StreamQuery {
-    /// A ticket from `POST /api/v1/events/ticket` (instead of the `Authorization` header).
-    ticket: Option<String>,
-    /// Resume after this event id (same as the `Last-Event-ID` header, which wins).
-    last_event_id: Option<i64>,
 }
 
 async fn stream_ctx(

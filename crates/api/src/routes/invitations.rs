@@ -6,11 +6,10 @@ use flux_dto::{
     auth::AuthResponse,
     members::{
         AcceptInvitationRequest, CreateInvitationRequest, InvitationDto, InvitationList,
-        InvitationPreview,
+        InvitationPreview, InvitationTokenRequest,
     },
     ErrorBody,
 };
-use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use flux_app::{
@@ -66,7 +65,7 @@ async fn create_invitation(
         ctx,
         NewInvitation {
             email: &body.0.email,
-            role: convert::role_from_dto(body.0.role),
+            role: body.0.role,
         },
         &client,
     )
@@ -127,14 +126,6 @@ async fn revoke_invitation(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The one-time token of an invitation link.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvitationTokenRequest {
-    #[schema(min_length = 1)]
-    pub token: String,
-}
-
 /// What an invitation link is for: organization, e-mail, role, whether the account exists.
 ///
 /// A POST so the token stays out of URLs and access logs.
@@ -155,7 +146,7 @@ async fn preview_invitation(
     Ok(web::Json(InvitationPreview {
         organization_name: view.organization_name,
         email: view.invitation.email,
-        role: convert::role_to_dto(view.invitation.role),
+        role: view.invitation.role,
         account_exists: view.account_exists,
         expires_at: view.invitation.expires_at,
     }))

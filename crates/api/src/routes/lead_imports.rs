@@ -16,7 +16,7 @@ use crate::{
     convert,
     error::ApiResult,
     extract::{Authenticated, Client, CsvUpload},
-    routes::{parse_uuid, Paging},
+    routes::{parse_uuid, Page, Paging},
     state::AppState,
 };
 
@@ -134,7 +134,7 @@ async fn list_imports(
     paging: web::Query<Paging>,
 ) -> ApiResult<web::Json<LeadImportList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let (items, total) =
         lead_imports::list(&state.db, ctx, per_page, (page - 1) * per_page).await?;
     Ok(web::Json(LeadImportList {
@@ -193,7 +193,7 @@ async fn list_import_errors(
 ) -> ApiResult<web::Json<ImportErrorList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let id = parse_uuid("id", &path)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let (_, items, total) =
         lead_imports::errors(&state.db, ctx, id, Some(per_page), (page - 1) * per_page).await?;
     Ok(web::Json(ImportErrorList {

@@ -3,6 +3,7 @@
 use actix_web::{delete, get, http::header, patch, post, web, HttpResponse};
 use flux_domain::Permission;
 use flux_dto::{
+    lead_query::LeadQueryParams,
     leads::{
         BulkAssignRequest, BulkLeadIds, BulkResult, CreateLeadRequest, EnrichmentAttemptList,
         LeadDto, LeadList, UpdateLeadRequest,
@@ -22,7 +23,7 @@ use crate::{
     csv_export::attachment,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
-    routes::{lead_query::LeadQuery, parse_uuid, Paging},
+    routes::{lead_query::lead_filter, parse_uuid, Page, Paging},
     state::AppState,
 };
 
@@ -46,7 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "leads",
     security(("bearer_auth" = [])),
-    params(LeadQuery, Paging),
+    params(LeadQueryParams, Paging),
     responses(
         (status = 200, description = "A page of leads", body = LeadList),
         (status = 401, description = "Not authenticated", body = ErrorBody),
@@ -58,12 +59,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn list_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<LeadQuery>,
+    query: web::Query<LeadQueryParams>,
     paging: web::Query<Paging>,
 ) -> ApiResult<web::Json<LeadList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
-    let (filter, sort) = query.filter()?;
-    let (page, per_page) = paging.validate()?;
+    let (filter, sort) = lead_filter(&query)?;
+    let Page { page, per_page } = paging.page()?;
     let (rows, total) = leads::list(&state.db, ctx, &filter, sort, page, per_page).await?;
     Ok(web::Json(LeadList {
         items: rows
@@ -83,7 +84,7 @@ async fn list_leads(
 #[utoipa::path(
     tag = "leads",
     security(("bearer_auth" = [])),
-    params(LeadQuery),
+    params(LeadQueryParams),
     responses(
         (status = 200, description = "CSV of the filtered leads", content_type = "text/csv", body = String),
         (status = 401, description = "Not authenticated", body = ErrorBody),
@@ -96,10 +97,10 @@ async fn export_leads(
     state: web::Data<AppState>,
     auth: Authenticated,
     client: Client,
-    query: web::Query<LeadQuery>,
+    query: web::Query<LeadQueryParams>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsExport)?;
-    let (filter, _) = query.filter()?;
+    let (filter, _) = lead_filter(&query)?;
     let body = lead_export::export(state.db.clone(), ctx.clone(), filter, &client).await?;
     let name = format!("leads-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
     Ok(HttpResponse::Ok()

@@ -42,7 +42,7 @@ async fn me(state: web::Data<AppState>, auth: Authenticated) -> ApiResult<web::J
     Ok(web::Json(MeResponse {
         user: convert::user(&user),
         organization: convert::organization(&organization),
-        role: convert::role_to_dto(ctx.role()),
+        role: ctx.role(),
         permissions: ctx
             .role()
             .permissions()

@@ -77,7 +77,7 @@ async fn update_member(
     let ctx = auth.require(Permission::UsersManage)?;
     let id = parse_uuid("id", &id)?;
     let change = MemberChange {
-        role: body.0.role.map(convert::role_from_dto),
+        role: body.0.role,
         status: body.0.status.map(|s| match s {
             MemberStatusChange::Active => MemberStatus::Active,
             MemberStatusChange::Suspended => MemberStatus::Suspended,

@@ -60,18 +60,7 @@ pub(crate) fn search_text(name: &str, raw: Option<String>) -> Result<Option<Stri
     }
 }
 
-/// `page` (1-based, default 1) and `per_page` (1–200, default 50) of a list endpoint.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct Paging {
-    // Read as text so a malformed value is a 422 naming the parameter.
-    /// 1-based page number (default 1).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    page: Option<String>,
-    /// Items per page, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    per_page: Option<String>,
-}
+pub(crate) use flux_dto::query::{Page, Paging};
 
 /// An optional query parameter parsed as `T`, or 422 naming it.
 pub(crate) fn query_param<T: std::str::FromStr>(
@@ -79,45 +68,5 @@ pub(crate) fn query_param<T: std::str::FromStr>(
     raw: &Option<String>,
     expected: &str,
 ) -> Result<Option<T>, ApiError> {
-    // `?from=` is a malformed value, not an absent one (as with `page`).
-    match raw.as_deref().map(str::trim) {
-        None => Ok(None),
-        Some("") => Err(ApiError::field(
-            name,
-            format!("vazio; informe {expected} ou omita o parâmetro"),
-        )),
-        Some(value) => value
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::field(name, format!("{value:?} não é {expected}"))),
-    }
-}
-
-impl Paging {
-    pub(crate) const MAX_PER_PAGE: i64 = 200;
-
-    /// `(page, per_page)`, or 422 naming the parameter out of range.
-    pub(crate) fn validate(&self) -> Result<(i64, i64), ApiError> {
-        // `?page=` is a malformed number, not an absent one.
-        for (name, raw) in [("page", &self.page), ("per_page", &self.per_page)] {
-            if raw.as_deref().is_some_and(|r| r.trim().is_empty()) {
-                return Err(ApiError::field(name, "informe um número"));
-            }
-        }
-        let page = query_param::<i64>("page", &self.page, "um número")?.unwrap_or(1);
-        let per_page = query_param::<i64>("per_page", &self.per_page, "um número")?.unwrap_or(50);
-        if !(1..=1_000_000).contains(&page) {
-            return Err(ApiError::field(
-                "page",
-                "deve ser um número entre 1 e 1000000",
-            ));
-        }
-        if !(1..=Self::MAX_PER_PAGE).contains(&per_page) {
-            return Err(ApiError::field(
-                "per_page",
-                "deve ser um número entre 1 e 200",
-            ));
-        }
-        Ok((page, per_page))
-    }
+    Ok(flux_dto::query::parse_param(name, raw, expected)?)
 }

@@ -4,19 +4,19 @@
 use actix_web::{get, http::header, post, web, HttpResponse};
 use flux_domain::Permission;
 use flux_dto::{
-    emails::{LeadEmail, LeadEmailList, SendEmailRequest},
     enrollments::{ResolveReviewRequest, ReviewOutcome},
+    one_off_emails::{OneOffEmail, OneOffEmailList, SendOneOffEmailRequest},
     ErrorBody,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use flux_app::one_off_emails::{self, NewEmail};
+use flux_app::one_off_emails::{self, NewOneOffEmail};
 
 use crate::{
     convert::one_off_emails as convert,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
-    routes::{parse_uuid, Paging},
+    routes::{parse_uuid, Page, Paging},
     state::AppState,
 };
 
@@ -46,9 +46,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         ("id" = String, Path, description = "Lead id (UUID)"),
         ("Idempotency-Key" = Option<String>, Header, description = "Up to 255 visible ASCII characters (e.g. a UUID). Retries with the same key within 24 h replay the first answer (`Idempotent-Replayed: true`) instead of sending twice; the same key with a different request is a 422."),
     ),
-    request_body = SendEmailRequest,
+    request_body = SendOneOffEmailRequest,
     responses(
-        (status = 202, description = "Queued for delivery (`state` = `prepared`)", body = LeadEmail,
+        (status = 202, description = "Queued for delivery (`state` = `prepared`)", body = OneOffEmail,
          headers(("Location" = String, description = "The e-mail, to follow its state"))),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:write`", body = ErrorBody),
@@ -62,7 +62,7 @@ async fn send_email(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<String>,
-    body: ValidJson<SendEmailRequest>,
+    body: ValidJson<SendOneOffEmailRequest>,
     client: Client,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.require(Permission::LeadsWrite)?;
@@ -72,7 +72,7 @@ async fn send_email(
         &state.db,
         ctx,
         lead_id,
-        NewEmail {
+        NewOneOffEmail {
             to: req.to,
             subject: req.subject,
             body: req.body,
@@ -96,7 +96,7 @@ async fn send_email(
     security(("bearer_auth" = [])),
     params(("id" = String, Path, description = "Lead id (UUID)"), Paging),
     responses(
-        (status = 200, description = "A page of e-mails", body = LeadEmailList),
+        (status = 200, description = "A page of e-mails", body = OneOffEmailList),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:read`", body = ErrorBody),
         (status = 404, description = "No such lead in this organization", body = ErrorBody),
@@ -109,12 +109,12 @@ async fn list_emails(
     auth: Authenticated,
     path: web::Path<String>,
     paging: web::Query<Paging>,
-) -> ApiResult<web::Json<LeadEmailList>> {
+) -> ApiResult<web::Json<OneOffEmailList>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let lead_id = parse_uuid("id", &path)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let (items, total) = one_off_emails::list(&state.db, ctx, lead_id, page, per_page).await?;
-    Ok(web::Json(LeadEmailList {
+    Ok(web::Json(OneOffEmailList {
         items: items.into_iter().map(convert::lead_email).collect(),
         total,
         page,
@@ -132,7 +132,7 @@ async fn list_emails(
         ("email_id" = String, Path, description = "E-mail id (UUID)"),
     ),
     responses(
-        (status = 200, description = "The e-mail", body = LeadEmail),
+        (status = 200, description = "The e-mail", body = OneOffEmail),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:read`", body = ErrorBody),
         (status = 404, description = "No such e-mail of this lead in this organization", body = ErrorBody),
@@ -144,7 +144,7 @@ async fn get_email(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<LeadEmail>> {
+) -> ApiResult<web::Json<OneOffEmail>> {
     let ctx = auth.require(Permission::LeadsRead)?;
     let (lead_id, id) = email_ids(&path)?;
     let email = one_off_emails::get(&state.db, ctx, lead_id, id).await?;
@@ -163,7 +163,7 @@ async fn get_email(
     ),
     request_body = ResolveReviewRequest,
     responses(
-        (status = 200, description = "The e-mail: `sent`, or `prepared` for a new delivery", body = LeadEmail),
+        (status = 200, description = "The e-mail: `sent`, or `prepared` for a new delivery", body = OneOffEmail),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Requires `leads:write`; settling an e-mail another member sent requires `enrollments:send_as` (managers)", body = ErrorBody),
         (status = 404, description = "No such e-mail of this lead in this organization", body = ErrorBody),
@@ -178,7 +178,7 @@ async fn resolve_email_review(
     client: Client,
     path: web::Path<(String, String)>,
     body: ValidJson<ResolveReviewRequest>,
-) -> ApiResult<web::Json<LeadEmail>> {
+) -> ApiResult<web::Json<OneOffEmail>> {
     let ctx = auth.require(Permission::LeadsWrite)?;
     let (lead_id, id) = email_ids(&path)?;
     let was_sent = body.0.outcome == ReviewOutcome::Sent;

@@ -1,10 +1,9 @@
 //! `/api/v1/organization/sending`: the send window and tracking settings.
 
 use actix_web::{get, patch, web};
-use flux_domain::ai_message::AiFallback as Fallback;
 use flux_domain::Permission;
 use flux_dto::{
-    sending::{AiFallback, SendingSettings, UpdateSendingSettings, Weekday},
+    sending::{SendingSettings, UpdateSendingSettings, Weekday},
     ErrorBody,
 };
 use flux_persistence::organizations::SendingSettings as Record;
@@ -34,10 +33,7 @@ fn to_dto(settings: &Record) -> SendingSettings {
         send_on_optional_holidays: settings.send_on_optional_holidays,
         track_opens: settings.track_opens,
         track_clicks: settings.track_clicks,
-        ai_fallback: match settings.ai_fallback {
-            Fallback::Pause => AiFallback::Pause,
-            Fallback::SendTemplate => AiFallback::SendTemplate,
-        },
+        ai_fallback: settings.ai_fallback,
         next_open_at: sending::next_open_at(settings),
     }
 }
@@ -92,10 +88,7 @@ async fn update_sending(
         send_on_optional_holidays: req.send_on_optional_holidays,
         track_opens: req.track_opens,
         track_clicks: req.track_clicks,
-        ai_fallback: req.ai_fallback.map(|f| match f {
-            AiFallback::Pause => Fallback::Pause,
-            AiFallback::SendTemplate => Fallback::SendTemplate,
-        }),
+        ai_fallback: req.ai_fallback,
     };
     Ok(web::Json(to_dto(
         &sending::update(&state.db, ctx, patch, &client).await?,

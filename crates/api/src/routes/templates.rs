@@ -4,9 +4,9 @@ use actix_web::{delete, get, http::header, patch, post, web, HttpResponse};
 use flux_domain::Permission;
 use flux_dto::{
     templates::{
-        Channel, CreateTemplateRequest, DuplicateTemplateRequest, PreviewSavedTemplateRequest,
-        PreviewTemplateRequest, TemplateDto, TemplateList, TemplatePreview, TemplateVariableList,
-        UpdateTemplateRequest,
+        CreateTemplateRequest, DuplicateTemplateRequest, PreviewSavedTemplateRequest,
+        PreviewTemplateRequest, TemplateDto, TemplateList, TemplatePreview, TemplateQuery,
+        TemplateVariableList, UpdateTemplateRequest,
     },
     ErrorBody,
 };
@@ -19,7 +19,7 @@ use crate::{
     convert::templates as convert,
     error::ApiResult,
     extract::{Authenticated, Client, ValidJson},
-    routes::{parse_uuid, search_text, Paging},
+    routes::{parse_uuid, search_text, Page, Paging},
     state::AppState,
 };
 
@@ -34,16 +34,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_template)
         .service(duplicate_template)
         .service(preview_template);
-}
-
-/// Filters of the template list.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct TemplateQuery {
-    /// Only templates of this channel.
-    channel: Option<Channel>,
-    /// Part of the name (case- and accent-insensitive).
-    q: Option<String>,
 }
 
 /// The organization's templates (system ones first, then by name), with how each
@@ -67,7 +57,7 @@ async fn list_templates(
     paging: web::Query<Paging>,
 ) -> ApiResult<web::Json<TemplateList>> {
     let ctx = auth.require(Permission::TemplatesRead)?;
-    let (page, per_page) = paging.validate()?;
+    let Page { page, per_page } = paging.page()?;
     let query = query.into_inner();
     let filter = TemplateFilter {
         channel: query.channel,

@@ -12,7 +12,7 @@ async fn signup_creates_user_org_from_domain_manager_and_starter_trial() {
     assert_eq!(s.auth.user.email, "ana@acme.com.br");
     assert_eq!(s.auth.organization.name, "acme.com.br");
     assert_eq!(s.auth.organization.slug, "acme-com-br");
-    assert_eq!(s.auth.role, flux_dto::members::Role::Manager);
+    assert_eq!(s.auth.role, flux_dto::members::MemberRole::Manager);
     assert!(s.auth.tokens.refresh_token.is_some());
 
     let me: Value = app

@@ -20,6 +20,7 @@ mod members;
 mod one_off_emails;
 mod ops;
 mod sending;
+mod spa;
 mod templates;
 mod tenancy;
 mod tracking;

@@ -8,6 +8,7 @@
 //! claimed again when its lease ends and written afresh.
 
 use chrono::NaiveDate;
+use flux_domain::enrollment::PauseReason;
 use flux_domain::{
     ai_message::{AiFallback, Brief},
     Channel, TemplateFacts,
@@ -186,7 +187,7 @@ impl Engine {
                         paused.push(StepFailure {
                             enrollment_id: draft.enrollment_id(),
                             send_id: None,
-                            pause_reason: "step_failed",
+                            pause_reason: PauseReason::StepFailed,
                             detail,
                         });
                         unsent.push(draft);

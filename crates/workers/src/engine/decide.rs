@@ -2,6 +2,7 @@
 //! move it on, wait for the window or the sender's cap, finish what an earlier pass
 //! left in the outbox, or render its step afresh (for the channel, or for the model).
 
+use flux_domain::enrollment::PauseReason;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -118,7 +119,7 @@ impl Decider<'_> {
             SendState::NeedsReview => self.batch.failures.push(StepFailure {
                 enrollment_id: e.id,
                 send_id: Some(x.id),
-                pause_reason: "review_required",
+                pause_reason: PauseReason::ReviewRequired,
                 detail: REVIEW_DETAIL.into(),
             }),
             SendState::Dispatching => match x.dispatch_lease_until.filter(|u| *u > self.now) {
@@ -151,7 +152,7 @@ impl Decider<'_> {
                 self.batch.failures.push(StepFailure {
                     enrollment_id: e.id,
                     send_id: None,
-                    pause_reason: "step_failed",
+                    pause_reason: PauseReason::StepFailed,
                     detail,
                 });
                 return;
@@ -166,7 +167,7 @@ impl Decider<'_> {
                     self.batch.failures.push(StepFailure {
                         enrollment_id: e.id,
                         send_id: None,
-                        pause_reason: "step_failed",
+                        pause_reason: PauseReason::StepFailed,
                         detail: ai::pause_reason(&GenerateError::NotConfigured),
                     });
                     return;

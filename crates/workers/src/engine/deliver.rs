@@ -2,6 +2,7 @@
 //! rest `dispatching`, hand them to their channels, and record what came of each.
 
 use flux_app::channel::{Lookup, SendError};
+use flux_domain::enrollment::PauseReason;
 use flux_domain::{OrgId, TenantCtx};
 use flux_persistence::engine::{self as repo, SentMessage, StepFailure};
 use futures_util::{stream, StreamExt};
@@ -44,7 +45,7 @@ impl Engine {
                 Lookup::Unknown => batch.failures.push(StepFailure {
                     enrollment_id: pending.enrollment_id,
                     send_id: Some(pending.message.send_id),
-                    pause_reason: "review_required",
+                    pause_reason: PauseReason::ReviewRequired,
                     detail: REVIEW_DETAIL.into(),
                 }),
             }
@@ -104,13 +105,13 @@ impl Engine {
                 Err(SendError::Rejected(reason)) => batch.failures.push(StepFailure {
                     enrollment_id: pending.enrollment_id,
                     send_id: Some(pending.message.send_id),
-                    pause_reason: "step_failed",
+                    pause_reason: PauseReason::StepFailed,
                     detail: format!("O envio foi recusado: {reason}"),
                 }),
                 Err(SendError::Ambiguous(reason)) => batch.failures.push(StepFailure {
                     enrollment_id: pending.enrollment_id,
                     send_id: Some(pending.message.send_id),
-                    pause_reason: "review_required",
+                    pause_reason: PauseReason::ReviewRequired,
                     detail: format!("{REVIEW_DETAIL} ({reason})"),
                 }),
             }
@@ -136,7 +137,7 @@ impl Engine {
                 batch.failures.push(StepFailure {
                     enrollment_id: pending.enrollment_id,
                     send_id: Some(pending.message.send_id),
-                    pause_reason: "step_failed",
+                    pause_reason: PauseReason::StepFailed,
                     detail: format!(
                         "O envio falhou {} vezes seguidas: {message}",
                         self.config.max_attempts
@@ -145,7 +146,7 @@ impl Engine {
             }
         }
         for f in &batch.failures {
-            if f.pause_reason == "review_required" {
+            if f.pause_reason == PauseReason::ReviewRequired {
                 batch.report.review += 1;
             } else {
                 batch.report.failed += 1;

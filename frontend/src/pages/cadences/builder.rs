@@ -5,7 +5,8 @@
 use flux_domain::cadence::{MAX_DELAY_DAYS, MAX_DELAY_HOURS, MAX_STEPS, MIN_STEPS};
 use flux_dto::{
     cadences::{CadenceDto, CadenceStepInput, CreateCadenceRequest, UpdateCadenceRequest},
-    templates::{Channel, TemplateDto, TemplateList},
+    query::Page,
+    templates::{Channel, TemplateDto, TemplateQuery},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -18,10 +19,11 @@ use uuid::Uuid;
 use crate::{
     api::{self, ApiError},
     components::{
-        feedback::{ErrorBox, FormError, Loading},
+        feedback::{loaded, FormError},
         field::{FieldError, TextField},
     },
-    pages::{field_error, templates::channel_label},
+    labels,
+    pages::field_error,
 };
 
 /// `/cadencias/nova` and `/cadencias/:id/editar`.
@@ -30,9 +32,11 @@ pub fn CadenceBuilderPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     let data = LocalResource::new(move || async move {
-        let templates = api::get::<TemplateList>("/api/v1/templates?per_page=200").await?;
+        let templates =
+            api::templates::list(&TemplateQuery::default(), Page::first(Page::MAX_PER_PAGE))
+                .await?;
         let cadence = match id() {
-            Some(id) => Some(api::get::<CadenceDto>(&format!("/api/v1/cadences/{id}")).await?),
+            Some(id) => Some(api::cadences::get_one(id).await?),
             None => None,
         };
         Ok::<_, ApiError>((templates.items, cadence))
@@ -42,11 +46,7 @@ pub fn CadenceBuilderPage() -> impl IntoView {
             Some(id) => view! { <p><A href=format!("/cadencias/{id}")>"← Cadência"</A></p> }.into_any(),
             None => view! { <p><A href="/cadencias">"← Cadências"</A></p> }.into_any(),
         }}
-        {move || match data.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-            Some(Ok((templates, cadence))) => view! { <Builder templates=templates cadence=cadence/> }.into_any(),
-        }}
+        {move || loaded(data.get(), None, |(templates, cadence)| view! { <Builder templates=templates cadence=cadence/> }.into_any())}
     }
 }
 
@@ -258,7 +258,7 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
                         description: Some(description_now),
                         steps: Some(inputs),
                     };
-                    api::patch::<CadenceDto, _>(&format!("/api/v1/cadences/{id}"), &body).await
+                    api::cadences::update(id, &body).await
                 }
                 None => {
                     let body = CreateCadenceRequest {
@@ -266,7 +266,7 @@ fn Builder(templates: Vec<TemplateDto>, cadence: Option<CadenceDto>) -> impl Int
                         description: description_now,
                         steps: inputs,
                     };
-                    api::post::<CadenceDto, _>("/api/v1/cadences", &body).await
+                    api::cadences::create(&body).await
                 }
             };
             pending.set(false);
@@ -463,7 +463,7 @@ fn StepEditor(
                         row.template_id.set(String::new());
                     }>
                         {[Channel::Email, Channel::Whatsapp].into_iter().map(|c| view! {
-                            <option value=channel_value(c) selected=move || row.channel.get() == c>{channel_label(c)}</option>
+                            <option value=channel_value(c) selected=move || row.channel.get() == c>{labels::channel(c)}</option>
                         }).collect_view()}
                     </select>
                     <FieldError error=channel_error/>

@@ -5,9 +5,10 @@
 use flux_dto::{
     cadences::{CadenceDto, CadenceStatus},
     enrollments::{
-        CadenceFunnel, EnrollmentDto, EnrollmentList, EnrollmentStatus, PauseReason,
+        CadenceFunnel, EnrollmentDto, EnrollmentQuery, EnrollmentStatus, PauseReason,
         ResolveReviewRequest, ReviewOutcome,
     },
+    query::Page,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -17,13 +18,12 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::{
-    api::{self, ApiError},
-    components::feedback::{confirm, Empty, ErrorBox, FormError, Loading},
-    format,
-    pages::{
-        cadences::{enrollment_status_label, pause_reason_label, status_label},
-        templates::channel_label,
+    api::{self, cadences::Lifecycle, ApiError},
+    components::{
+        feedback::{confirm, loaded, Empty, FormError},
+        pager::Pager,
     },
+    format, labels,
     session::use_session,
     texts,
 };
@@ -37,13 +37,13 @@ pub fn CadenceDetailPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     let cadence = LocalResource::new(move || async move {
         match id() {
-            Some(id) => api::get::<CadenceDto>(&format!("/api/v1/cadences/{id}")).await,
+            Some(id) => api::cadences::get_one(id).await,
             None => Err(ApiError::not_found("Cadência não encontrada")),
         }
     });
     let funnel = LocalResource::new(move || async move {
         match id() {
-            Some(id) => api::get::<CadenceFunnel>(&format!("/api/v1/cadences/{id}/funnel")).await,
+            Some(id) => api::cadences::funnel(id).await,
             None => Err(ApiError::not_found("Cadência não encontrada")),
         }
     });
@@ -53,22 +53,14 @@ pub fn CadenceDetailPage() -> impl IntoView {
     });
     view! {
         <p><A href="/cadencias">"← Cadências"</A></p>
-        {move || match cadence.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(c)) => view! {
+        {move || loaded(cadence.get(), Some(reload), |c| view! {
                 <Header cadence=c.clone() on_change=reload/>
                 <Steps cadence=c.clone()/>
                 <section class="card" aria-labelledby="funnel-title">
                     <h2 id="funnel-title">"Funil por passo"</h2>
-                    {move || match funnel.get() {
-                        None => view! { <Loading/> }.into_any(),
-                        Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                        Some(Ok(f)) => view! { <Funnel funnel=f/> }.into_any(),
-                    }}
+                    {move || loaded(funnel.get(), None, |f| view! { <Funnel funnel=f/> }.into_any())}
                 </section>
-            }.into_any(),
-        }}
+            }.into_any())}
         // Outside the cadence's data: an action reloads the counts above without
         // rebuilding the list (its filter, page and focus stay).
         {move || id().map(|id| view! { <Enrollments cadence_id=id on_change=reload/> })}
@@ -82,15 +74,11 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let id = cadence.id;
-    let (label, class) = status_label(cadence.status);
-    let act = move |action: &'static str| {
+    let (label, class) = labels::cadence_status(cadence.status);
+    let act = move |action: Lifecycle| {
         pending.set(true);
         spawn_local(async move {
-            let result = api::post::<CadenceDto, _>(
-                &format!("/api/v1/cadences/{id}/{action}"),
-                &serde_json::json!({}),
-            )
-            .await;
+            let result = api::cadences::change(id, action).await;
             pending.set(false);
             match result {
                 Ok(_) => {
@@ -110,7 +98,7 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
         }
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::delete(&format!("/api/v1/cadences/{id}")).await {
+            match api::cadences::remove(id).await {
                 Ok(()) => navigate("/cadencias", Default::default()),
                 Err(e) => error.set(Some(e.message().to_owned())),
             }
@@ -119,7 +107,7 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
     let status = cadence.status;
     let can_activate = session.can("cadences:activate");
     let can_write = session.can("cadences:write");
-    let button = move |action: &'static str, text: &'static str| {
+    let button = move |action: Lifecycle, text: &'static str| {
         view! {
             <button type="button" class="button secondary" disabled=move || pending.get()
                 on:click=move |_| act(action)>{text}</button>
@@ -136,10 +124,10 @@ fn Header(cadence: CadenceDto, on_change: Callback<()>) -> impl IntoView {
                 {can_activate.then(|| match status {
                     CadenceStatus::Draft => view! {
                         <button type="button" class="button primary" disabled=move || pending.get()
-                            on:click=move |_| act("activate")>"Ativar"</button>
+                            on:click=move |_| act(Lifecycle::Activate)>"Ativar"</button>
                     }.into_any(),
-                    CadenceStatus::Active => view! { {button("pause", "Pausar")} {button("archive", "Arquivar")} }.into_any(),
-                    CadenceStatus::Paused => view! { {button("resume", "Retomar")} {button("archive", "Arquivar")} }.into_any(),
+                    CadenceStatus::Active => view! { {button(Lifecycle::Pause, "Pausar")} {button(Lifecycle::Archive, "Arquivar")} }.into_any(),
+                    CadenceStatus::Paused => view! { {button(Lifecycle::Resume, "Retomar")} {button(Lifecycle::Archive, "Arquivar")} }.into_any(),
                     CadenceStatus::Archived => ().into_any(),
                 })}
                 {can_write.then(|| view! {
@@ -185,7 +173,7 @@ fn Steps(cadence: CadenceDto) -> impl IntoView {
                     };
                     view! {
                         <li>
-                            <strong>{channel_label(s.channel)}</strong>
+                            <strong>{labels::channel(s.channel)}</strong>
                             " · " <A href=format!("/templates/{}", s.template_id)>{s.template_name}</A>
                             " · " <span class="muted">{delay}</span>
                             {s.ai_personalization.then(|| view! { " " <span class="badge badge-info">"IA"</span> })}
@@ -220,7 +208,7 @@ fn Funnel(funnel: CadenceFunnel) -> impl IntoView {
                     let with_share = move |n: i64| format!("{n} ({})", format::share(n, c.sent));
                     view! {
                         <tr data-testid=format!("funnel-step-{}", s.position)>
-                            <th scope="row">{format!("{}. {} · {}", s.position, channel_label(s.channel), s.template_name)}</th>
+                            <th scope="row">{format!("{}. {} · {}", s.position, labels::channel(s.channel), s.template_name)}</th>
                             <td>{c.sent}</td>
                             <td>{c.delivered}</td>
                             <td>{with_share(c.opened)}</td>
@@ -240,19 +228,18 @@ fn Funnel(funnel: CadenceFunnel) -> impl IntoView {
 #[component]
 fn Enrollments(cadence_id: Uuid, on_change: Callback<()>) -> impl IntoView {
     let session = use_session();
-    let status = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<EnrollmentStatus>);
     let page = RwSignal::new(1i64);
     let enrollments = LocalResource::new(move || {
         let status = status.get();
         let page = page.get();
         async move {
-            let mut url = format!(
-                "/api/v1/cadences/{cadence_id}/enrollments?per_page={ENROLLMENTS_PER_PAGE}&page={page}"
-            );
-            if !status.is_empty() {
-                url.push_str(&format!("&status={status}"));
-            }
-            api::get::<EnrollmentList>(&url).await
+            let filter = EnrollmentQuery { status };
+            let page = Page {
+                page,
+                per_page: ENROLLMENTS_PER_PAGE,
+            };
+            api::enrollments::list(cadence_id, &filter, page).await
         }
     });
     let changed = Callback::new(move |()| {
@@ -268,41 +255,25 @@ fn Enrollments(cadence_id: Uuid, on_change: Callback<()>) -> impl IntoView {
                     <label for="enrollment-status">{texts::STATUS}</label>
                     <select id="enrollment-status" on:change=move |ev| {
                         page.set(1);
-                        status.set(event_target_value(&ev));
+                        status.set(event_target_value(&ev).parse().ok());
                     }>
                         <option value="">"Todas"</option>
-                        {[
-                            EnrollmentStatus::Active, EnrollmentStatus::Paused, EnrollmentStatus::Completed,
-                            EnrollmentStatus::Replied, EnrollmentStatus::Bounced, EnrollmentStatus::Unsubscribed,
-                            EnrollmentStatus::Stopped,
-                        ].into_iter().map(|s| {
-                            let value = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                            view! { <option value=value>{enrollment_status_label(s).0}</option> }
+                        {EnrollmentStatus::ALL.iter().map(|s| {
+                            view! { <option value=s.as_str()>{labels::enrollment_status(*s).0}</option> }
                         }).collect_view()}
                     </select>
                 </div>
             </div>
             <p class="muted">"Para inscrever leads, selecione-os na lista de Leads ou abra o perfil de um lead."</p>
-            {move || match enrollments.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                Some(Ok(list)) if list.items.is_empty() => view! { <Empty message="Nenhuma inscrição."/> }.into_any(),
-                Some(Ok(list)) => {
-                    let pages = (list.total + ENROLLMENTS_PER_PAGE - 1) / ENROLLMENTS_PER_PAGE;
-                    view! {
-                        <EnrollmentTable items=list.items writer=writer on_change=changed show_cadence=false/>
-                        {(pages > 1).then(|| view! {
-                            <nav class="pager" aria-label="Páginas de inscrições">
-                                <button type="button" class="button secondary" disabled=move || { page.get() <= 1 }
-                                    on:click=move |_| page.update(|p| *p -= 1)>"Anterior"</button>
-                                <span>{move || format!("Página {} de {pages}", page.get())}</span>
-                                <button type="button" class="button secondary" disabled=move || { page.get() >= pages }
-                                    on:click=move |_| page.update(|p| *p += 1)>"Próxima"</button>
-                            </nav>
-                        })}
-                    }.into_any()
+            {move || loaded(enrollments.get(), None, |list| {
+                if list.items.is_empty() {
+                    return view! { <Empty message="Nenhuma inscrição."/> }.into_any();
                 }
-            }}
+                view! {
+                    <EnrollmentTable items=list.items writer=writer on_change=changed show_cadence=false/>
+                    <Pager page=page total=list.total per_page=ENROLLMENTS_PER_PAGE unit="inscrição(ões)" label="Páginas de inscrições"/>
+                }.into_any()
+            })}
         </section>
     }
 }
@@ -311,9 +282,9 @@ fn Enrollments(cadence_id: Uuid, on_change: Callback<()>) -> impl IntoView {
 fn situation(e: &EnrollmentDto) -> String {
     let mut text = match (e.status, e.pause_reason) {
         (EnrollmentStatus::Paused, Some(reason)) => {
-            format!("Pausada: {}", pause_reason_label(reason))
+            format!("Pausada: {}", labels::pause_reason(reason))
         }
-        (status, _) => enrollment_status_label(status).0.to_owned(),
+        (status, _) => labels::enrollment_status(status).0.to_owned(),
     };
     if let Some(detail) = &e.status_detail {
         text.push_str(&format!(" ({detail})"));
@@ -322,6 +293,15 @@ fn situation(e: &EnrollmentDto) -> String {
         text.push_str(" · aguardando a cadência ser retomada");
     }
     text
+}
+
+/// What a member can do to one enrollment.
+#[derive(Clone, Copy)]
+enum Action {
+    Pause,
+    Resume,
+    Settle(ReviewOutcome),
+    Unenroll,
 }
 
 /// Enrollments with their actions; used by the cadence page and the lead timeline.
@@ -333,26 +313,23 @@ pub fn EnrollmentTable(
     show_cadence: bool,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let run = move |e: (Uuid, Uuid), action: &'static str, body: Option<ResolveReviewRequest>| {
+    let run = move |e: (Uuid, Uuid), action: Action| {
         let (cadence_id, id) = e;
-        let base = format!("/api/v1/cadences/{cadence_id}/enrollments/{id}");
         spawn_local(async move {
-            let result = match (action, body) {
-                ("unenroll", _) => api::delete(&base).await,
-                (action, Some(body)) => {
-                    api::post::<EnrollmentDto, _>(&format!("{base}/{action}"), &body)
-                        .await
-                        .map(|_| ())
-                }
-                (action, None) => api::post::<EnrollmentDto, _>(
-                    &format!("{base}/{action}"),
-                    &serde_json::json!({}),
+            let done = match action {
+                Action::Unenroll => api::enrollments::unenroll(cadence_id, id).await,
+                Action::Settle(outcome) => api::enrollments::settle_review(
+                    cadence_id,
+                    id,
+                    &ResolveReviewRequest { outcome },
                 )
                 .await
                 .map(|_| ()),
+                Action::Pause => api::enrollments::pause(cadence_id, id).await.map(|_| ()),
+                Action::Resume => api::enrollments::resume(cadence_id, id).await.map(|_| ()),
             };
             // The table may be gone by now (a reload rebuilt it): `try_run`.
-            match result {
+            match done {
                 Ok(()) => {
                     error.try_set(None);
                     on_change.try_run(());
@@ -380,7 +357,7 @@ pub fn EnrollmentTable(
             <tbody>
                 {items.into_iter().map(|e| {
                     let key = (e.cadence_id, e.id);
-                    let (_, class) = enrollment_status_label(e.status);
+                    let (_, class) = labels::enrollment_status(e.status);
                     let label = if show_cadence { e.cadence_name.clone() } else { e.lead_name.clone() };
                     let href = if show_cadence { format!("/cadencias/{}", e.cadence_id) } else { format!("/leads/{}", e.lead_id) };
                     let subject = {
@@ -410,22 +387,22 @@ pub fn EnrollmentTable(
                                         <span class="muted">"O último envio pode ter saído:"</span>
                                         <button type="button" class="button secondary" title="Registra o envio e segue para o próximo passo"
                                             aria-label=format!("{label}: o passo foi enviado")
-                                            on:click=move |_| run(key, "review", Some(ResolveReviewRequest { outcome: ReviewOutcome::Sent }))>"Foi enviado"</button>
+                                            on:click=move |_| run(key, Action::Settle(ReviewOutcome::Sent))>"Foi enviado"</button>
                                         <button type="button" class="button secondary" title="Envia o passo de novo"
                                             aria-label=format!("{label}: o passo não foi enviado")
-                                            on:click=move |_| run(key, "review", Some(ResolveReviewRequest { outcome: ReviewOutcome::NotSent }))>"Não foi enviado"</button>
+                                            on:click=move |_| run(key, Action::Settle(ReviewOutcome::NotSent))>"Não foi enviado"</button>
                                     })}
                                     {(e.status == EnrollmentStatus::Active).then(|| view! {
                                         <button type="button" class="button secondary" aria-label=format!("Pausar {label}")
-                                            on:click=move |_| run(key, "pause", None)>"Pausar"</button>
+                                            on:click=move |_| run(key, Action::Pause)>"Pausar"</button>
                                     })}
                                     {(e.status == EnrollmentStatus::Paused && !review).then(|| view! {
                                         <button type="button" class="button secondary" aria-label=format!("Retomar {label}")
-                                            on:click=move |_| run(key, "resume", None)>"Retomar"</button>
+                                            on:click=move |_| run(key, Action::Resume)>"Retomar"</button>
                                     })}
                                     {matches!(e.status, EnrollmentStatus::Active | EnrollmentStatus::Paused).then(|| view! {
                                         <button type="button" class="button secondary" aria-label=format!("Remover {label} da cadência")
-                                            on:click=move |_| run(key, "unenroll", None)>"Remover"</button>
+                                            on:click=move |_| run(key, Action::Unenroll)>"Remover"</button>
                                     })}
                                 </td>
                             })}

@@ -5,62 +5,30 @@ pub mod builder;
 pub mod detail;
 
 use flux_dto::{
-    cadences::{CadenceList, CadenceStatus},
-    enrollments::{EnrollmentStatus, PauseReason},
+    cadences::{CadenceQuery, CadenceStatus},
+    query::Page,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
     api,
-    components::feedback::{Empty, ErrorBox, Loading},
-    format,
+    components::feedback::{loaded, Empty},
+    format, labels,
     session::use_session,
     texts,
 };
-
-pub fn status_label(status: CadenceStatus) -> (&'static str, &'static str) {
-    match status {
-        CadenceStatus::Draft => ("Rascunho", "badge badge-info"),
-        CadenceStatus::Active => ("Ativa", "badge badge-ok"),
-        CadenceStatus::Paused => ("Pausada", "badge badge-warn"),
-        CadenceStatus::Archived => ("Arquivada", "badge badge-off"),
-    }
-}
-
-pub fn enrollment_status_label(status: EnrollmentStatus) -> (&'static str, &'static str) {
-    match status {
-        EnrollmentStatus::Active => ("Ativa", "badge badge-ok"),
-        EnrollmentStatus::Paused => ("Pausada", "badge badge-warn"),
-        EnrollmentStatus::Completed => ("Concluída", "badge badge-info"),
-        EnrollmentStatus::Replied => ("Respondeu", "badge badge-ok"),
-        EnrollmentStatus::Bounced => ("Bounce", "badge badge-error"),
-        EnrollmentStatus::Unsubscribed => ("Descadastrou", "badge badge-off"),
-        EnrollmentStatus::Stopped => ("Encerrada", "badge badge-off"),
-    }
-}
-
-pub fn pause_reason_label(reason: PauseReason) -> &'static str {
-    match reason {
-        PauseReason::Manual => "pausada manualmente",
-        PauseReason::StepFailed => "um passo falhou",
-        PauseReason::ReviewRequired => "envio a conferir",
-    }
-}
 
 /// `/cadencias`.
 #[component]
 pub fn CadencesPage() -> impl IntoView {
     let session = use_session();
-    let status = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<CadenceStatus>);
     let cadences = LocalResource::new(move || {
         let status = status.get();
         async move {
-            let mut url = "/api/v1/cadences?per_page=100".to_owned();
-            if !status.is_empty() {
-                url.push_str(&format!("&status={status}"));
-            }
-            api::get::<CadenceList>(&url).await
+            let filter = CadenceQuery { status, q: None };
+            api::cadences::list(&filter, Page::first(100)).await
         }
     });
     let reload = Callback::new(move |()| cadences.refetch());
@@ -77,7 +45,7 @@ pub fn CadencesPage() -> impl IntoView {
         <div class="filters">
             <div class="field">
                 <label for="cadence-status">{texts::STATUS}</label>
-                <select id="cadence-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                <select id="cadence-status" on:change=move |ev| status.set(event_target_value(&ev).parse().ok())>
                     <option value="">"Todas"</option>
                     <option value="draft">"Rascunho"</option>
                     <option value="active">"Ativa"</option>
@@ -86,13 +54,11 @@ pub fn CadencesPage() -> impl IntoView {
                 </select>
             </div>
         </div>
-        {move || match cadences.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBox error=e retry=reload/> }.into_any(),
-            Some(Ok(list)) if list.items.is_empty() => view! {
+        {move || loaded(cadences.get(), Some(reload), |value| match value {
+            list if list.items.is_empty() => view! {
                 <Empty message="Nenhuma cadência ainda. Crie uma com pelo menos dois passos e ative-a para começar a inscrever leads."/>
             }.into_any(),
-            Some(Ok(list)) => view! {
+            list => view! {
                 <table class="table">
                     <thead>
                         <tr>
@@ -106,7 +72,7 @@ pub fn CadencesPage() -> impl IntoView {
                     </thead>
                     <tbody>
                         {list.items.into_iter().map(|c| {
-                            let (label, class) = status_label(c.status);
+                            let (label, class) = labels::cadence_status(c.status);
                             let running = c.enrollments.active + c.enrollments.paused;
                             let finished = c.enrollments.completed + c.enrollments.replied + c.enrollments.bounced
                                 + c.enrollments.unsubscribed + c.enrollments.stopped;
@@ -124,6 +90,6 @@ pub fn CadencesPage() -> impl IntoView {
                     </tbody>
                 </table>
             }.into_any(),
-        }}
+        })}
     }
 }

@@ -20,3 +20,15 @@ pub fn share(part: i64, whole: i64) -> String {
     }
     format!("{:.1} %", part as f64 * 100.0 / whole as f64).replace('.', ",")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn shares_read_with_a_decimal_comma() {
+        assert_eq!(share(1, 8), "12,5 %");
+        assert_eq!(share(0, 3), "0,0 %");
+        assert_eq!(share(5, 0), "—");
+    }
+}

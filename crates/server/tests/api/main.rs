@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod ai;
+mod ai_limits;
 mod auth;
 mod cadences;
 mod enrichment;

@@ -500,3 +500,26 @@ fn StepEditor(
         </li>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_read_in_days_and_hours() {
+        assert_eq!(offset_label(0), "Dia 0");
+        assert_eq!(offset_label(52), "Dia 2, 4h");
+        assert_eq!(duration_label(24), "1 dia");
+        assert_eq!(duration_label(76), "3 dias e 4 h");
+        assert_eq!(duration_label(5), "0 dias e 5 h");
+    }
+
+    #[test]
+    fn step_errors_show_next_to_their_inputs_and_others_on_top() {
+        assert!(shown_field("name"));
+        assert!(shown_field("steps[2].template_id"));
+        assert!(!shown_field("steps[x].template_id"));
+        assert!(!shown_field("steps[1].id"));
+        assert!(!shown_field("org_id"));
+    }
+}

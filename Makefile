@@ -30,7 +30,7 @@ spa: tools
 	scripts/precompress.sh frontend/dist
 
 # The SPA's first load (wasm + js + css), gzipped, may not grow past this (KB).
-SPA_BUDGET_KB := 640
+SPA_BUDGET_KB := 650
 
 spa-size: spa
 	scripts/spa-size.sh --budget $(SPA_BUDGET_KB)

@@ -20,7 +20,7 @@ from flux_api_client.models import (
     LoginRequest,
     MeResponse,
     MemberList,
-    Role,
+    MemberRole,
     SignupRequest,
     UpdateMemberRequest,
 )
@@ -39,7 +39,7 @@ public = Client(base_url=base, raise_on_unexpected_status=True)
 
 created = signup.sync(client=public, body=SignupRequest(name="SDK Python", email=email, password="senha-sdk-123"))
 check(isinstance(created, AuthResponse), f"signup returned {created!r}")
-check(created.role == Role.MANAGER, "signup makes a manager")
+check(created.role == MemberRole.MANAGER, "signup makes a manager")
 
 bad = signup.sync(client=public, body=SignupRequest(name="", email="nope", password="x"))
 check(isinstance(bad, ErrorBody), f"invalid signup returned {bad!r}")
@@ -54,7 +54,7 @@ check(isinstance(profile, MeResponse) and profile.user.email == email, f"me retu
 check("users:manage" in profile.permissions, "managers can manage users")
 
 invitation = create_invitation.sync(
-    client=authed, body=CreateInvitationRequest(email=f"convidado.{stamp}@sdk{stamp}.com.br", role=Role.SDR)
+    client=authed, body=CreateInvitationRequest(email=f"convidado.{stamp}@sdk{stamp}.com.br", role=MemberRole.SDR)
 )
 check(isinstance(invitation, InvitationDto), f"invite returned {invitation!r}")
 listed = list_invitations.sync(client=authed)
@@ -62,7 +62,7 @@ check(isinstance(listed, InvitationList) and listed.total == 1, f"invitations {l
 
 team = list_members.sync(client=authed)
 check(isinstance(team, MemberList) and team.total == 1, f"members {team!r}")
-last_manager = update_member.sync(id=team.items[0].id, client=authed, body=UpdateMemberRequest(role=Role.SDR))
+last_manager = update_member.sync(id=team.items[0].id, client=authed, body=UpdateMemberRequest(role=MemberRole.SDR))
 check(
     isinstance(last_manager, ErrorBody) and last_manager.error.code == ErrorCode.CONFLICT,
     f"demoting the last manager returned {last_manager!r}",

@@ -63,10 +63,7 @@ impl ApiError {
         let reason = reason.into();
         ApiError::Conflict {
             message: reason.clone(),
-            fields: vec![FieldIssue {
-                field: field.into(),
-                reason,
-            }],
+            fields: vec![FieldIssue::new(field, reason)],
         }
     }
 

@@ -136,6 +136,15 @@ pub struct MethodNotAllowedDetails {
     pub allowed_methods: Vec<String>,
 }
 
+impl FieldIssue {
+    pub fn new(field: &str, reason: impl Into<String>) -> Self {
+        FieldIssue {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {

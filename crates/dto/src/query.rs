@@ -7,15 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldIssue;
 
-impl FieldIssue {
-    pub fn new(field: &str, reason: impl Into<String>) -> Self {
-        FieldIssue {
-            field: field.to_owned(),
-            reason: reason.into(),
-        }
-    }
-}
-
 /// An optional parameter parsed as `T`, or the issue naming it.
 pub fn parse_param<T: std::str::FromStr>(
     name: &str,

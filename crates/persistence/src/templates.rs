@@ -37,10 +37,9 @@ struct Row {
     replied: i64,
 }
 
-impl TryFrom<Row> for TemplateRecord {
-    type Error = crate::RepoError;
-    fn try_from(r: Row) -> RepoResult<Self> {
-        Ok(Self {
+impl From<Row> for TemplateRecord {
+    fn from(r: Row) -> Self {
+        Self {
             id: r.id,
             name: r.name,
             channel: r.channel,
@@ -53,7 +52,7 @@ impl TryFrom<Row> for TemplateRecord {
             updated_at: r.updated_at,
             sent: r.sent,
             replied: r.replied,
-        })
+        }
     }
 }
 
@@ -105,16 +104,13 @@ pub async fn list(
     )
     .fetch_all(tx.conn())
     .await?;
-    let items = rows
-        .into_iter()
-        .map(TemplateRecord::try_from)
-        .collect::<RepoResult<_>>()?;
+    let items = rows.into_iter().map(TemplateRecord::from).collect();
     Ok((items, total))
 }
 
 /// A live template by id.
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<TemplateRecord>> {
-    sqlx::query_as!(
+    Ok(sqlx::query_as!(
         Row,
         r#"SELECT t.id, t.name, t.channel AS "channel: Channel", t.subject, t.body, t.variables_used,
                   t.is_system, t.created_by, t.created_at, t.updated_at,
@@ -130,8 +126,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<TemplateRecor
     )
     .fetch_optional(tx.conn())
     .await?
-    .map(TemplateRecord::try_from)
-    .transpose()
+    .map(TemplateRecord::from))
 }
 
 fn variable_names(t: &ValidTemplate) -> Vec<String> {

@@ -44,6 +44,9 @@ test('a forgotten password is reset through the e-mailed link', async ({ page, r
 
   await page.goto('/entrar');
   await page.getByRole('link', { name: 'Esqueci minha senha' }).click();
+  // The page's module loads first; until then the login form (also with an e-mail
+  // field) stays on screen.
+  await expect(page.getByRole('heading', { name: 'Esqueci minha senha' })).toBeVisible();
   await page.getByLabel('E-mail').fill(email);
   await page.getByRole('button', { name: 'Enviar link' }).click();
   await expect(page.getByRole('status')).toContainText('Se o e-mail estiver cadastrado');

@@ -31,6 +31,8 @@ impl LiveEvent {
 #[derive(Clone, Copy)]
 pub struct Live {
     pub last: RwSignal<Option<LiveEvent>>,
+    /// Set once the stream loop runs: the shell starts it each time it mounts.
+    running: StoredValue<bool>,
 }
 
 pub fn use_live() -> Live {
@@ -41,12 +43,18 @@ impl Live {
     pub fn new() -> Self {
         Self {
             last: RwSignal::new(None),
+            running: StoredValue::new(false),
         }
     }
 
     /// Keeps a stream open for the organization `org()` names (the signed-in one),
     /// and closes it as soon as that changes (sign-out, another user, org switch).
+    /// Only the first call starts the loop, which then outlives sign-outs.
     pub fn run(self, org: impl Fn() -> Option<uuid::Uuid> + 'static) {
+        if self.running.get_value() {
+            return;
+        }
+        self.running.set_value(true);
         spawn_local(async move {
             let mut last_id: Option<i64> = None;
             let mut streamed_org = None;

@@ -5,10 +5,12 @@
 
 mod api;
 mod components;
+mod crash;
 mod format;
 mod labels;
 mod live;
 mod pages;
+mod routes;
 mod session;
 mod texts;
 mod timer;
@@ -20,51 +22,22 @@ use leptos_router::{
 };
 
 use crate::{
-    components::layout::AuthenticatedLayout,
-    pages::{
-        accept_invite::AcceptInvitePage,
-        ai_usage::AiUsagePage,
-        cadences::{builder::CadenceBuilderPage, detail::CadenceDetailPage, CadencesPage},
-        dashboard::DashboardPage,
-        forgot_password::ForgotPasswordPage,
-        lead_import::LeadImportPage,
-        lead_profile::LeadProfilePage,
-        leads::LeadsPage,
-        login::LoginPage,
-        mailboxes::MailboxesPage,
-        not_built::NotBuiltPage,
-        reset_password::ResetPasswordPage,
-        sending::SendingSettingsPage,
-        signup::SignupPage,
-        templates::{TemplateEditorPage, TemplatesPage},
-        users::UsersPage,
-    },
+    components::feedback::Loading,
+    pages::login::LoginPage,
+    routes::{Cadences, Home, Leads, Page, Public, RouteView, Settings, Templates},
     session::Session,
 };
 
 fn main() {
-    console_error_panic_hook_lite();
+    crash::install();
     leptos::mount::mount_to_body(App);
-}
-
-/// Panics go to the browser console instead of vanishing.
-fn console_error_panic_hook_lite() {
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&info.to_string().into());
-    }));
 }
 
 #[component]
 fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
-    let live = live::Live::new();
-    provide_context(live);
-    live.run(move || {
-        session
-            .me
-            .with_untracked(|me| me.as_ref().map(|m| m.organization.id))
-    });
+    provide_context(live::Live::new());
     // A revoked or expired session sends the user back to the login page.
     api::on_session_lost(move || session.me.set(None));
     spawn_local(async move {
@@ -72,40 +45,41 @@ fn App() -> impl IntoView {
         session.me.set(me);
         session.ready.set(true);
     });
+    // Routes are chosen once the session is known, so a signed-out visitor never
+    // fetches the modules of signed-in pages.
+    let page = move |page| RouteView::new(session, page);
 
     view! {
+        <Show when=move || session.ready.get() fallback=|| view! { <div class="centered"><Loading/></div> }>
         <Router>
             <Routes fallback=|| view! { <main class="content"><h1>"Página não encontrada"</h1></main> }>
                 <Route path=path!("/entrar") view=LoginPage/>
-                <Route path=path!("/cadastro") view=SignupPage/>
-                <Route path=path!("/esqueci-senha") view=ForgotPasswordPage/>
-                <Route path=path!("/redefinir-senha") view=ResetPasswordPage/>
-                <Route path=path!("/convite") view=AcceptInvitePage/>
-                <ParentRoute path=path!("") view=AuthenticatedLayout>
-                    <Route path=path!("") view=DashboardPage/>
-                    <Route path=path!("/leads") view=LeadsPage/>
-                    <Route path=path!("/leads/importar") view=LeadImportPage/>
-                    <Route path=path!("/leads/:id") view=LeadProfilePage/>
-                    <Route path=path!("/cadencias") view=CadencesPage/>
-                    <Route path=path!("/cadencias/nova") view=CadenceBuilderPage/>
-                    <Route path=path!("/cadencias/:id") view=CadenceDetailPage/>
-                    <Route path=path!("/cadencias/:id/editar") view=CadenceBuilderPage/>
-                    <Route path=path!("/templates") view=TemplatesPage/>
-                    <Route path=path!("/templates/novo") view=TemplateEditorPage/>
-                    <Route path=path!("/templates/:id") view=TemplateEditorPage/>
-                    <Route path=path!("/relatorios") view=|| view! {
-                        <NotBuiltPage title=texts::NAV_REPORTS description="Funil por cadência, desempenho de templates e ranking de SDRs."/>
-                    }/>
-                    <Route path=path!("/configuracoes/usuarios") view=UsersPage/>
-                    <Route path=path!("/configuracoes/envio") view=SendingSettingsPage/>
-                    <Route path=path!("/configuracoes/caixas") view=MailboxesPage/>
-                    <Route path=path!("/configuracoes/ia") view=AiUsagePage/>
+                <Route path=path!("/cadastro") view={page(Page::Public(Public::Signup))}/>
+                <Route path=path!("/esqueci-senha") view={page(Page::Public(Public::ForgotPassword))}/>
+                <Route path=path!("/redefinir-senha") view={page(Page::Public(Public::ResetPassword))}/>
+                <Route path=path!("/convite") view={page(Page::Public(Public::AcceptInvite))}/>
+                <ParentRoute path=path!("") view={page(Page::Home(Home::Shell))}>
+                    <Route path=path!("") view={page(Page::Home(Home::Dashboard))}/>
+                    <Route path=path!("/leads") view={page(Page::Leads(Leads::List))}/>
+                    <Route path=path!("/leads/importar") view={page(Page::Leads(Leads::Import))}/>
+                    <Route path=path!("/leads/:id") view={page(Page::Leads(Leads::Profile))}/>
+                    <Route path=path!("/cadencias") view={page(Page::Cadences(Cadences::List))}/>
+                    <Route path=path!("/cadencias/nova") view={page(Page::Cadences(Cadences::Builder))}/>
+                    <Route path=path!("/cadencias/:id") view={page(Page::Cadences(Cadences::Detail))}/>
+                    <Route path=path!("/cadencias/:id/editar") view={page(Page::Cadences(Cadences::Builder))}/>
+                    <Route path=path!("/templates") view={page(Page::Templates(Templates::List))}/>
+                    <Route path=path!("/templates/novo") view={page(Page::Templates(Templates::Editor))}/>
+                    <Route path=path!("/templates/:id") view={page(Page::Templates(Templates::Editor))}/>
+                    <Route path=path!("/relatorios") view={page(Page::Home(Home::Reports))}/>
+                    <Route path=path!("/configuracoes/usuarios") view={page(Page::Settings(Settings::Users))}/>
+                    <Route path=path!("/configuracoes/envio") view={page(Page::Settings(Settings::Sending))}/>
+                    <Route path=path!("/configuracoes/caixas") view={page(Page::Settings(Settings::Mailboxes))}/>
+                    <Route path=path!("/configuracoes/ia") view={page(Page::Settings(Settings::Ai))}/>
                     // Where LIMIT_EXCEEDED's `upgrade_url` points; billing comes later.
-                    <Route path=path!("/configuracoes/plano") view=|| view! {
-                        <NotBuiltPage title="Plano" description="Mais gerações com IA por dia, leads e usuários vêm com os planos Pro e Enterprise. Fale com o responsável pela conta para mudar de plano: a troca pelo Flux chega com a cobrança."/>
-                    }/>
+                    <Route path=path!("/configuracoes/plano") view={page(Page::Home(Home::Plan))}/>
                 </ParentRoute>
             </Routes>
         </Router>
+        </Show>
     }
 }

@@ -1,4 +1,4 @@
-//! Content-Security-Policy. Trunk starts the SPA from one inline module script; rather
+//! Content-Security-Policy. The SPA starts from one inline module script; rather
 //! than allowing every inline script, the policy allows exactly that script's hash.
 
 use base64::{engine::general_purpose::STANDARD, Engine};

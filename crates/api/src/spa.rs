@@ -3,9 +3,9 @@
 //!
 //! Assets are served as built: the build writes a brotli (`.br`) and a gzip (`.gz`)
 //! copy next to each, and the best one the browser accepts is sent as is (never
-//! compressed again per request). Names carrying a content hash never change, so
-//! they are cached for a year; `index.html`, which names them, is revalidated on
-//! every load.
+//! compressed again per request). A build puts its modules under
+//! `/assets/<content hash>/`, whose files never change, so they are cached for a
+//! year; `index.html`, which names the folder, is revalidated on every load.
 
 use std::path::{Path, PathBuf};
 
@@ -34,10 +34,14 @@ pub fn service(static_dir: &Path) -> impl HttpServiceFactory {
             .app_data(dir.clone())
             .route(web::get().to(index_page))
             .route(web::head().to(index_page)),
+        web::resource("/assets/{build:[0-9a-f]{16}}/{asset:[A-Za-z0-9._-]+\\.(?:wasm|js|css)}")
+            .app_data(dir.clone())
+            .route(web::get().to(built_asset))
+            .route(web::head().to(built_asset)),
         web::resource("/{asset:[A-Za-z0-9._-]+\\.(?:wasm|js|css)}")
             .app_data(dir)
-            .route(web::get().to(asset))
-            .route(web::head().to(asset)),
+            .route(web::get().to(plain_asset))
+            .route(web::head().to(plain_asset)),
         Files::new("/", static_dir)
             .index_file("index.html")
             .default_handler(fn_service(move |req: ServiceRequest| {
@@ -69,21 +73,42 @@ async fn index_response(req: &HttpRequest, index: &Path) -> HttpResponse {
     }
 }
 
-async fn asset(
+/// A module of a build (`/assets/<hash>/main_bg.wasm`): the same name always holds the
+/// same bytes.
+async fn built_asset(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    dir: web::Data<AssetDir>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (build, name) = path.into_inner();
+    let folder = dir.0.join("assets").join(build);
+    asset(&req, &folder, &name, IMMUTABLE).await
+}
+
+/// A file at the top of the build, which a later build may change.
+async fn plain_asset(
     req: HttpRequest,
     name: web::Path<String>,
     dir: web::Data<AssetDir>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let name = name.into_inner();
-    // The route's pattern admits no `/`; a dot-only name would still climb.
+    asset(&req, &dir.0, &name.into_inner(), REVALIDATE).await
+}
+
+async fn asset(
+    req: &HttpRequest,
+    folder: &Path,
+    name: &str,
+    cache_control: &'static str,
+) -> Result<HttpResponse, actix_web::Error> {
+    // The routes' patterns admit no `/`; a dot-only name would still climb.
     if name.starts_with('.') {
         return Ok(HttpResponse::NotFound().finish());
     }
-    let plain = dir.0.join(&name);
+    let plain = folder.join(name);
     if !plain.is_file() {
         return Ok(HttpResponse::NotFound().finish());
     }
-    let accepted = AcceptEncoding::parse(&req).ok();
+    let accepted = AcceptEncoding::parse(req).ok();
     let (path, encoding) = precompressed(&plain, accepted.as_ref());
     let mut file = NamedFile::open_async(&path)
         .await?
@@ -94,16 +119,9 @@ async fn asset(
     if let Some(encoding) = encoding {
         file = file.set_content_encoding(encoding);
     }
-    let mut res = file.into_response(&req);
+    let mut res = file.into_response(req);
     let headers = res.headers_mut();
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static(if is_hashed(&name) {
-            IMMUTABLE
-        } else {
-            REVALIDATE
-        }),
-    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Ok(res)
 }
@@ -143,15 +161,6 @@ fn sibling(plain: &Path, ext: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Whether an asset's name carries the build's content hash
-/// (`flux-frontend-5ad6af7c063c0e26_bg.wasm`, `style-58f99128241a0bc5.css`).
-pub fn is_hashed(name: &str) -> bool {
-    let stem = name.split('.').next().unwrap_or("");
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
 async fn fallback(
     req: ServiceRequest,
     index: PathBuf,
@@ -169,19 +178,4 @@ async fn fallback(
 
 pub fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_hashed;
-
-    #[test]
-    fn hashed_names_are_told_from_plain_ones() {
-        assert!(is_hashed("flux-frontend-5ad6af7c063c0e26_bg.wasm"));
-        assert!(is_hashed("flux-frontend-5ad6af7c063c0e26.js"));
-        assert!(is_hashed("style-58f99128241a0bc5.css"));
-        assert!(!is_hashed("style.css"));
-        assert!(!is_hashed("app-latest.js"));
-        assert!(!is_hashed("flux-frontend-5ad6af7c063c0e2g.js"));
-    }
 }

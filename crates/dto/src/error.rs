@@ -86,7 +86,11 @@ pub struct PlanLimitDetails {
     #[cfg_attr(feature = "openapi", schema(example = "/configuracoes/plano"))]
     pub upgrade_url: String,
     /// When a daily limit starts over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::rfc3339::deserialize_option"
+    )]
     pub resets_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -60,7 +60,7 @@ pub async fn remove(id: Uuid) -> Result<(), ApiError> {
 pub async fn change(id: Uuid, to: Lifecycle) -> Result<CadenceDto, ApiError> {
     post(
         &v1(&format!("/cadences/{id}/{}", to.path())),
-        &serde_json::json!({}),
+        &super::Empty {},
     )
     .await
 }

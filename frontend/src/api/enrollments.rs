@@ -36,11 +36,11 @@ fn path(cadence_id: Uuid, id: Uuid, action: &str) -> String {
 }
 
 pub async fn pause(cadence_id: Uuid, id: Uuid) -> Result<EnrollmentDto, ApiError> {
-    post(&path(cadence_id, id, "/pause"), &serde_json::json!({})).await
+    post(&path(cadence_id, id, "/pause"), &super::Empty {}).await
 }
 
 pub async fn resume(cadence_id: Uuid, id: Uuid) -> Result<EnrollmentDto, ApiError> {
-    post(&path(cadence_id, id, "/resume"), &serde_json::json!({})).await
+    post(&path(cadence_id, id, "/resume"), &super::Empty {}).await
 }
 
 /// Settles a send held for review (send it, or skip the step).

@@ -8,7 +8,7 @@ use super::{
 };
 
 pub async fn ticket() -> Result<StreamTicket, ApiError> {
-    post(&v1("/events/ticket"), &serde_json::json!({})).await
+    post(&v1("/events/ticket"), &super::Empty {}).await
 }
 
 /// The stream's URL (an `EventSource` cannot send headers, so the ticket rides in it).

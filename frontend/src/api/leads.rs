@@ -64,7 +64,7 @@ pub async fn assign(body: &BulkAssignRequest) -> Result<BulkResult, ApiError> {
 
 /// Enriches the lead now (again).
 pub async fn enrich(id: Uuid) -> Result<LeadDto, ApiError> {
-    post(&v1(&format!("/leads/{id}/enrich")), &serde_json::json!({})).await
+    post(&v1(&format!("/leads/{id}/enrich")), &super::Empty {}).await
 }
 
 pub async fn enrichment_attempts(id: Uuid) -> Result<EnrichmentAttemptList, ApiError> {

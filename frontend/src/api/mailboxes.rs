@@ -25,9 +25,5 @@ pub async fn remove(id: Uuid) -> Result<(), ApiError> {
 
 /// Connects to the mailbox's servers now and reports what happened.
 pub async fn test(id: Uuid) -> Result<MailboxTestResult, ApiError> {
-    post(
-        &v1(&format!("/mailboxes/{id}/test")),
-        &serde_json::json!({}),
-    )
-    .await
+    post(&v1(&format!("/mailboxes/{id}/test")), &super::Empty {}).await
 }

@@ -30,6 +30,10 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::{de::DeserializeOwned, Serialize};
 
+/// The body of a POST that carries no fields: `{}`.
+#[derive(Serialize)]
+pub struct Empty {}
+
 /// A failed call: the server's error envelope, or a network problem shaped like one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError(pub ErrorBody);
@@ -156,7 +160,7 @@ async fn refresh_once() -> bool {
                     let ok = match send(
                         Method::POST,
                         &path::v1("/auth/refresh"),
-                        Some(&serde_json::json!({})),
+                        Some(&Empty {}),
                         None,
                     )
                     .await

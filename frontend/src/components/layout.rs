@@ -9,11 +9,19 @@ use leptos_router::{
 };
 use uuid::Uuid;
 
-use crate::{api, components::feedback::Loading, labels, session::use_session, texts};
+use crate::{
+    api, components::feedback::Loading, labels, live::use_live, session::use_session, texts,
+};
 
 #[component]
 pub fn AuthenticatedLayout() -> impl IntoView {
     let session = use_session();
+    // The live stream starts with the shell, so its code loads with it.
+    use_live().run(move || {
+        session
+            .me
+            .with_untracked(|me| me.as_ref().map(|m| m.organization.id))
+    });
     view! {
         {move || {
             if !session.ready.get() {

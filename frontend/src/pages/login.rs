@@ -28,13 +28,7 @@ pub fn LoginPage() -> impl IntoView {
             password: password.get_untracked(),
             org_id: None,
         };
-        sign_in(
-            async move { api::auth::login(&body).await },
-            session,
-            navigate,
-            error,
-            pending,
-        );
+        sign_in(api::auth::login(body), session, navigate, error, pending);
     };
 
     view! {

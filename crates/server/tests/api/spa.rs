@@ -5,17 +5,20 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_
 
 use crate::helpers::spawn_app_with;
 
-const WASM: &str = "flux-frontend-0123456789abcdef_bg.wasm";
+const BUILD: &str = "assets/0123456789abcdef";
+const WASM: &str = "assets/0123456789abcdef/main_bg.wasm";
 
-/// A built SPA: the page, a hashed asset with its brotli and gzip copies (their
-/// bytes differ, so the test sees which one was sent), and an unhashed file.
+/// A built SPA: the page, a module of the build with its brotli and gzip copies
+/// (their bytes differ, so the test sees which one was sent), and a file outside it.
 fn built_spa() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(BUILD)).unwrap();
     let write = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).unwrap();
     write("index.html", b"<!DOCTYPE html><title>Flux</title>");
     write(WASM, b"plain wasm");
     write(&format!("{WASM}.br"), b"brotli wasm");
     write(&format!("{WASM}.gz"), b"gzip wasm");
+    write(&format!("{BUILD}/chunk_7.wasm"), b"chunk");
     write("extra.js", b"console.log(1)");
     dir
 }
@@ -56,7 +59,19 @@ async fn assets_go_out_precompressed_and_hashed_ones_are_cached_for_good() {
         assert_eq!(res.text().await.unwrap(), body, "{accept:?}");
     }
 
-    // Without a hash in its name a file may change under the same name.
+    // A module without precompressed copies goes out as it is, cached as well.
+    let res = get(&format!("/{BUILD}/chunk_7.wasm"), Some("br"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get(CONTENT_ENCODING), None);
+    assert_eq!(
+        res.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.text().await.unwrap(), "chunk");
+
+    // Outside a build's folder a file may change under the same name.
     let res = get("/extra.js", Some("br")).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CACHE_CONTROL], "no-cache");
@@ -68,10 +83,14 @@ async fn assets_go_out_precompressed_and_hashed_ones_are_cached_for_good() {
         assert!(res.text().await.unwrap().contains("<title>Flux</title>"));
     }
 
-    let missing = get("/flux-frontend-ffffffffffffffff.js", None)
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
+    // An earlier build's module (a tab opened before a deploy) is gone, not the page.
+    for missing in [
+        "/assets/ffffffffffffffff/main.js",
+        "/assets/0123456789abcdef/chunk_8.wasm",
+    ] {
+        let res = get(missing, None).await.unwrap();
+        assert_eq!(res.status(), 404, "{missing}");
+    }
     let api = get("/api/v1/nothing-here", None).await.unwrap();
     assert_eq!(api.status(), 404);
     assert_eq!(

@@ -29,7 +29,7 @@ use crate::{
         reset_password::ResetPasswordPage,
         sending::SendingSettingsPage,
         signup::SignupPage,
-        templates::{TemplateEditorPage, TemplatesPage},
+        templates::{editor::TemplateEditorPage, TemplatesPage},
         users::UsersPage,
     },
     session::Session,

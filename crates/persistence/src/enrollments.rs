@@ -60,22 +60,14 @@ pub struct FirstStep {
 }
 
 pub async fn first_step(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Option<FirstStep>> {
-    let row = sqlx::query!(
+    Ok(sqlx::query_as!(
+        FirstStep,
         r#"SELECT id, channel AS "channel: Channel", delay_days, delay_hours FROM cadence_steps
            WHERE cadence_id = $1 AND removed_at IS NULL ORDER BY position LIMIT 1"#,
         cadence_id
     )
     .fetch_optional(tx.conn())
-    .await?;
-    row.map(|r| {
-        Ok(FirstStep {
-            id: r.id,
-            channel: r.channel,
-            delay_days: r.delay_days,
-            delay_hours: r.delay_hours,
-        })
-    })
-    .transpose()
+    .await?)
 }
 
 /// New enrollments, all starting at `first`: due after its delay. A lead that got a
@@ -157,58 +149,6 @@ pub struct EnrollmentFilter {
     pub status: Option<EnrollmentStatus>,
 }
 
-struct Row {
-    id: Uuid,
-    cadence_id: Uuid,
-    cadence_name: String,
-    lead_id: Uuid,
-    lead_name: String,
-    lead_cnpj: String,
-    sender_id: Uuid,
-    sender_name: String,
-    status: EnrollmentStatus,
-    pause_reason: Option<PauseReason>,
-    status_detail: Option<String>,
-    cadence_held: bool,
-    next_step_id: Option<Uuid>,
-    next_step_position: Option<i32>,
-    next_step_due: Option<DateTime<Utc>>,
-    steps_sent: i32,
-    steps_total: i64,
-    last_step_at: DateTime<Utc>,
-    enrolled_by: Option<Uuid>,
-    enrolled_at: DateTime<Utc>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
-impl Row {
-    fn into_record(self) -> RepoResult<EnrollmentRecord> {
-        Ok(EnrollmentRecord {
-            status: self.status,
-            pause_reason: self.pause_reason,
-            id: self.id,
-            cadence_id: self.cadence_id,
-            cadence_name: self.cadence_name,
-            lead_id: self.lead_id,
-            lead_name: self.lead_name,
-            lead_cnpj: self.lead_cnpj,
-            sender_id: self.sender_id,
-            sender_name: self.sender_name,
-            status_detail: self.status_detail,
-            cadence_held: self.cadence_held,
-            next_step_id: self.next_step_id,
-            next_step_position: self.next_step_position,
-            next_step_due: self.next_step_due,
-            steps_sent: self.steps_sent,
-            steps_total: self.steps_total,
-            last_step_at: self.last_step_at,
-            enrolled_by: self.enrolled_by,
-            enrolled_at: self.enrolled_at,
-            finished_at: self.finished_at,
-        })
-    }
-}
-
 /// Enrollments (of live cadences) matching `filter`, most recent first, and how many
 /// match.
 pub async fn list(
@@ -231,8 +171,8 @@ pub async fn list(
     )
     .fetch_one(tx.conn())
     .await?;
-    let rows = sqlx::query_as!(
-        Row,
+    let items = sqlx::query_as!(
+        EnrollmentRecord,
         r#"SELECT e.id, e.cadence_id, c.name AS cadence_name, e.lead_id,
                   coalesce(l.nome_fantasia, l.razao_social, l.cnpj) AS "lead_name!",
                   l.cnpj AS lead_cnpj, e.sender_id, u.name AS sender_name,
@@ -261,10 +201,6 @@ pub async fn list(
     )
     .fetch_all(tx.conn())
     .await?;
-    let items = rows
-        .into_iter()
-        .map(Row::into_record)
-        .collect::<RepoResult<_>>()?;
     Ok((items, total))
 }
 
@@ -358,7 +294,8 @@ pub struct FunnelRow {
 /// Per live step, how many leads had each interaction type (each lead counted once
 /// per step and type: two opens of one message are one opened lead).
 pub async fn funnel(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Vec<FunnelRow>> {
-    let rows = sqlx::query!(
+    Ok(sqlx::query_as!(
+        FunnelRow,
         r#"SELECT s.id AS step_id, s.position AS "position!", s.channel AS "channel: Channel",
                   t.name AS template_name, i.type AS "kind?: InteractionType",
                   count(DISTINCT i.lead_id) AS "count!"
@@ -371,19 +308,7 @@ pub async fn funnel(tx: &mut TenantTx, cadence_id: Uuid) -> RepoResult<Vec<Funne
         cadence_id
     )
     .fetch_all(tx.conn())
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(FunnelRow {
-                step_id: r.step_id,
-                position: r.position,
-                channel: r.channel,
-                template_name: r.template_name,
-                kind: r.kind,
-                count: r.count,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// The send of an enrollment's current step that awaits review, if any.

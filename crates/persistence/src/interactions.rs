@@ -37,7 +37,8 @@ pub async fn for_lead(
     )
     .fetch_one(tx.conn())
     .await?;
-    let rows = sqlx::query!(
+    let items = sqlx::query_as!(
+        InteractionRecord,
         r#"SELECT i.id, i.type AS "kind: InteractionType", i.channel AS "channel: Channel", i.summary,
                   i.enrollment_id, i.cadence_id, c.name AS "cadence_name?", i.step_id,
                   s.position AS "step_position?", i.template_id, i.ai_generated, i.actor_id,
@@ -54,25 +55,5 @@ pub async fn for_lead(
     )
     .fetch_all(tx.conn())
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            Ok(InteractionRecord {
-                id: r.id,
-                kind: r.kind,
-                channel: r.channel,
-                summary: r.summary,
-                enrollment_id: r.enrollment_id,
-                cadence_id: r.cadence_id,
-                cadence_name: r.cadence_name,
-                step_id: r.step_id,
-                step_position: r.step_position,
-                template_id: r.template_id,
-                ai_generated: r.ai_generated,
-                actor_id: r.actor_id,
-                occurred_at: r.occurred_at,
-            })
-        })
-        .collect::<RepoResult<_>>()?;
     Ok((items, total))
 }

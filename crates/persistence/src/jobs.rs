@@ -260,7 +260,8 @@ pub async fn reclaim_expired(pool: &PgPool, now: DateTime<Utc>) -> RepoResult<Re
 
 /// The organization's jobs, newest first (operations visibility and tests).
 pub async fn list(tx: &mut TenantTx, kind: Option<&str>, limit: i64) -> RepoResult<Vec<JobRecord>> {
-    let rows = sqlx::query!(
+    Ok(sqlx::query_as!(
+        JobRecord,
         r#"SELECT id, kind, payload, unique_key, status AS "status: JobStatus", attempts, max_attempts,
                   run_at, last_error, finished_at
            FROM jobs WHERE ($1::text IS NULL OR kind = $1)
@@ -269,23 +270,7 @@ pub async fn list(tx: &mut TenantTx, kind: Option<&str>, limit: i64) -> RepoResu
         limit
     )
     .fetch_all(tx.conn())
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(JobRecord {
-                id: r.id,
-                kind: r.kind,
-                payload: r.payload,
-                unique_key: r.unique_key,
-                status: r.status,
-                attempts: r.attempts,
-                max_attempts: r.max_attempts,
-                run_at: r.run_at,
-                last_error: r.last_error,
-                finished_at: r.finished_at,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Deletes finished jobs older than `before` (housekeeping); dead jobs are kept

@@ -38,49 +38,6 @@ pub struct ImportRecord {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-struct ImportRow {
-    id: Uuid,
-    file_name: String,
-    file_size_bytes: i32,
-    encoding: String,
-    delimiter: String,
-    column_mapping: Value,
-    total_rows: i32,
-    processed_rows: i32,
-    success_count: i32,
-    error_count: i32,
-    status: ImportStatus,
-    failure_reason: Option<String>,
-    created_by: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    started_at: Option<DateTime<Utc>>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<ImportRow> for ImportRecord {
-    type Error = crate::RepoError;
-    fn try_from(r: ImportRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: r.id,
-            file_name: r.file_name,
-            file_size_bytes: r.file_size_bytes,
-            encoding: r.encoding,
-            delimiter: r.delimiter,
-            column_mapping: r.column_mapping,
-            total_rows: r.total_rows,
-            processed_rows: r.processed_rows,
-            success_count: r.success_count,
-            error_count: r.error_count,
-            status: r.status,
-            failure_reason: r.failure_reason,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-        })
-    }
-}
-
 impl ImportRecord {
     /// The import's progress as pushed on the events stream.
     pub fn event_data(&self) -> Value {
@@ -111,7 +68,7 @@ pub async fn create(tx: &mut TenantTx, new: NewImport<'_>) -> RepoResult<ImportR
     let created_by = (!tx.ctx().is_system()).then(|| tx.ctx().user_id().uuid());
     let size = i32::try_from(new.content.len()).unwrap_or(i32::MAX);
     let row = sqlx::query_as!(
-        ImportRow,
+        ImportRecord,
         r#"INSERT INTO lead_imports (org_id, file_name, file_size_bytes, encoding, delimiter,
                                      column_mapping, total_rows, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -138,12 +95,12 @@ pub async fn create(tx: &mut TenantTx, new: NewImport<'_>) -> RepoResult<ImportR
     )
     .execute(tx.conn())
     .await?;
-    row.try_into()
+    Ok(row)
 }
 
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord>> {
-    sqlx::query_as!(
-        ImportRow,
+    Ok(sqlx::query_as!(
+        ImportRecord,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
                   status AS "status: ImportStatus", failure_reason, created_by, created_at,
@@ -152,9 +109,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord>
         id
     )
     .fetch_optional(tx.conn())
-    .await?
-    .map(TryInto::try_into)
-    .transpose()
+    .await?)
 }
 
 /// Newest first, with the total for pagination.
@@ -164,7 +119,7 @@ pub async fn list(
     offset: i64,
 ) -> RepoResult<(Vec<ImportRecord>, i64)> {
     let rows = sqlx::query_as!(
-        ImportRow,
+        ImportRecord,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
                   status AS "status: ImportStatus", failure_reason, created_by, created_at,
@@ -178,18 +133,13 @@ pub async fn list(
     let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM lead_imports"#)
         .fetch_one(tx.conn())
         .await?;
-    Ok((
-        rows.into_iter()
-            .map(TryInto::try_into)
-            .collect::<RepoResult<_>>()?,
-        total,
-    ))
+    Ok((rows, total))
 }
 
 /// Locks the import row for its processing transaction (one chunk at a time).
 pub async fn lock(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord>> {
-    sqlx::query_as!(
-        ImportRow,
+    Ok(sqlx::query_as!(
+        ImportRecord,
         r#"SELECT id, file_name, file_size_bytes, encoding, delimiter, column_mapping,
                   total_rows, processed_rows, success_count, error_count,
                   status AS "status: ImportStatus", failure_reason, created_by, created_at,
@@ -198,9 +148,7 @@ pub async fn lock(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<ImportRecord
         id
     )
     .fetch_optional(tx.conn())
-    .await?
-    .map(TryInto::try_into)
-    .transpose()
+    .await?)
 }
 
 pub async fn file_content(tx: &mut TenantTx, id: Uuid) -> RepoResult<Option<Vec<u8>>> {
@@ -232,8 +180,8 @@ pub async fn advance(
     succeeded: i32,
     failed: i32,
 ) -> RepoResult<ImportRecord> {
-    sqlx::query_as!(
-        ImportRow,
+    Ok(sqlx::query_as!(
+        ImportRecord,
         r#"UPDATE lead_imports
            SET processed_rows = processed_rows + $2, success_count = success_count + $3,
                error_count = error_count + $4
@@ -248,8 +196,7 @@ pub async fn advance(
         failed
     )
     .fetch_one(tx.conn())
-    .await?
-    .try_into()
+    .await?)
 }
 
 /// Ends the import (`completed` or `failed`) and drops its file; `None` when it had
@@ -264,8 +211,8 @@ pub async fn finish(
     sqlx::query!("DELETE FROM lead_import_files WHERE import_id = $1", id)
         .execute(tx.conn())
         .await?;
-    sqlx::query_as!(
-        ImportRow,
+    Ok(sqlx::query_as!(
+        ImportRecord,
         r#"UPDATE lead_imports SET status = $2::text::import_status, failure_reason = $3,
                   finished_at = $4
            WHERE id = $1 AND status IN ('queued', 'processing')
@@ -279,9 +226,7 @@ pub async fn finish(
         now
     )
     .fetch_optional(tx.conn())
-    .await?
-    .map(TryInto::try_into)
-    .transpose()
+    .await?)
 }
 
 /// Stores row errors in one statement.

@@ -152,49 +152,14 @@ pub struct OneOffEmailRecord {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// A record as read, its state still the database's text.
-struct OneOffRow {
-    id: Uuid,
-    lead_id: Uuid,
-    sender_id: Uuid,
-    to_address: String,
-    subject: Option<String>,
-    body: String,
-    ai_generated: bool,
-    state: SendState,
-    last_error: Option<String>,
-    dispatch_attempts: i32,
-    created_at: DateTime<Utc>,
-    sent_at: Option<DateTime<Utc>>,
-}
-
-impl OneOffRow {
-    fn record(self) -> RepoResult<OneOffEmailRecord> {
-        Ok(OneOffEmailRecord {
-            id: self.id,
-            lead_id: self.lead_id,
-            sender_id: self.sender_id,
-            to_address: self.to_address,
-            subject: self.subject,
-            body: self.body,
-            ai_generated: self.ai_generated,
-            state: self.state,
-            last_error: self.last_error,
-            dispatch_attempts: self.dispatch_attempts,
-            created_at: self.created_at,
-            sent_at: self.sent_at,
-        })
-    }
-}
-
 /// A lead's one-off e-mail (a cadence's message is not one).
 pub async fn get(
     tx: &mut TenantTx,
     lead_id: Uuid,
     id: Uuid,
 ) -> RepoResult<Option<OneOffEmailRecord>> {
-    sqlx::query_as!(
-        OneOffRow,
+    Ok(sqlx::query_as!(
+        OneOffEmailRecord,
         r#"SELECT id, lead_id, sender_id, to_address, subject, body, ai_generated,
                   state AS "state: SendState", last_error, dispatch_attempts, created_at, sent_at
            FROM step_sends
@@ -203,9 +168,7 @@ pub async fn get(
         lead_id
     )
     .fetch_optional(tx.conn())
-    .await?
-    .map(OneOffRow::record)
-    .transpose()
+    .await?)
 }
 
 /// The lead's one-off e-mails, newest first, and how many it has.
@@ -223,7 +186,7 @@ pub async fn list(
     .fetch_one(tx.conn())
     .await?;
     let items = sqlx::query_as!(
-        OneOffRow,
+        OneOffEmailRecord,
         r#"SELECT id, lead_id, sender_id, to_address, subject, body, ai_generated,
                   state AS "state: SendState", last_error, dispatch_attempts, created_at, sent_at
            FROM step_sends
@@ -235,10 +198,7 @@ pub async fn list(
         offset
     )
     .fetch_all(tx.conn())
-    .await?
-    .into_iter()
-    .map(OneOffRow::record)
-    .collect::<RepoResult<_>>()?;
+    .await?;
     Ok((items, total))
 }
 

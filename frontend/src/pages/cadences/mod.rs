@@ -3,6 +3,7 @@
 
 pub mod builder;
 pub mod detail;
+mod step;
 
 use flux_dto::{
     cadences::{CadenceQuery, CadenceStatus},

@@ -1,15 +1,18 @@
-//! Sign-up, login, refresh rotation, logout, org switch, password reset and
-//! invitation acceptance: everything that happens before or around a tenant.
+//! Sign-up, login, refresh rotation, logout and org switch; password resets
+//! (`password_reset`) and invitation acceptance (`joining`): everything that
+//! happens before or around a tenant.
+
+mod joining;
+mod password_reset;
+
+pub use joining::{accept_invitation, preview_invitation, InvitationView};
+pub use password_reset::{confirm_password_reset, request_password_reset};
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use flux_domain::{org_name_from_email, slug_base, Email, MemberRole, PersonName};
-use flux_persistence::{
-    audit,
-    invitations::{self, InvitationStatus},
-    members, organizations, system_mail, tokens, users, Db,
-};
+use flux_persistence::{audit, members, organizations, tokens, users, Db};
 use flux_platform::crypto;
 use serde_json::json;
 use uuid::Uuid;
@@ -330,213 +333,4 @@ pub async fn logout(db: &Db, token: &str, client: &ClientInfo) -> AppResult<()> 
     }
     tx.commit().await?;
     Ok(())
-}
-
-const RESET_TTL_MINUTES: i64 = 60;
-
-/// Sends a one-time reset link if the account exists; the caller always gets the same
-/// answer so the endpoint reveals nothing about which e-mails have accounts.
-#[tracing::instrument(skip_all)]
-pub async fn request_password_reset(
-    db: &Db,
-    auth: &Auth,
-    email: &str,
-    client: &ClientInfo,
-) -> AppResult<()> {
-    let email = parse_email("email", email)?;
-    auth.limits
-        .check_reset(client.ip.as_deref(), email.as_str())?;
-    let mut tx = db.begin_system().await?;
-    let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? else {
-        return Ok(());
-    };
-    let token = crypto::new_token();
-    let expires_at = Utc::now() + chrono::Duration::minutes(RESET_TTL_MINUTES);
-    tokens::insert_reset(
-        &mut tx,
-        user.id,
-        &crypto::token_hash(&token),
-        expires_at,
-        client.ip.as_deref(),
-    )
-    .await?;
-    let link = auth.links.page("redefinir-senha", &token);
-    system_mail::enqueue_system(
-        &mut tx,
-        None,
-        system_mail::OutgoingEmail {
-            kind: "password_reset",
-            to: user.email.clone(),
-            subject: "Redefina sua senha do Flux".into(),
-            body_text: format!(
-                "Olá, {}!\n\nRecebemos um pedido para redefinir a senha da sua conta Flux.\n\
-                 Abra o link abaixo em até {RESET_TTL_MINUTES} minutos:\n\n{link}\n\n\
-                 Se você não pediu, ignore este e-mail: sua senha continua a mesma.\n",
-                user.name
-            ),
-        },
-    )
-    .await?;
-    let mut entry = audit_entry(client, "auth.password_reset_requested", "user");
-    entry.resource_id = Some(user.id);
-    audit::record_system(&mut tx, None, Some(user.id), entry).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Sets the new password, burns the token and signs the user out everywhere.
-#[tracing::instrument(skip_all)]
-pub async fn confirm_password_reset(
-    db: &Db,
-    auth: &Auth,
-    token: &str,
-    password: &str,
-    client: &ClientInfo,
-) -> AppResult<()> {
-    let password = passwords::parse("password", password)?;
-    // The cheap refusals come before the costly hash: the address's budget, then a
-    // token that cannot be used (checked again under the lock below).
-    auth.limits.check_ip(client.ip.as_deref())?;
-    let usable = |r: &tokens::ResetTokenRecord| r.used_at.is_none() && r.expires_at > Utc::now();
-    let invalid = || AppError::field("token", "link de redefinição inválido ou expirado");
-    let mut conn = db.acquire().await?;
-    tokens::find_reset_for_update(&mut conn, &crypto::token_hash(token))
-        .await?
-        .filter(usable)
-        .ok_or_else(invalid)?;
-    drop(conn);
-    let password_hash = passwords::hash(&password).await?;
-    let mut tx = db.begin_system().await?;
-    let record = tokens::find_reset_for_update(&mut tx, &crypto::token_hash(token))
-        .await?
-        .filter(usable)
-        .ok_or_else(invalid)?;
-    users::set_password(&mut tx, record.user_id, &password_hash).await?;
-    tokens::mark_reset_used(&mut tx, record.id).await?;
-    let revoked = tokens::revoke_all_for_user(&mut tx, record.user_id).await?;
-    tokens::announce_sessions_ended(&mut tx, record.user_id).await?;
-    let mut entry = audit_entry(client, "auth.password_reset", "user");
-    entry.resource_id = Some(record.user_id);
-    entry.changes = json!({ "revoked_sessions": revoked });
-    audit::record_system(&mut tx, None, Some(record.user_id), entry).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub struct InvitationView {
-    pub organization_name: String,
-    pub invitation: invitations::InvitationRecord,
-    pub account_exists: bool,
-}
-
-const INVALID_INVITATION: &str = "convite inválido, expirado ou já utilizado";
-
-async fn pending_invitation(
-    conn: &mut sqlx::PgConnection,
-    token: &str,
-) -> AppResult<invitations::InvitationRecord> {
-    invitations::find_by_token_for_update(conn, &crypto::token_hash(token))
-        .await?
-        .filter(|i| i.status == InvitationStatus::Pending)
-        .ok_or_else(|| AppError::field("token", INVALID_INVITATION))
-}
-
-pub async fn preview_invitation(db: &Db, token: &str) -> AppResult<InvitationView> {
-    let mut tx = db.begin_system().await?;
-    let invitation = pending_invitation(&mut tx, token).await?;
-    let org = organizations::find_by_id_system(&mut tx, invitation.org_id)
-        .await?
-        .ok_or_else(|| AppError::field("token", INVALID_INVITATION))?;
-    let account_exists = users::find_by_email(&mut tx, &invitation.email)
-        .await?
-        .is_some();
-    tx.rollback().await.map_err(anyhow::Error::new)?;
-    Ok(InvitationView {
-        organization_name: org.name,
-        invitation,
-        account_exists,
-    })
-}
-
-/// Accepts an invitation: creates the account (name + new password) or confirms an
-/// existing one (its password), joins the organization and signs in to it.
-#[tracing::instrument(skip_all)]
-pub async fn accept_invitation(
-    db: &Db,
-    auth: &Auth,
-    token: &str,
-    name: Option<&str>,
-    password: &str,
-    client: &ClientInfo,
-) -> AppResult<SessionOutcome> {
-    let mut tx = db.begin_system().await?;
-    let invitation = pending_invitation(&mut tx, token).await?;
-    let user = match users::find_by_email(&mut tx, &invitation.email).await? {
-        Some(existing) => {
-            auth.limits
-                .check_login(client.ip.as_deref(), &existing.email)?;
-            if !passwords::verify(password, Some(&existing.password_hash)).await? {
-                return Err(AppError::field(
-                    "password",
-                    "senha incorreta para a conta existente",
-                ));
-            }
-            existing
-        }
-        None => {
-            let mut invalid = FieldErrors::default();
-            let (name, password) = match (
-                invalid.check(parse_name(name.unwrap_or_default())),
-                invalid.check(passwords::parse("password", password)),
-            ) {
-                (Some(name), Some(password)) => (name, password),
-                _ => return Err(invalid.into_error()),
-            };
-            let hash = passwords::hash(&password).await?;
-            // Two invitations to one new address accepted at once: the loser signs in instead.
-            users::insert(&mut tx, name.as_str(), &invitation.email, &hash)
-                .await
-                .map_err(|e| {
-                    if e.is_conflict_on("users_email_key") {
-                        AppError::conflict_on(
-                            "token",
-                            "já existe uma conta com este e-mail: use a senha dela",
-                        )
-                    } else {
-                        e.into()
-                    }
-                })?
-        }
-    };
-    if members::active_role(&mut tx, invitation.org_id, user.id)
-        .await?
-        .is_some()
-    {
-        // Reactivated since the invitation was sent: the link must not change their role.
-        return Err(AppError::conflict_on(
-            "token",
-            "você já é membro ativo desta organização",
-        ));
-    }
-    members::activate_membership(&mut tx, invitation.org_id, user.id, invitation.role).await?;
-    invitations::mark_accepted(&mut tx, invitation.id).await?;
-    let organization = organizations::find_by_id_system(&mut tx, invitation.org_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(Resource::Organization))?;
-    let mut entry = audit_entry(client, "invitation.accepted", "invitation");
-    entry.resource_id = Some(invitation.id);
-    entry.changes = json!({ "role": invitation.role.as_str() });
-    audit::record_system(&mut tx, Some(invitation.org_id), Some(user.id), entry).await?;
-    users::touch_last_login(&mut tx, user.id).await?;
-    let session = auth
-        .sessions
-        .issue(&mut tx, user.id, invitation.org_id, None, client)
-        .await?;
-    tx.commit().await?;
-    Ok(SessionOutcome {
-        user,
-        organization,
-        role: invitation.role,
-        session,
-    })
 }

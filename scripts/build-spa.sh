@@ -38,7 +38,10 @@ for js in "$work/bindgen/main.js" "$work/split/__wasm_split.js"; do
     --log-override:duplicate-object-key=silent --outfile="$work/out/$(basename "$js")"
 done
 # wasm-opt warns about the name sections wasm-split leaves; they are dropped anyway.
+# `pipefail` again: xargs runs this in a fresh shell, and a failed module must fail
+# the build.
 optimize() {
+  set -o pipefail
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$2" 2>&1 \
     | { grep -v 'unknown name subsection' || true; } >&2
 }

@@ -1,5 +1,6 @@
-//! Flux SPA (Leptos CSR, pt-BR). Routes in Portuguese; everything authenticated sits
-//! inside `AuthenticatedLayout`, which restores the session from the refresh cookie.
+//! Flux SPA (Leptos CSR, pt-BR). Routes in Portuguese. `App` restores the session from
+//! the refresh cookie before it chooses a route; every signed-in page sits inside the
+//! shell (`AuthenticatedLayout`), and pages load by area (`routes`).
 
 #![allow(unreachable_pub)] // a binary crate: `pub` marks module APIs
 

@@ -8,8 +8,9 @@
   dashboard and `/me`, with the chunks they share.
 
 Each file is counted gzipped (`gzip -9`, what every browser accepts) and brotli-
-compressed (what the server prefers). With --budget KB, fails when the signed-out
-load is over it gzipped. With --json, prints the figures for `make bench`.
+compressed (what the server prefers). Fails when a file of the build lacks its
+precompressed copies; with --budget KB, also when the signed-out load is over it
+gzipped. With --json, prints the figures for `make bench`.
 """
 
 import argparse
@@ -115,6 +116,15 @@ def main() -> None:
     if len(wasm) != 1:
         sys.exit(f"index.html should load one wasm module, not {len(wasm)}")
     build = wasm[0].parent
+    # The server sends these copies as they are; without them it compresses per request.
+    missing = [
+        str(f.relative_to(dist))
+        for f in sorted(build.iterdir())
+        if f.suffix in (".wasm", ".js", ".css")
+        and not all(f.with_name(f.name + ext).is_file() for ext in (".br", ".gz"))
+    ]
+    if missing:
+        sys.exit(f"the build lacks the .br/.gz copies of {', '.join(missing[:5])}")
     module_files = with_dependencies(split_modules(args.loader), SIGNED_IN_MODULES)
     signed_in = signed_out + [build / f for f in module_files]
     modules = len(list(build.glob("*.wasm")))
